@@ -1,0 +1,137 @@
+package dev.weft.scheduler;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Task bookkeeping shared by both kinds of scheduler.
+ *
+ * <p>States: open → closing (spawn refused, waiting for live tasks) → closed (carriers stopped). The live
+ * count is {@code spawned - completed}; {@link #close} waits on {@link #quiet} until it is zero. A task spawned
+ * by a task while closing is still accepted: its parent is alive, so the scheduler is not quiet yet, and
+ * refusing it would fail work that {@code close} promised to wait for.
+ */
+abstract class AbstractScheduler implements Scheduler {
+  final String name;
+  final AtomicLong spawned = new AtomicLong();
+  final AtomicLong completed = new AtomicLong();
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition quiet = lock.newCondition();
+  private volatile boolean closing;
+  private volatile boolean closed;
+  private ThreadFactory threads;
+
+  AbstractScheduler(String name) {
+    this.name = name;
+  }
+
+  /** Called once by the subclass constructor when its executor exists. */
+  final void threads(ThreadFactory threads) {
+    this.threads = threads;
+  }
+
+  @Override
+  public final <T> Task<T> spawn(String taskName, Callable<T> body) {
+    Objects.requireNonNull(taskName, "name");
+    Objects.requireNonNull(body, "body");
+    if (closing && !owns(Thread.currentThread())) {
+      throw new IllegalStateException("scheduler '" + name + "' is closed; cannot spawn '" + taskName + "'");
+    }
+    TaskImpl<T> task = new TaskImpl<>(taskName, body, this);
+    Thread thread = threads.newThread(task::run);
+    thread.setName(taskName);
+    task.bind(thread);
+    spawned.incrementAndGet();
+    try {
+      thread.start();
+    } catch (RuntimeException | Error e) {
+      taskExited();
+      throw e;
+    }
+    return task;
+  }
+
+  final void taskExited() {
+    completed.incrementAndGet();
+    if (closing) {
+      lock.lock();
+      try {
+        quiet.signalAll();
+      } finally {
+        lock.unlock();
+      }
+    }
+  }
+
+  final long alive() {
+    return spawned.get() - completed.get();
+  }
+
+  @Override
+  public final void close() {
+    if (closed) {
+      return;
+    }
+    if (owns(Thread.currentThread())) {
+      throw new IllegalStateException("scheduler '" + name + "' cannot be closed from one of its own tasks");
+    }
+    lock.lock();
+    try {
+      closing = true;
+      boolean interrupted = false;
+      while (alive() > 0) {
+        try {
+          quiet.await();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      if (closed) {
+        return;
+      }
+      closed = true;
+    } finally {
+      lock.unlock();
+    }
+    stopCarriers();
+    checkStrict();
+  }
+
+  final boolean isClosing() {
+    return closing;
+  }
+
+  /** Stops the carrier threads once every task has finished. */
+  abstract void stopCarriers();
+
+  /** Throws if a strict deterministic run saw a foreign wakeup. */
+  void checkStrict() {}
+
+  static void sleepReal(Duration duration) {
+    if (duration.isNegative() || duration.isZero()) {
+      return;
+    }
+    try {
+      Thread.sleep(duration);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      CancellationException ce = new CancellationException("interrupted while sleeping");
+      ce.initCause(e);
+      throw ce;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return getClass().getSimpleName() + "[" + name + ", " + stats() + "]";
+  }
+}

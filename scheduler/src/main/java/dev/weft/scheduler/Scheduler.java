@@ -1,0 +1,158 @@
+package dev.weft.scheduler;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+
+/**
+ * Runs Weft's computations as virtual threads on carriers that Weft owns.
+ *
+ * <p>Two kinds exist:
+ * <ul>
+ *   <li>{@link #parallel(int)}: virtual threads on a {@link java.util.concurrent.ForkJoinPool} of the given
+ *       number of carrier threads, owned and shut down by this scheduler.</li>
+ *   <li>{@link #deterministic(long)}: one carrier and one ready queue; the next runnable task is chosen by a
+ *       PRNG seeded with the seed (seed {@code 0} means FIFO). The same seed and the same program give the
+ *       same interleaving, run after run and JVM after JVM, as long as every wakeup comes from the
+ *       scheduler's own tasks (see {@link SchedulerStats#foreignWakeups()}).</li>
+ * </ul>
+ *
+ * <p>Lifecycle:
+ * <ul>
+ *   <li>{@link #spawn} starts a task at once; a task's exception is delivered to whoever joins it.</li>
+ *   <li>Threads started from a task (plain {@code Thread.ofVirtual()}, executors, structured scopes) inherit
+ *       the scheduler and stay on its carriers.</li>
+ *   <li>{@link #close} refuses new tasks, waits for every task, then stops the carriers; it is idempotent.
+ *       Calling it from one of the scheduler's own tasks throws {@link IllegalStateException}.</li>
+ *   <li>{@link #spawn} after {@code close} throws {@link IllegalStateException}.</li>
+ * </ul>
+ *
+ * <p>Creating virtual threads on Weft's carriers needs {@code --add-opens java.base/java.lang=ALL-UNNAMED}.
+ * Without it {@link #parallel} logs one warning and falls back to the JDK's default virtual-thread scheduler,
+ * and {@link #deterministic} throws {@link IllegalStateException} naming the flag.
+ */
+public interface Scheduler extends AutoCloseable {
+
+  /** The JVM option Weft needs to run virtual threads on its own carriers. */
+  String ADD_OPENS = "--add-opens java.base/java.lang=ALL-UNNAMED";
+
+  /**
+   * A scheduler running virtual threads on a fork-join pool of {@code carriers} threads it owns.
+   *
+   * @throws IllegalArgumentException if {@code carriers < 1}
+   */
+  static Scheduler parallel(int carriers) {
+    return builder().parallel(carriers).build();
+  }
+
+  /** A parallel scheduler with one carrier per available processor. */
+  static Scheduler parallel() {
+    return builder().parallel(Runtime.getRuntime().availableProcessors()).build();
+  }
+
+  /**
+   * A single-carrier scheduler whose choice of the next runnable task is driven by {@code seed}
+   * ({@code 0} = FIFO), with a virtual clock behind {@link #sleep} and {@link #now}.
+   *
+   * @throws IllegalStateException if the JVM was started without {@link #ADD_OPENS}
+   */
+  static Scheduler deterministic(long seed) {
+    return builder().deterministic(seed).build();
+  }
+
+  /** A builder for the less common options (names, strict determinism). */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Starts {@code body} on a new virtual thread of this scheduler.
+   *
+   * @param name the thread's name, shown in thread dumps and events
+   * @throws IllegalStateException if the scheduler is closed
+   */
+  <T> Task<T> spawn(String name, Callable<T> body);
+
+  /**
+   * Sleeps for {@code duration}. In deterministic mode on the virtual clock, which advances only when no
+   * task can run; otherwise in real time.
+   *
+   * @throws java.util.concurrent.CancellationException if the sleeping thread is interrupted (the interrupt
+   *     flag is restored)
+   */
+  void sleep(Duration duration);
+
+  /** The current time on this scheduler's clock (virtual in deterministic mode, starting at the epoch). */
+  Instant now();
+
+  /** Whether {@code thread} is a virtual thread running on this scheduler's carriers. */
+  boolean owns(Thread thread);
+
+  /** Whether this is a deterministic scheduler. */
+  boolean isDeterministic();
+
+  /** A snapshot of this scheduler's counters. */
+  SchedulerStats stats();
+
+  /** Refuses new tasks, waits for all spawned tasks to finish, then stops the carriers. */
+  @Override
+  void close();
+
+  /**
+   * Options for a {@link Scheduler}. Pick a kind with {@link #parallel(int)} or {@link #deterministic(long)}
+   * (the last call wins); the default is parallel with one carrier per available processor.
+   */
+  final class Builder {
+    int carriers = Runtime.getRuntime().availableProcessors();
+    boolean deterministic;
+    long seed;
+    boolean strict;
+    String name = "weft";
+
+    Builder() {}
+
+    /** A parallel scheduler with {@code carriers} carrier threads. */
+    public Builder parallel(int carriers) {
+      if (carriers < 1) {
+        throw new IllegalArgumentException("carriers must be at least 1, got " + carriers);
+      }
+      this.carriers = carriers;
+      this.deterministic = false;
+      return this;
+    }
+
+    /** A deterministic single-carrier scheduler driven by {@code seed} ({@code 0} = FIFO). */
+    public Builder deterministic(long seed) {
+      this.deterministic = true;
+      this.seed = seed;
+      return this;
+    }
+
+    /**
+     * In deterministic mode, treat a wakeup from outside the scheduler (a platform thread: timed
+     * {@code Thread.sleep}, contended monitors, I/O) as an error: the run is marked failed and every later
+     * {@link Task#join} and {@link Scheduler#close} throws {@link IllegalStateException} describing it.
+     * Without it such wakeups are counted and warned about once.
+     */
+    public Builder strict(boolean strict) {
+      this.strict = strict;
+      return this;
+    }
+
+    /** A name prefix for carrier threads and log messages. */
+    public Builder name(String name) {
+      if (name == null || name.isBlank()) {
+        throw new IllegalArgumentException("name must not be blank");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /** Builds and starts the scheduler. */
+    public Scheduler build() {
+      return deterministic
+          ? new DeterministicScheduler(name, seed, strict)
+          : new ParallelScheduler(name, carriers);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * Carrier pools and virtual-thread tasks: {@link dev.weft.scheduler.Scheduler} in parallel and deterministic
+ * modes, with a virtual clock for the latter.
+ *
+ * <p>Parameters and return values are non-null unless documented otherwise.
+ */
+package dev.weft.scheduler;
