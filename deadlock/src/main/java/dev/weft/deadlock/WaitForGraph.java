@@ -1,0 +1,131 @@
+package dev.weft.deadlock;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Who waits for whom, with cycle detection at the moment a wait would start.
+ *
+ * <p><b>Shape.</b> Each party waits for at most one other party at a time, so the graph is a set of chains
+ * (a functional graph): from any party there is exactly one path, and a cycle check is a walk along it.
+ * Adding the edge {@code waiter → owner} closes a cycle exactly when the walk from {@code owner} reaches
+ * {@code waiter}.
+ *
+ * <p><b>Atomicity.</b> {@link #tryWait} checks and adds under one lock, and {@link #stopWaiting} removes under
+ * the same lock, so the graph only ever holds acyclic states: of two parties closing the same cycle at the
+ * same moment, the first adds its edge and the second finds the cycle. Exactly one of them is told.
+ * {@link #waitingFor} and {@link #edges} read without the lock (a concurrent map) and may be stale.
+ *
+ * <p><b>Canonical rotation.</b> A returned cycle starts at its smallest member by the graph's comparator and
+ * follows the wait direction, so the same cycle reads the same whichever party closed it.
+ *
+ * @param <P> party type: needs {@code equals}/{@code hashCode}; identity types such as {@link Thread} work
+ */
+public final class WaitForGraph<P> {
+  private final Comparator<? super P> order;
+  private final ConcurrentHashMap<P, P> waitsFor = new ConcurrentHashMap<>();
+  private final ReentrantLock lock = new ReentrantLock();
+
+  /**
+   * @param order a stable total order on parties, used only to rotate reported cycles
+   */
+  public WaitForGraph(Comparator<? super P> order) {
+    this.order = Objects.requireNonNull(order, "order");
+  }
+
+  /**
+   * Records that {@code waiter} waits for {@code owner}, unless that would close a cycle.
+   *
+   * @return empty if the edge was added; otherwise the cycle that the edge would close, in canonical
+   *     rotation ({@code c.get(i)} waits for {@code c.get(i + 1)}, the last for the first), and the edge is
+   *     not added. A party waiting for itself is a cycle of one.
+   * @throws IllegalStateException if {@code waiter} already waits for a party
+   */
+  public Optional<List<P>> tryWait(P waiter, P owner) {
+    Objects.requireNonNull(waiter, "waiter");
+    Objects.requireNonNull(owner, "owner");
+    lock.lock();
+    try {
+      P current = waitsFor.get(waiter);
+      if (current != null) {
+        throw new IllegalStateException(waiter + " already waits for " + current);
+      }
+      List<P> path = null;
+      P p = owner;
+      while (p != null) {
+        if (p.equals(waiter)) {
+          if (path == null) {
+            path = new ArrayList<>(1);
+          }
+          path.add(0, waiter);
+          return Optional.of(rotate(path));
+        }
+        if (path == null) {
+          path = new ArrayList<>();
+        }
+        path.add(p);
+        p = waitsFor.get(p);
+      }
+      waitsFor.put(waiter, owner);
+      return Optional.empty();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Removes {@code waiter}'s edge, if any. */
+  public void stopWaiting(P waiter) {
+    lock.lock();
+    try {
+      waitsFor.remove(waiter);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The party {@code waiter} waits for, or null. May be stale under concurrency. */
+  public P waitingFor(P waiter) {
+    return waitsFor.get(waiter);
+  }
+
+  /** A snapshot of every edge, waiter to owner. */
+  public Map<P, P> edges() {
+    lock.lock();
+    try {
+      return Map.copyOf(new HashMap<>(waitsFor));
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Number of waiting parties. */
+  public int size() {
+    return waitsFor.size();
+  }
+
+  private List<P> rotate(List<P> cycle) {
+    int min = 0;
+    for (int i = 1; i < cycle.size(); i++) {
+      if (order.compare(cycle.get(i), cycle.get(min)) < 0) {
+        min = i;
+      }
+    }
+    List<P> rotated = new ArrayList<>(cycle.size());
+    for (int i = 0; i < cycle.size(); i++) {
+      rotated.add(cycle.get((min + i) % cycle.size()));
+    }
+    return List.copyOf(rotated);
+  }
+
+  @Override
+  public String toString() {
+    return "WaitForGraph" + waitsFor;
+  }
+}
