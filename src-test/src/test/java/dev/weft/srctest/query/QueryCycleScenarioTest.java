@@ -1,0 +1,254 @@
+package dev.weft.srctest.query;
+
+import static dev.weft.srctest.query.Net.cycle;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.weft.junit.WeftTest;
+import dev.weft.query.CycleException;
+import dev.weft.query.Evaluation;
+import dev.weft.query.Query;
+import dev.weft.query.QueryEngine;
+import dev.weft.query.QueryFailedException;
+import dev.weft.scheduler.Scheduler;
+import dev.weft.scheduler.Task;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Cycle and parallel-query scenarios, each explored under many deterministic schedules (one per seed) and
+ * a few {@code parallel(2)} runs by {@link WeftTest}. In every schedule the outcome must be the one DESIGN.md
+ * section 4 fixes: members of a cycle take their fallback or fail with the same {@link CycleException}
+ * (canonical rotation), readers off the cycle see those outcomes, and nothing hangs. A failure names its
+ * seed and the line that replays it.
+ */
+class QueryCycleScenarioTest {
+  static final int SEEDS = 200;
+  static final int PARALLEL = 3;
+  static final String AB = cycle("a(1)", "b(1)");
+
+  private static QueryEngine engine(Scheduler scheduler) {
+    return QueryEngine.builder().scheduler(scheduler).name("scenario").build();
+  }
+
+  /** Starts one task per body; returns what each produced: its value, or the exception it threw. */
+  private static List<Object> concurrently(Scheduler scheduler, List<Callable<Object>> bodies) {
+    List<Task<Object>> tasks = new ArrayList<>();
+    for (int i = 0; i < bodies.size(); i++) {
+      Callable<Object> body = bodies.get(i);
+      tasks.add(scheduler.spawn("caller-" + i, () -> {
+        try {
+          return body.call();
+        } catch (RuntimeException e) {
+          return e;
+        }
+      }));
+    }
+    return tasks.stream().map(Task::join).toList();
+  }
+
+  private static void assertCycle(Object outcome, String message) {
+    assertThat(outcome).isInstanceOf(RuntimeException.class);
+    assertThat(Outcome.of((Throwable) outcome)).isEqualTo(new Outcome.Cycle(message));
+  }
+
+  // a(1) <-> b(1) entered by two threads: either thread may close the cycle, or one thread may meet it
+  // inline; every interleaving gives both callers the same CycleException.
+  @WeftTest(seeds = SEEDS, parallelRuns = PARALLEL)
+  void twoThreadCycle_anyInterleaving_bothCallersFailWithCanonicalCycle(Scheduler scheduler) {
+    Net net = new Net();
+    Query<Integer, Integer> a = net.add("a", null, 0, "b");
+    Query<Integer, Integer> b = net.add("b", null, 0, "a");
+    try (QueryEngine engine = engine(scheduler)) {
+      List<Object> out = concurrently(scheduler, List.of(() -> engine.get(a, 1), () -> engine.get(b, 1)));
+      assertCycle(out.get(0), AB);
+      assertCycle(out.get(1), AB);
+      CycleException e = (CycleException) catchThrowable(() -> engine.get(b, 1));
+      assertThat(e.cycle()).extracting(Object::toString).containsExactly("a(1)", "b(1)");
+    }
+  }
+
+  // c -> d -> e -> c, each member entered by its own thread, reached through an outer chain top -> c from a
+  // fourth: the cycle is nested under a caller that is not on it.
+  @WeftTest(seeds = SEEDS, parallelRuns = PARALLEL)
+  void threeThreadNestedCycle_anyInterleaving_membersFailAndOuterCallerSeesCycle(Scheduler scheduler) {
+    Net net = new Net();
+    net.add("c", null, 0, "d");
+    net.add("d", null, 0, "e");
+    net.add("e", null, 0, "c");
+    Query<Integer, Integer> top = net.add("top", null, 5, "c");
+    String cde = cycle("c(7)", "d(7)", "e(7)");
+    try (QueryEngine engine = engine(scheduler)) {
+      List<Object> out = concurrently(scheduler, List.of(
+          () -> engine.get(net.get("d"), 7), () -> engine.get(net.get("e"), 7),
+          () -> engine.get(top, 7), () -> engine.get(net.get("c"), 7)));
+      for (Object o : out) {
+        assertCycle(o, cde);
+      }
+    }
+  }
+
+  // p -> q -> r -> s -> p with fallbacks on q and s only, one thread per member: q and s return their
+  // fallback, p and r fail with the cycle, whoever entered first.
+  @WeftTest(seeds = SEEDS, parallelRuns = PARALLEL)
+  void fourThreadCycle_mixedFallbacks_eachMemberTakesItsOwnOutcome(Scheduler scheduler) {
+    Net net = new Net();
+    net.add("p", null, 0, "q");
+    net.add("q", -2, 0, "r");
+    net.add("r", null, 0, "s");
+    net.add("s", -4, 0, "p");
+    String pqrs = cycle("p(3)", "q(3)", "r(3)", "s(3)");
+    try (QueryEngine engine = engine(scheduler)) {
+      List<Object> out = concurrently(scheduler, List.of(
+          () -> engine.get(net.get("s"), 3), () -> engine.get(net.get("r"), 3),
+          () -> engine.get(net.get("q"), 3), () -> engine.get(net.get("p"), 3)));
+      assertThat(out.get(0)).isEqualTo(-4);
+      assertCycle(out.get(1), pqrs);
+      assertThat(out.get(2)).isEqualTo(-2);
+      assertCycle(out.get(3), pqrs);
+    }
+  }
+
+  // a <-> b, where a signals once it has started; readers of a and of x (which reads a) arrive while the
+  // cycle is forming or resolving, and wait for it.
+  @WeftTest(seeds = SEEDS, parallelRuns = PARALLEL)
+  void readerArrivingMidCycle_waitsAndSeesCycleOutcome(Scheduler scheduler) {
+    CountDownLatch aStarted = new CountDownLatch(1);
+    Net net = new Net();
+    Query<Integer, Integer> a = net.add("a", null, 0, (ctx, key) -> aStarted.countDown(), "b");
+    Query<Integer, Integer> b = net.add("b", null, 0, "a");
+    Query<Integer, Integer> x = net.add("x", null, 1, "a");
+    try (QueryEngine engine = engine(scheduler)) {
+      List<Object> out = concurrently(scheduler, List.of(
+          () -> engine.get(a, 1),
+          () -> {
+            aStarted.await();
+            return engine.get(x, 1);
+          },
+          () -> {
+            aStarted.await();
+            return engine.get(b, 1);
+          },
+          () -> engine.get(b, 1)));
+      for (Object o : out) {
+        assertCycle(o, AB);
+      }
+    }
+  }
+
+  // a <-> b where b catches what its read of a throws and throws its own exception instead. The cycle still
+  // decides both outcomes, and the cycle (not b's exception) reaches every waiter, on and off the cycle.
+  @WeftTest(seeds = SEEDS, parallelRuns = PARALLEL)
+  void exceptionInsideCycle_reachesEveryWaiterAsTheCycle(Scheduler scheduler) {
+    Net net = new Net();
+    Query<Integer, Integer> a = net.add("a", null, 0, "b");
+    Query<Integer, Integer> b = net.put(Query.<Integer, Integer>of("b", (ctx, key) -> {
+      try {
+        return ctx.get(a, key);
+      } catch (RuntimeException e) {
+        throw new IllegalStateException("b gave up", e);
+      }
+    }));
+    Query<Integer, Integer> x = net.add("x", null, 1, "b");
+    Query<Integer, Integer> y = net.add("y", null, 1, "x", "a");
+    try (QueryEngine engine = engine(scheduler)) {
+      List<Object> out = concurrently(scheduler, List.of(
+          () -> engine.get(a, 1), () -> engine.get(b, 1), () -> engine.get(x, 1), () -> engine.get(y, 1),
+          () -> engine.get(a, 1), () -> engine.get(b, 1)));
+      for (Object o : out) {
+        assertCycle(o, AB);
+      }
+    }
+  }
+
+  // A failing body with many concurrent waiters: every waiter gets QueryFailedException with the cause.
+  @WeftTest(seeds = SEEDS, parallelRuns = PARALLEL)
+  void failureWithManyWaiters_everyWaiterGetsCause(Scheduler scheduler) {
+    AtomicInteger executions = new AtomicInteger();
+    Net net = new Net();
+    Query<Integer, Integer> bad = net.put(Query.<Integer, Integer>of("bad", (ctx, key) -> {
+      executions.incrementAndGet();
+      throw new IllegalArgumentException("bad " + key);
+    }));
+    Query<Integer, Integer> mid = net.add("mid", null, 0, "bad");
+    try (QueryEngine engine = engine(scheduler)) {
+      List<Callable<Object>> callers = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        Query<Integer, Integer> q = i % 2 == 0 ? bad : mid;
+        callers.add(() -> engine.get(q, 9));
+      }
+      for (Object o : concurrently(scheduler, callers)) {
+        assertThat(o).isInstanceOf(QueryFailedException.class);
+        assertThat(Outcome.of((Throwable) o)).isEqualTo(new Outcome.Failed("IllegalArgumentException: bad 9"));
+      }
+      assertThat(executions).as("a failure is memoized like a value").hasValue(1);
+    }
+  }
+
+  // x reads a, a <-> b, a with a fallback: x is off the cycle and computes from a's fallback; b fails.
+  @WeftTest(seeds = SEEDS, parallelRuns = PARALLEL)
+  void offCycleDependent_readsFallbackAndComputes(Scheduler scheduler) {
+    Net net = new Net();
+    Query<Integer, Integer> a = net.add("a", -1, 0, "b");
+    Query<Integer, Integer> b = net.add("b", null, 0, "a");
+    Query<Integer, Integer> x = net.add("x", null, 100, "a");
+    try (QueryEngine engine = engine(scheduler)) {
+      List<Object> out = concurrently(scheduler, List.of(
+          () -> engine.get(x, 1), () -> engine.get(b, 1), () -> engine.get(x, 1)));
+      assertThat(out.get(0)).isEqualTo(99);
+      assertCycle(out.get(1), AB);
+      assertThat(out.get(2)).isEqualTo(99);
+      assertThat(engine.get(a, 1)).isEqualTo(-1);
+    }
+  }
+
+  // p(1) -> q(1) -> p(2) -> q(2) -> p(1), p with a fallback and q without, entered through every entry
+  // point at once: get, getAll, evaluate, a reading query, and a platform thread. The outcome per member
+  // does not depend on the entry point.
+  @WeftTest(seeds = SEEDS, parallelRuns = PARALLEL)
+  void mixedFallback_everyEntryPoint_sameOutcomePerMember(Scheduler scheduler) {
+    Net net = new Net();
+    Query<Integer, Integer> p = net.put(Query.<Integer, Integer>of("p", (ctx, key) -> ctx.get(net.get("q"), key))
+        .withCycleFallback((key, cycle) -> -10 * key));
+    Query<Integer, Integer> q = net.put(Query.<Integer, Integer>of("q",
+        (ctx, key) -> ctx.get(net.get("p"), key % 2 + 1)));
+    Query<Integer, Integer> reader = net.add("reader", null, 1000, "p");
+    String cycle = cycle("p(1)", "q(1)", "p(2)", "q(2)");
+    try (QueryEngine engine = engine(scheduler)) {
+      List<Object> out = concurrently(scheduler, List.of(
+          () -> engine.get(q, 2),
+          () -> engine.getAll(p, List.of(2, 1)),
+          () -> engine.evaluate(q, 1),
+          () -> engine.get(reader, 2),
+          () -> onPlatformThread(() -> engine.get(p, 1)),
+          () -> engine.getAll(q, List.of(1, 2))));
+      assertCycle(out.get(0), cycle);
+      assertThat(out.get(1)).isEqualTo(List.of(-20, -10));
+      Evaluation<?> e = (Evaluation<?>) out.get(2);
+      assertThat(e.failure()).map(Outcome::of).contains(new Outcome.Cycle(cycle));
+      assertThat(out.get(3)).isEqualTo(980);
+      assertThat(out.get(4)).isEqualTo(-10);
+      assertCycle(out.get(5), cycle);
+    }
+  }
+
+  /** Runs {@code body} on a new platform thread and returns its result (or rethrows its exception). */
+  static Object onPlatformThread(Callable<Object> body) throws InterruptedException {
+    Object[] result = new Object[1];
+    Thread t = Thread.ofPlatform().name("platform-caller").start(() -> {
+      try {
+        result[0] = body.call();
+      } catch (Exception e) {
+        result[0] = e;
+      }
+    });
+    t.join();
+    if (result[0] instanceof RuntimeException e) {
+      throw e;
+    }
+    return result[0];
+  }
+}
