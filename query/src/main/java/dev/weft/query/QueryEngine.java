@@ -68,7 +68,7 @@ import java.util.concurrent.locks.ReentrantLock;
  *     {@value #HOP_DEPTH} nested executions, so recursion depth is bounded by memory, not by one stack.
  */
 public final class QueryEngine implements AutoCloseable {
-  static final int HOP_DEPTH = 512;
+  static final int HOP_DEPTH = 96;
   private static final long CLOSED = -2;
   private static final ThreadLocal<Runner> CURRENT = new ThreadLocal<>();
 
