@@ -154,9 +154,17 @@ final class Program {
   /** The engine-side view of this program: the two node queries and the input. */
   final class Queries {
     final Input<Integer, Integer> input = Query.input("in");
-    final Query<Integer, Integer> f = Query.of("f", this::body);
-    final Query<Integer, Integer> g = Query.<Integer, Integer>of("g", this::body)
-        .withCycleFallback((key, cycle) -> fallbackValue(key));
+    final Query<Integer, Integer> f;
+    final Query<Integer, Integer> g;
+
+    /** @param lru LRU capacity of both node queries, or -1 for none */
+    Queries(int lru) {
+      Query<Integer, Integer> f = Query.of("f", this::body);
+      Query<Integer, Integer> g = Query.<Integer, Integer>of("g", this::body)
+          .withCycleFallback((key, cycle) -> fallbackValue(key));
+      this.f = lru < 0 ? f : f.withLru(lru);
+      this.g = lru < 0 ? g : g.withLru(lru);
+    }
 
     Query<Integer, Integer> queryOf(int node) {
       return nodes.get(node).fallback() ? g : f;
@@ -187,8 +195,8 @@ final class Program {
     }
   }
 
-  Queries queries() {
-    return new Queries();
+  Queries queries(int lru) {
+    return new Queries(lru);
   }
 
   @Override

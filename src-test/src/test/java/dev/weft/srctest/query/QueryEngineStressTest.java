@@ -36,8 +36,8 @@ import org.junit.jupiter.api.Timeout;
 class QueryEngineStressTest {
   static final int FACTOR = Integer.getInteger("weft.stressFactor", 1);
   static final int KEYS = 16;
-  static final int READS_PER_READER = 1_500 * FACTOR;
-  static final int SETS = 150 * FACTOR;
+  static final int READS_PER_READER = 5_000 * FACTOR;
+  static final int SETS = 500 * FACTOR;
   static final int TASK_READERS = 4;
   static final int PLATFORM_READERS = 2;
 
