@@ -1,6 +1,7 @@
 package dev.weft.srctest.query;
 
 import dev.weft.query.CycleException;
+import dev.weft.query.MissingInputException;
 import dev.weft.query.QueryFailedException;
 
 /**
@@ -28,6 +29,9 @@ sealed interface Outcome {
     }
     if (c instanceof CycleException) {
       return new Cycle(c.getMessage());
+    }
+    if (c instanceof MissingInputException) {
+      return new Failed("MissingInputException"); // the message's wording is the engine's
     }
     return new Failed(c.getClass().getSimpleName() + ": " + c.getMessage());
   }

@@ -24,6 +24,8 @@ import java.util.SplittableRandom;
  *       {@code CycleException}, whichever member the evaluation entered by.</li>
  *   <li>Every other node reads only ring members and nodes earlier in a random order, so the rest is a DAG.
  *       A body lets the failure of a read propagate, so a node's outcome is its first failing read's.</li>
+ *   <li>Inputs have keys {@code 0..inputs}; key {@code inputs} starts unset, so reading it fails with
+ *       {@code MissingInputException} until a later revision sets it. Ring members read only set keys.</li>
  * </ul>
  */
 final class Program {
@@ -78,10 +80,10 @@ final class Program {
    * A random program.
    *
    * @param size number of nodes, at most 90
-   * @param inputs number of input keys, at most 10
+   * @param inputs number of input keys set from the start, at most 9
    */
   static Program random(SplittableRandom r, int size, int inputs) {
-    if (size > 90 || inputs > 10 || size < 1 || inputs < 1) {
+    if (size > 90 || inputs > 9 || size < 1 || inputs < 1) {
       throw new IllegalArgumentException("size " + size + ", inputs " + inputs);
     }
     List<Integer> ids = new ArrayList<>();
@@ -136,7 +138,8 @@ final class Program {
             steps.add(new ReadAll(List.copyOf(pick.subList(0, Math.min(pick.size(), 2 + r.nextInt(3))))));
           }
         } else if (kind < 8) {
-          steps.add(new ReadInput(r.nextInt(inputs)));
+          // Input key `inputs` starts unset (MissingInputException) and may be set in a later revision.
+          steps.add(new ReadInput(r.nextInt(12) == 0 ? inputs : r.nextInt(inputs)));
         } else {
           Diagnostic.Severity sev = Diagnostic.Severity.values()[r.nextInt(3)];
           steps.add(new Report(sev, "n" + id + "." + reports++));

@@ -40,9 +40,9 @@ class QueryDifferentialTest {
     // Not with cycles: an evicted cycle member loses its cycle outcome (QueryLruCycleTest, disabled).
     int lru = random.nextInt(4) == 0 && program.rings.isEmpty() ? random.nextInt(4) : -1;
     Program.Queries q = program.queries(lru);
-    int[] inputs = new int[program.inputs];
+    Integer[] inputs = new Integer[program.inputs + 1]; // the last key starts unset
     try (QueryEngine engine = QueryEngine.builder().scheduler(scheduler).name("differential").build()) {
-      for (int i = 0; i < inputs.length; i++) {
+      for (int i = 0; i < program.inputs; i++) {
         inputs[i] = random.nextInt(100);
         engine.set(q.input, i, inputs[i]);
       }

@@ -32,10 +32,11 @@ import java.util.Set;
  */
 final class Reference {
   private final Program program;
-  private final int[] inputs;
+  private final Integer[] inputs;
   private final Map<Integer, Outcome> memo = new HashMap<>();
 
-  Reference(Program program, int[] inputs) {
+  /** @param inputs input values by key; null for a key never set */
+  Reference(Program program, Integer[] inputs) {
     this.program = program;
     this.inputs = inputs.clone();
   }
@@ -65,7 +66,12 @@ final class Reference {
           }
           acc = Program.mix(acc, (Integer) v);
         }
-        case ReadInput(int i) -> acc = Program.mix(acc, inputs[i]);
+        case ReadInput(int i) -> {
+          if (inputs[i] == null) {
+            return new Outcome.Failed("MissingInputException");
+          }
+          acc = Program.mix(acc, inputs[i]);
+        }
         case ReadAll(List<Integer> ns) -> {
           List<Outcome> os = ns.stream().map(this::outcome).toList();
           for (Outcome o : os) {
@@ -123,7 +129,11 @@ final class Reference {
             return;
           }
         }
-        case ReadInput(int i) -> { }
+        case ReadInput(int i) -> {
+          if (inputs[i] == null) {
+            return;
+          }
+        }
         case ReadAll(List<Integer> ns) -> {
           for (int n : ns) {
             walk(n, seen, out);
