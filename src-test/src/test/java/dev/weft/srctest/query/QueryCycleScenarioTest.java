@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.weft.junit.WeftTest;
+import dev.weft.query.CancelledException;
 import dev.weft.query.CycleException;
 import dev.weft.query.Evaluation;
+import dev.weft.query.Input;
 import dev.weft.query.Query;
 import dev.weft.query.QueryEngine;
 import dev.weft.query.QueryFailedException;
@@ -16,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -232,6 +235,100 @@ class QueryCycleScenarioTest {
       assertThat(out.get(3)).isEqualTo(980);
       assertThat(out.get(4)).isEqualTo(-10);
       assertCycle(out.get(5), cycle);
+    }
+  }
+
+  // A chain of DEPTH queries, and the same chain closed into one long cycle, read by two tasks: deep
+  // recursion continues on fresh stacks, and a cycle of thousands of members is reported whole.
+  @WeftTest(seeds = 10, parallelRuns = 1)
+  void deepChainAndDeepCycle_noStackOverflowAndWholeCycleReported(Scheduler scheduler) {
+    int depth = 3_000;
+    Query<Integer, Integer>[] chain = chain(false, depth);
+    Query<Integer, Integer>[] ring = chain(true, depth);
+    try (QueryEngine engine = engine(scheduler)) {
+      List<Object> out = concurrently(scheduler, List.of(
+          () -> engine.get(chain[0], depth), () -> engine.get(ring[0], depth),
+          () -> engine.get(chain[0], depth / 2), () -> engine.get(ring[0], depth / 3)));
+      assertThat(out.get(0)).isEqualTo(depth);
+      assertThat(out.get(2)).isEqualTo(depth / 2);
+      for (Object o : List.of(out.get(1), out.get(3))) {
+        assertThat(o).isInstanceOf(CycleException.class);
+        CycleException e = (CycleException) o;
+        assertThat(e.cycle()).hasSize(depth + 1);
+        assertThat(e.cycle().getFirst().toString()).isEqualTo("ring(0)");
+        assertThat(e.getMessage()).startsWith("cycle detected when computing ring(0)\n"
+            + "  ...which requires computing ring(" + depth + ")\n");
+      }
+    }
+  }
+
+  /** {@code name(n)} reads {@code name(n - 1)}; {@code name(0)} is 0, or, closed, reads {@code name(depth)}. */
+  @SuppressWarnings("unchecked")
+  private static Query<Integer, Integer>[] chain(boolean closed, int depth) {
+    Query<Integer, Integer>[] self = new Query[1];
+    self[0] = Query.of(closed ? "ring" : "chain", (ctx, n) -> {
+      if (n == 0) {
+        return closed ? ctx.get(self[0], depth) : 0;
+      }
+      return 1 + ctx.get(self[0], n - 1);
+    });
+    return self;
+  }
+
+  // Callers read a three-level query over inputs while another task sets an input, with yields inside the
+  // bodies so that the set lands at every point of an evaluation. Each read returns the answer for a revision
+  // within its call, or CancelledException; afterwards every read sees the new input.
+  @WeftTest(seeds = SEEDS, parallelRuns = PARALLEL)
+  void setDuringEvaluations_anyInterleaving_noStaleValueAndCallersCancelledOrCurrent(Scheduler scheduler) {
+    Input<Integer, Integer> in = Query.input("in");
+    Query<Integer, Integer> leaf = Query.of("leaf", (ctx, k) -> {
+      Thread.yield();
+      return ctx.get(in, k);
+    });
+    Query<Integer, Integer> mid = Query.of("mid", (ctx, k) -> {
+      int a = ctx.get(leaf, k);
+      Thread.yield();
+      return a + ctx.get(leaf, k + 1);
+    });
+    Query<Integer, Integer> top = Query.of("top", (ctx, k) -> {
+      int sum = 0;
+      for (int v : ctx.getAll(mid, List.of(0, 1, 2))) {
+        sum += v;
+      }
+      return sum;
+    });
+    try (QueryEngine engine = engine(scheduler)) {
+      for (int k = 0; k < 4; k++) {
+        engine.set(in, k, k);
+      }
+      // top = (0+1) + (1+2) + (2+3) = 9 at the start; in(1) := 11 makes it 9 + 2 * 10 = 29.
+      long before = engine.revision();
+      List<Callable<Object>> callers = new ArrayList<>();
+      AtomicBoolean setDone = new AtomicBoolean();
+      for (int i = 0; i < 3; i++) {
+        callers.add(() -> {
+          boolean afterSet = setDone.get();
+          Object result;
+          try {
+            result = engine.get(top, 0);
+          } catch (CancelledException e) {
+            result = "cancelled";
+          }
+          return afterSet && !result.equals(29) ? "stale after set: " + result : result;
+        });
+      }
+      callers.add(() -> {
+        Thread.yield();
+        engine.set(in, 1, 11);
+        setDone.set(true);
+        return "set";
+      });
+      List<Object> out = concurrently(scheduler, callers);
+      assertThat(out.subList(0, 3)).allSatisfy(o -> assertThat(o).isIn(9, 29, "cancelled"));
+      assertThat(out.get(3)).isEqualTo("set");
+      assertThat(engine.revision()).isEqualTo(before + 1);
+      assertThat(engine.get(top, 0)).isEqualTo(29);
+      assertThat(engine.getAll(mid, List.of(0, 1, 2))).containsExactly(11, 13, 5);
     }
   }
 
