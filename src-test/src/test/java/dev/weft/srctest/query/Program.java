@@ -19,9 +19,10 @@ import java.util.SplittableRandom;
  * <ul>
  *   <li>Node {@code n} is the query call {@code f(n + 10)} or, if it has a cycle fallback, {@code g(n + 10)};
  *       keys have two digits, so their string order (the engine's canonical order) is their numeric order.</li>
- *   <li>Ring members read an input, then the next member of their ring; nothing else. A ring is therefore a
- *       simple cycle whose members report nothing, and a member's outcome is its fallback or the ring's
- *       {@code CycleException}, whichever member the evaluation entered by.</li>
+ *   <li>Ring members read an input, then the next member of their ring, some of them only while an input is
+ *       even; nothing else. A ring whose edges are all present is therefore a simple cycle whose members
+ *       report nothing, and a member's outcome is its fallback or the ring's {@code CycleException},
+ *       whichever member the evaluation entered by. A ring with an absent edge is a plain chain.</li>
  *   <li>Every other node reads only ring members and nodes earlier in a random order, so the rest is a DAG.
  *       A body lets the failure of a read propagate, so a node's outcome is its first failing read's.</li>
  *   <li>Inputs have keys {@code 0..inputs}; key {@code inputs} starts unset, so reading it fails with
@@ -31,9 +32,12 @@ import java.util.SplittableRandom;
 final class Program {
   static final int KEY_OFFSET = 10;
 
-  sealed interface Step permits Read, ReadInput, ReadAll, Report, Fail {}
+  sealed interface Step permits Read, ReadInput, ReadIf, ReadAll, Report, Fail {}
 
   record Read(int node) implements Step {}
+
+  /** Reads input {@code input}, then node {@code node} only if that input is even. */
+  record ReadIf(int input, int node) implements Step {}
 
   record ReadInput(int input) implements Step {}
 
@@ -110,7 +114,10 @@ final class Program {
         if (r.nextBoolean()) {
           steps.add(new ReadInput(r.nextInt(inputs)));
         }
-        steps.add(new Read(ring.get((i + 1) % length)));
+        int successor = ring.get((i + 1) % length);
+        // Some edges depend on an input: the ring closes only while all of them are even, so the cycle
+        // appears and vanishes between revisions.
+        steps.add(r.nextInt(3) == 0 ? new ReadIf(r.nextInt(inputs), successor) : new Read(successor));
         nodes[id] = new Node(id, fallback[id], rings.size() - 1, steps);
       }
     }
@@ -180,6 +187,13 @@ final class Program {
         switch (step) {
           case Read(int n) -> acc = mix(acc, ctx.get(queryOf(n), n + KEY_OFFSET));
           case ReadInput(int i) -> acc = mix(acc, ctx.get(input, i));
+          case ReadIf(int i, int n) -> {
+            int v = ctx.get(input, i);
+            acc = mix(acc, v);
+            if (v % 2 == 0) {
+              acc = mix(acc, ctx.get(queryOf(n), n + KEY_OFFSET));
+            }
+          }
           case ReadAll(List<Integer> ns) -> {
             List<Integer> keys = ns.stream().map(n -> n + KEY_OFFSET).toList();
             for (int v : ctx.getAll(queryOf(ns.getFirst()), keys)) {

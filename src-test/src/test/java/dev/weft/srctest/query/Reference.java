@@ -4,6 +4,7 @@ import dev.weft.srctest.query.Program.Fail;
 import dev.weft.srctest.query.Program.Node;
 import dev.weft.srctest.query.Program.Read;
 import dev.weft.srctest.query.Program.ReadAll;
+import dev.weft.srctest.query.Program.ReadIf;
 import dev.weft.srctest.query.Program.ReadInput;
 import dev.weft.srctest.query.Program.Report;
 import dev.weft.srctest.query.Program.Step;
@@ -20,8 +21,9 @@ import java.util.Set;
  * depth-first run computes, written without any of the engine's machinery.
  *
  * <ul>
- *   <li>A ring member's outcome is its fallback value, or the ring's cycle message in canonical rotation
- *       (starting at the smallest call by query name, then key).</li>
+ *   <li>While every edge of a ring is present, a member's outcome is its fallback value, or the ring's cycle
+ *       message in canonical rotation (starting at the smallest call by query name, then key). A ring with an
+ *       absent edge is evaluated like any other node.</li>
  *   <li>Any other node runs its steps in order; the first read whose outcome is not a value ends the body
  *       with that outcome (a {@code getAll} reads every node first, then takes the first failure in its key
  *       order); a {@code Fail} step ends it with that failure; otherwise the value is the mix of what it read.</li>
@@ -51,7 +53,7 @@ final class Reference {
   }
 
   private Outcome compute(Node node) {
-    if (node.ring() >= 0) {
+    if (node.ring() >= 0 && closed(program.rings.get(node.ring()))) {
       return node.fallback()
           ? new Outcome.Value(Program.fallbackValue(node.key()))
           : new Outcome.Cycle(cycleMessage(program.rings.get(node.ring())));
@@ -72,6 +74,16 @@ final class Reference {
           }
           acc = Program.mix(acc, inputs[i]);
         }
+        case ReadIf(int i, int n) -> {
+          acc = Program.mix(acc, inputs[i]);
+          if (inputs[i] % 2 == 0) {
+            Outcome o = outcome(n);
+            if (!(o instanceof Outcome.Value(Object v))) {
+              return o;
+            }
+            acc = Program.mix(acc, (Integer) v);
+          }
+        }
         case ReadAll(List<Integer> ns) -> {
           List<Outcome> os = ns.stream().map(this::outcome).toList();
           for (Outcome o : os) {
@@ -90,6 +102,18 @@ final class Reference {
       }
     }
     return new Outcome.Value(acc);
+  }
+
+  /** Whether every edge of {@code ring} is present under the current inputs, making it a cycle. */
+  private boolean closed(List<Integer> ring) {
+    for (int id : ring) {
+      for (Step step : program.nodes.get(id).steps()) {
+        if (step instanceof ReadIf(int i, int n) && inputs[i] % 2 != 0) {
+          return false;
+        }
+      }
+    }
+    return true;
   }
 
   /** The rustc-shaped message of a ring, rotated to start at its smallest call. */
@@ -132,6 +156,14 @@ final class Reference {
         case ReadInput(int i) -> {
           if (inputs[i] == null) {
             return;
+          }
+        }
+        case ReadIf(int i, int n) -> {
+          if (inputs[i] % 2 == 0) {
+            walk(n, seen, out);
+            if (!outcome(n).isValue()) {
+              return;
+            }
           }
         }
         case ReadAll(List<Integer> ns) -> {
