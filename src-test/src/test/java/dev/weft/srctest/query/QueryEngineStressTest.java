@@ -176,6 +176,116 @@ class QueryEngineStressTest {
     }
   }
 
+  // A cycle that exists only while in(0) is even: a(k) reads in(0) and, if even, b(k); b(k) reads a(k).
+  // a has a fallback, b has none. Readers hammer a, b and an off-cycle reader while a writer flips in(0).
+  @Test
+  void cycleFlippedBySets_readersSeeTheOutcomeOfSomeRevisionInTheirCall() throws Exception {
+    Input<Integer, Integer> in = Query.input("in");
+    Query<Integer, Integer>[] b = holder();
+    Query<Integer, Integer> a = Query.<Integer, Integer>of("a", (ctx, k) -> {
+      int v = ctx.get(in, 0);
+      return v % 2 == 0 ? 1 + ctx.get(b[0], k) : k + v;
+    }).withCycleFallback((k, cycle) -> -k);
+    b[0] = Query.of("b", (ctx, k) -> 2 * ctx.get(a, k));
+    Query<Integer, Integer> reader = Query.of("reader", (ctx, k) -> {
+      try {
+        return 1000 + ctx.get(b[0], k);
+      } catch (dev.weft.query.CycleException e) {
+        return -1000;
+      }
+    });
+    Map<Long, Integer> history = new ConcurrentHashMap<>();
+    List<Read> reads = new CopyOnWriteArrayList<>();
+    List<Throwable> unexpected = new CopyOnWriteArrayList<>();
+    AtomicInteger cancelled = new AtomicInteger();
+    try (Scheduler scheduler = Scheduler.parallel(2);
+        QueryEngine engine = QueryEngine.builder().scheduler(scheduler).name("stress-cycle").build()) {
+      engine.set(in, 0, 1);
+      history.put(engine.revision(), 1);
+      CyclicBarrier start = new CyclicBarrier(TASK_READERS + 1);
+      List<Task<Void>> tasks = new ArrayList<>();
+      for (int i = 0; i < TASK_READERS; i++) {
+        long seed = i;
+        tasks.add(scheduler.spawn("reader-" + i, () -> {
+          SplittableRandom r = new SplittableRandom(seed);
+          List<Read> mine = new ArrayList<>();
+          try {
+            start.await();
+            for (int n = 0; n < READS_PER_READER / 2; n++) {
+              int k = 1 + r.nextInt(3);
+              long before = engine.revision();
+              String what = switch (r.nextInt(3)) {
+                case 0 -> "a";
+                case 1 -> "b";
+                default -> "reader";
+              };
+              Object value;
+              try {
+                value = engine.get(what.equals("a") ? a : what.equals("b") ? b[0] : reader, k);
+              } catch (CancelledException e) {
+                cancelled.incrementAndGet();
+                continue;
+              } catch (RuntimeException e) {
+                value = Outcome.of(e);
+              }
+              mine.add(new Read(what + k, before, engine.revision(), value));
+            }
+          } catch (Throwable t) {
+            unexpected.add(t);
+          } finally {
+            reads.addAll(mine);
+          }
+          return null;
+        }));
+      }
+      start.await();
+      SplittableRandom r = new SplittableRandom(7);
+      for (int i = 0; i < SETS; i++) {
+        int v = r.nextInt(100);
+        engine.set(in, 0, v);
+        history.put(engine.revision(), v);
+      }
+      for (Task<Void> t : tasks) {
+        t.join();
+      }
+      assertThat(unexpected).isEmpty();
+      List<String> wrong = new ArrayList<>();
+      for (Read read : reads) {
+        boolean ok = false;
+        for (long rev = read.before(); rev <= read.after() && !ok; rev++) {
+          Integer v = history.get(rev);
+          ok = v != null && cycleExpected(read.what(), v).equals(read.value());
+        }
+        if (!ok) {
+          wrong.add(read.toString());
+        }
+      }
+      assertThat(wrong).as("reads matching no revision within their call").isEmpty();
+      int last = history.get(engine.revision());
+      for (int k = 1; k <= 3; k++) {
+        assertThat(engine.get(reader, k)).isEqualTo(cycleExpected("reader" + k, last));
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Query<Integer, Integer>[] holder() {
+    return new Query[1];
+  }
+
+  private static Object cycleExpected(String what, int in0) {
+    int k = what.charAt(what.length() - 1) - '0';
+    String q = what.substring(0, what.length() - 1);
+    String message = "cycle detected when computing a(" + k + ")\n  ...which requires computing b(" + k
+        + ")\n  ...which again requires computing a(" + k + "), completing the cycle";
+    boolean cycle = in0 % 2 == 0;
+    return switch (q) {
+      case "a" -> cycle ? -k : k + in0;
+      case "b" -> cycle ? new Outcome.Cycle(message) : 2 * (k + in0);
+      default -> cycle ? -1000 : 1000 + 2 * (k + in0);
+    };
+  }
+
   private static Object expected(String what, int[] in) {
     if (what.equals("total")) {
       int sum = 0;
