@@ -28,6 +28,8 @@ import org.opentest4j.TestAbortedException;
 final class RunExtension
     implements ParameterResolver, InvocationInterceptor, TestExecutionExceptionHandler, AfterEachCallback {
   private static final System.Logger LOG = System.getLogger("dev.weft.junit");
+  /** How long closing waits for tasks after the invocation has already failed. */
+  private static final long FAILED_CLOSE_SECONDS = 10;
 
   private final WeftRun run;
   private final int total;
@@ -133,7 +135,8 @@ final class RunExtension
   public void afterEach(ExtensionContext context) throws Exception {
     try {
       if (scheduler != null) {
-        close(scheduler);
+        close(scheduler, context.getExecutionException().filter(t -> !(t instanceof TestAbortedException))
+            .isPresent());
       }
     } finally {
       // An aborted invocation (a failed assumption) is not a failure and does not stop the exploration.
@@ -143,7 +146,7 @@ final class RunExtension
     }
   }
 
-  private void close(Scheduler s) {
+  private void close(Scheduler s, boolean alreadyFailed) {
     AtomicReference<Throwable> error = new AtomicReference<>();
     Thread closer = Thread.ofPlatform().daemon(true).name("weft-test-close").start(() -> {
       try {
@@ -152,8 +155,11 @@ final class RunExtension
         error.set(t);
       }
     });
-    // After a hang the body is still stuck; do not wait a second full timeout for it.
-    Duration wait = hung ? Duration.ofSeconds(1) : Duration.ofSeconds(spec.timeoutSeconds());
+    // After a hang the body is still stuck: do not wait a second full timeout. After a failure, tasks the body
+    // left blocked are likely; wait a little for them, then report.
+    Duration wait = hung ? Duration.ofSeconds(1)
+        : alreadyFailed ? Duration.ofSeconds(Math.min(spec.timeoutSeconds(), FAILED_CLOSE_SECONDS))
+        : Duration.ofSeconds(spec.timeoutSeconds());
     boolean closed;
     try {
       closed = closer.join(wait);
@@ -162,8 +168,11 @@ final class RunExtension
       closed = false;
     }
     if (!closed) {
-      if (hung) {
-        return; // already reported; the scheduler's daemon carriers are abandoned
+      if (hung || alreadyFailed) {
+        // The invocation already failed; the scheduler's daemon carriers are abandoned.
+        LOG.log(System.Logger.Level.WARNING, "{0} {1}: scheduler not closed, {2} tasks still alive",
+            testName, run, s.stats().alive());
+        return;
       }
       failed.set(true);
       throw new SeedFailedError(describe("body returned but the scheduler's tasks did not finish within "

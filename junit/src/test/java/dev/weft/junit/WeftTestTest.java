@@ -168,6 +168,21 @@ class WeftTestTest {
   }
 
   @ExtendWith(OnlyUnderTestKit.class)
+  static class FailsAndLeaksTask {
+    static final CountDownLatch NEVER = new CountDownLatch(1);
+
+    @WeftTest(seeds = 3, timeoutSeconds = 1)
+    void body(Scheduler scheduler) {
+      SEEN.add(1L);
+      scheduler.spawn("blocked", () -> {
+        NEVER.await();
+        return null;
+      });
+      throw new IllegalStateException("body failed");
+    }
+  }
+
+  @ExtendWith(OnlyUnderTestKit.class)
   static class TimedParkStrict {
     @WeftTest(seeds = 1, strict = true)
     void body() {
@@ -301,6 +316,19 @@ class WeftTestTest {
           .hasMessageContaining("1 tasks alive");
     } finally {
       LeaksTask.NEVER.countDown();
+    }
+  }
+
+  @Test
+  void weftTest_failingBodyLeavingBlockedTask_reportsTheBodyFailureOnly() {
+    try {
+      EngineExecutionResults results = run(FailsAndLeaksTask.class);
+      results.testEvents().assertStatistics(s -> s.started(1).failed(1));
+      Throwable failure = failures(results).getFirst();
+      assertThat(failure).hasMessageContaining("seed 1 failed: java.lang.IllegalStateException: body failed");
+      assertThat(failure.getSuppressed()).isEmpty();
+    } finally {
+      FailsAndLeaksTask.NEVER.countDown();
     }
   }
 
