@@ -205,6 +205,24 @@ class QueryEngineBadInputTest {
     }
   }
 
+  // A body that reads through the engine instead of its context: the read is either recorded as a
+  // dependency (then a later set is seen) or rejected with a clear exception; it must never go stale silently.
+  @Test
+  void get_sameEngineFromQueryBody_recordedOrRejectedNeverStale() {
+    Query<String, Integer> outer = Query.of("outer", (ctx, k) -> 1 + engine.get(twice, k));
+    engine.set(in, "y", 21);
+    Integer first;
+    try {
+      first = engine.get(outer, "y");
+    } catch (RuntimeException e) {
+      assertThat(rootMessage(e)).contains("twice");
+      return;
+    }
+    assertThat(first).isEqualTo(43);
+    engine.set(in, "y", 50);
+    assertThat(engine.get(outer, "y")).as("outer after in(y) changed").isEqualTo(101);
+  }
+
   @Test
   void contextUsedAfterBodyReturned_throwsIllegalState() {
     AtomicReference<QueryContext> escaped = new AtomicReference<>();
