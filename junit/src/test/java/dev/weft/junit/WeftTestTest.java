@@ -200,6 +200,20 @@ class WeftTestTest {
     }
   }
 
+  /** A project's own shorthand for its exploration settings. */
+  @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+  @java.lang.annotation.Target(java.lang.annotation.ElementType.METHOD)
+  @WeftTest(seeds = 3, baseSeed = 500)
+  @interface Explore {}
+
+  @ExtendWith(OnlyUnderTestKit.class)
+  static class MetaAnnotated {
+    @Explore
+    void body(WeftRun run) {
+      SEEN.add(run.seed());
+    }
+  }
+
   @ExtendWith(OnlyUnderTestKit.class)
   static class NegativeSeeds {
     @WeftTest(seeds = -1)
@@ -338,6 +352,12 @@ class WeftTestTest {
 
     results.testEvents().assertStatistics(s -> s.started(1).failed(1));
     assertThat(failures(results).getFirst()).hasMessageContaining("from outside the scheduler");
+  }
+
+  @Test
+  void weftTest_asMetaAnnotation_usesItsSettings() {
+    run(MetaAnnotated.class).testEvents().assertStatistics(s -> s.started(3).succeeded(3));
+    assertThat(SEEN).containsExactly(500L, 501L, 502L);
   }
 
   @Test
