@@ -1017,8 +1017,12 @@ public final class QueryEngine implements AutoCloseable {
           throw cancelledException(node != null ? r.waitMemo : null);
         }
         if (!registered) {
+          r.waitNode = node;
           parked.add(r);
           registered = true;
+          if (parked.size() >= active.get()) {
+            checkStall(r);
+          }
           continue; // re-check the flags after registering, so a set's wake-up cannot be missed
         }
         LockSupport.park(this);
@@ -1026,8 +1030,46 @@ public final class QueryEngine implements AutoCloseable {
     } finally {
       if (registered) {
         parked.remove(r);
+        r.waitNode = null;
       }
     }
+  }
+
+  /**
+   * The backstop behind cycle detection: called when every running evaluation of this engine is parked in an
+   * engine wait. If none of those waits is satisfied, nothing can ever wake them (a cycle would have been
+   * found when the closing wait started, so this means a lost wake-up); rather than hang, the caller fails
+   * with a dump of every waiting runner, which releases its claims and lets the others proceed.
+   */
+  private void checkStall(Runner self) {
+    if (cancelling) {
+      return;
+    }
+    List<Runner> waiting = new ArrayList<>(parked);
+    if (waiting.size() < active.get()) {
+      return;
+    }
+    for (Runner w : waiting) {
+      WaitNode n = w.waitNode;
+      Runner c = w.waitChild;
+      if (w.unwind != null || (n != null && n.done) || (c != null && c.done) || (n == null && c == null)) {
+        return;
+      }
+    }
+    StringBuilder sb = new StringBuilder("query engine '").append(name)
+        .append("' stalled: every running evaluation waits and none can proceed (no cycle was found)");
+    for (Runner w : waiting) {
+      sb.append("\n  ").append(w).append(" waits for ");
+      Memo wm = w.waitMemo;
+      Runner wc = w.waitChild;
+      sb.append(wm != null ? wm + " (claimed by " + wm.owner + ")" : String.valueOf(wc));
+      for (Frame f = w.top; f != null; f = f.parent) {
+        sb.append("\n    in ").append(f.memo);
+      }
+    }
+    String dump = sb.toString();
+    System.getLogger("dev.weft.query").log(System.Logger.Level.ERROR, dump);
+    throw new IllegalStateException(dump);
   }
 
   private void checkSignals(Runner r, Memo at) {
