@@ -28,10 +28,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * Producers and consumers are registered while the pipeline is wired, before any of them runs, so the counts
  * never touch zero early.
  *
- * <p><b>Invariants.</b> Everything but {@link #waitingConsumers} is guarded by {@link #lock}.
+ * <p><b>Invariants.</b> Everything but the {@code hungry} hint is guarded by {@code lock}.
  * {@code queued} equals the sum of the sizes of the queued chunks. A thread waits on {@code notEmpty} only
  * while the queue is empty and the channel is open; on {@code notFull} only while the chunk does not fit. Every
- * take signals one waiting producer, every put signals one waiting consumer, and closing, cancelling and
+ * take signals one waiting producer, every put signals one waiting consumer not yet signalled, and closing, cancelling and
  * abandoning signal all, so no waiter is left behind. Waits are untimed {@link Condition#await()}: every wakeup
  * comes from another stage, which keeps runs on {@code Scheduler.deterministic} replayable.
  *
@@ -59,8 +59,12 @@ final class Channel {
   private boolean cancelled;
   private boolean abandoned;
   private long takes;
-  // Written under lock, read without it by producers deciding whether to hand off a partial chunk.
-  private volatile int waitingConsumers;
+  private int waitingConsumers;
+  // Signals sent to waiting consumers that have not woken up yet.
+  private int signalledConsumers;
+  // waitingConsumers > signalledConsumers: a consumer is parked and nobody has woken it yet. Written under
+  // lock, read without it by producers deciding whether to hand off a partial chunk.
+  private volatile boolean hungry;
 
   Channel(int capacity) {
     if (capacity < 1) {
@@ -93,9 +97,13 @@ final class Channel {
     }
   }
 
-  /** Whether a consumer is parked waiting for a chunk; a hint, read without the lock. */
+  /**
+   * Whether a consumer is parked waiting for a chunk and no put has woken it yet; a hint, read without the
+   * lock. Once a put has signalled the consumer the hint turns false, so the producer goes back to filling
+   * whole chunks while the consumer wakes up instead of handing over one item at a time.
+   */
   boolean consumerWaiting() {
-    return waitingConsumers != 0;
+    return hungry;
   }
 
   /**
@@ -129,7 +137,9 @@ final class Channel {
       }
       queue.addLast(chunk);
       queued += chunk.size;
-      if (waitingConsumers > 0) {
+      if (waitingConsumers > signalledConsumers) {
+        signalledConsumers++;
+        hungry = waitingConsumers > signalledConsumers;
         notEmpty.signal();
       }
     } finally {
@@ -165,10 +175,20 @@ final class Channel {
         return c;
       }
       long start = System.nanoTime();
-      waitingConsumers++;
       try {
         do {
-          notEmpty.await();
+          waitingConsumers++;
+          hungry = waitingConsumers > signalledConsumers;
+          try {
+            notEmpty.await();
+          } finally {
+            // Whether this wakeup was a put's signal or not, one fewer signal is outstanding.
+            waitingConsumers--;
+            if (signalledConsumers > 0) {
+              signalledConsumers--;
+            }
+            hungry = waitingConsumers > signalledConsumers;
+          }
           if (cancelled) {
             throw new ChannelCancelledException("pipeline stopped");
           }
@@ -178,7 +198,6 @@ final class Channel {
       } catch (InterruptedException e) {
         throw new ChannelCancelledException("interrupted while waiting to take");
       } finally {
-        waitingConsumers--;
         counters.starvedNanos += System.nanoTime() - start;
       }
     } finally {

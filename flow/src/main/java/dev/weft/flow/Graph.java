@@ -294,7 +294,8 @@ public final class Graph {
           continue;
         }
         int[] b = bucket[h];
-        if (n >= threshold && carriers > 1) {
+        boolean parallel = n >= threshold && carriers > 1;
+        if (parallel) {
           parallelLevels++;
           computeParallel(b, n);
         }
@@ -304,7 +305,7 @@ public final class Graph {
           byte st;
           Object v = null;
           Throwable error = null;
-          if (status != null && n >= threshold && carriers > 1) {
+          if (parallel) {
             st = status[i];
             v = results[i];
             error = errors[i];
