@@ -561,4 +561,115 @@ class PipelineTest {
     assertThatThrownBy(() -> p.named(" ")).isInstanceOf(IllegalArgumentException.class);
     assertThat(p.map(x -> x).filter(x -> true).named("keep").toString()).isEqualTo("Pipeline[source, map#1, keep]");
   }
+
+  private static Pipeline<Integer> naturals() {
+    return Pipeline.generate(o -> {
+      for (int i = 0; ; i++) {
+        o.push(i);
+      }
+    });
+  }
+
+  private static <T> Pipeline.Transformer<T, T> first(int n) {
+    return (in, out) -> {
+      for (int i = 0; i < n; i++) {
+        T item = in.take();
+        if (item == null) {
+          return;
+        }
+        out.push(item);
+      }
+    };
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void transform_returnsEarlyAfterReplicatedStages_stopsEveryWorker(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<Integer> ordered = naturals().map(4, x -> {
+        s.sleep(delay(x, 3_000));
+        return x;
+      }).transform(first(50)).toList(s);
+      assertThat(ordered).isEqualTo(range(50));
+      List<Integer> unordered = naturals().mapUnordered(3, x -> x).transform(first(50)).toList(s);
+      assertThat(unordered).hasSize(50).doesNotHaveDuplicates();
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void fork_oneBranchStopsEarly_otherBranchesGetEverything(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<Integer> out = Pipeline.from(range(1000))
+          .fork(p -> p.transform(first(5)).map(x -> -1 - x), p -> p.map(x -> x))
+          .toList(s);
+      assertThat(out.stream().filter(x -> x < 0).toList()).containsExactly(-1, -2, -3, -4, -5);
+      assertThat(out.stream().filter(x -> x >= 0).toList()).isEqualTo(range(1000));
+      List<Integer> infinite = naturals().fork(p -> p.transform(first(3)), p -> p.transform(first(4))).toList(s);
+      assertThat(infinite).hasSize(7);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void fork_branchFails_rethrowsNamingBranchStage(Config config) {
+    Scheduler s = config.create();
+    try {
+      assertThatThrownBy(() -> Pipeline.from(range(1000))
+          .fork(p -> p.map(x -> x), p -> p.filter(x -> 1 / (x - 700) != 5).named("picky"))
+          .toList(s))
+          .isInstanceOfSatisfying(PipelineException.class, e -> assertThat(e.stage()).isEqualTo("picky"))
+          .hasCauseInstanceOf(ArithmeticException.class);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void toList_sameDescriptionTwice_runsTwiceIndependently(Config config) {
+    Scheduler s = config.create();
+    try {
+      Pipeline<Integer> p = Pipeline.from(range(300)).map(2, x -> x + 1).filter(x -> x % 2 == 1);
+      List<Integer> first = p.toList(s);
+      assertThat(p.toList(s)).isEqualTo(first).hasSize(150);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void forEach_orderedReplicatedStageSlowSink_inFlightStaysWithinDocumentedBound(Config config) {
+    Scheduler s = config.create();
+    try {
+      AtomicLong produced = new AtomicLong();
+      AtomicLong consumed = new AtomicLong();
+      long[] maxInFlight = new long[1];
+      int n = 3000;
+      Pipeline.<Integer>generate(o -> {
+        for (int i = 0; i < n; i++) {
+          produced.incrementAndGet();
+          o.push(i);
+        }
+      }).buffer(32).map(3, x -> x).buffer(8).forEach(s, x -> {
+        maxInFlight[0] = Math.max(maxInFlight[0], produced.get() - consumed.get());
+        s.sleep(Duration.ofNanos(2_000));
+        consumed.incrementAndGet();
+      });
+      // source→map: capacity 32, chunk 8, 1 producer + 3 consumers; map→sink: capacity 8, chunk 2, 3 + 1;
+      // plus 2 * 3 chunks of input (8 each) held by the order-keeping map.
+      long bound = (32 + 4 * 8) + (8 + 4 * 2) + 2 * 3 * 8;
+      assertThat(consumed.get()).isEqualTo(n);
+      assertThat(maxInFlight[0]).isPositive().isLessThanOrEqualTo(bound);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
 }
