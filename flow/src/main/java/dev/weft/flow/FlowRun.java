@@ -114,6 +114,7 @@ final class FlowRun implements PipelineRun {
   }
 
   private Void coordinate() {
+    List<StageStatsEvent> events = beginEvents();
     List<Task<Void>> tasks = new ArrayList<>(workers.size());
     try {
       for (StageWorker w : workers) {
@@ -146,7 +147,44 @@ final class FlowRun implements PipelineRun {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+    commitEvents(events);
     return null;
+  }
+
+  private List<StageStatsEvent> beginEvents() {
+    if (!new StageStatsEvent().isEnabled()) {
+      return List.of();
+    }
+    List<StageStatsEvent> events = new ArrayList<>(groups.size());
+    for (int i = 0; i < groups.size(); i++) {
+      StageStatsEvent e = new StageStatsEvent();
+      e.begin();
+      events.add(e);
+    }
+    return events;
+  }
+
+  private void commitEvents(List<StageStatsEvent> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    List<StageStats> stats = stats();
+    String outcome = failure != null ? "failed in " + failedStage : cancelled ? "cancelled" : "completed";
+    for (int i = 0; i < events.size(); i++) {
+      StageStatsEvent e = events.get(i);
+      e.end();
+      if (e.shouldCommit()) {
+        StageStats st = stats.get(i);
+        e.stage = st.name();
+        e.workers = st.workers();
+        e.itemsIn = st.itemsIn();
+        e.itemsOut = st.itemsOut();
+        e.starved = st.starved().toNanos();
+        e.backpressured = st.backpressured().toNanos();
+        e.outcome = outcome;
+        e.commit();
+      }
+    }
   }
 
   void register(Thread thread) {

@@ -672,4 +672,29 @@ class PipelineTest {
       Schedulers.assertQuietAndClose(s);
     }
   }
+
+  @Test
+  void start_jfrEnabled_recordsOneStageStatsEventPerStage() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("weft-flow", ".jfr");
+    Scheduler s = Scheduler.parallel(2);
+    try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+      recording.enable("weft.StageStats");
+      recording.start();
+      Pipeline.from(range(100)).map(x -> x * 2).named("double").forEach(s, x -> { });
+      recording.stop();
+      recording.dump(file);
+      List<String> seen = new ArrayList<>();
+      for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
+        if (e.getEventType().getName().equals("weft.StageStats")) {
+          seen.add(e.getString("stage") + ":" + e.getLong("itemsIn") + ":" + e.getLong("itemsOut") + ":"
+              + e.getString("outcome"));
+        }
+      }
+      assertThat(seen).containsExactlyInAnyOrder("source:0:100:completed", "double:100:100:completed",
+          "sink:100:0:completed");
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
 }
