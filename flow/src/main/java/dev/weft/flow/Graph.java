@@ -377,10 +377,14 @@ public final class Graph {
       int from = s * per;
       int to = Math.min(n, from + per);
       if (from < to) {
-        tasks.add(scheduler.spawn("stabilize-" + s, () -> {
-          computeRange(b, from, to);
-          return null;
-        }));
+        try {
+          tasks.add(scheduler.spawn("stabilize-" + s, () -> {
+            computeRange(b, from, to);
+            return null;
+          }));
+        } catch (IllegalStateException closed) {
+          computeRange(b, from, to); // the scheduler is closed: compute this slice here instead
+        }
       }
     }
     if (owned) {
