@@ -544,6 +544,8 @@ class PipelineTest {
       run.join();
       out.add(run.stats().stream().map(st -> st.name() + ":" + st.itemsIn() + ":" + st.itemsOut()).toList());
       out.add(s.now());
+      // The only wakeup from outside the scheduler is the start of the run from this thread.
+      assertThat(s.stats().foreignWakeups()).isEqualTo(1);
       return out;
     } finally {
       Schedulers.assertQuietAndClose(s);
