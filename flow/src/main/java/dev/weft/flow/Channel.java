@@ -116,7 +116,7 @@ final class Channel {
     lock.lock();
     try {
       if (queued > 0 && queued + chunk.size > capacity && !cancelled && !abandoned) {
-        long start = System.nanoTime();
+        long start = counters.clock.getAsLong();
         waitingProducers++;
         try {
           do {
@@ -126,7 +126,7 @@ final class Channel {
           throw new ChannelCancelledException("interrupted while waiting to put");
         } finally {
           waitingProducers--;
-          counters.backpressuredNanos += System.nanoTime() - start;
+          counters.backpressuredNanos += counters.clock.getAsLong() - start;
         }
       }
       if (cancelled) {
@@ -174,7 +174,7 @@ final class Channel {
       if (c != null) {
         return c;
       }
-      long start = System.nanoTime();
+      long start = counters.clock.getAsLong();
       try {
         do {
           waitingConsumers++;
@@ -198,7 +198,7 @@ final class Channel {
       } catch (InterruptedException e) {
         throw new ChannelCancelledException("interrupted while waiting to take");
       } finally {
-        counters.starvedNanos += System.nanoTime() - start;
+        counters.starvedNanos += counters.clock.getAsLong() - start;
       }
     } finally {
       lock.unlock();

@@ -3,12 +3,14 @@ package dev.weft.flow;
 import dev.weft.scheduler.Scheduler;
 import dev.weft.scheduler.Task;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * One execution of a {@link Pipeline}: its channels, its workers, and the stop protocol.
@@ -30,6 +32,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class FlowRun implements PipelineRun {
   private final Scheduler scheduler;
+  /** Measures blocked time: the virtual clock in deterministic mode, so stats replay exactly. */
+  final LongSupplier clock;
   private final List<StageWorker> workers = new ArrayList<>();
   private final List<Group> groups = new ArrayList<>();
   private final List<Channel> channels = new ArrayList<>();
@@ -49,6 +53,11 @@ final class FlowRun implements PipelineRun {
 
   private FlowRun(Scheduler scheduler) {
     this.scheduler = scheduler;
+    this.clock = scheduler.isDeterministic() ? () -> toNanos(scheduler.now()) : System::nanoTime;
+  }
+
+  private static long toNanos(Instant t) {
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
   }
 
   static <T> FlowRun start(Pipeline<T> pipeline, Scheduler scheduler, Pipeline.Sink<? super T> sink) {

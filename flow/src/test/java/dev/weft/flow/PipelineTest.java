@@ -699,4 +699,32 @@ class PipelineTest {
       Schedulers.assertQuietAndClose(s);
     }
   }
+
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("dev.weft.flow.Schedulers#seeds")
+  void stats_deterministicSlowStage_showsAsBottleneckOnVirtualClock(long seed) {
+    Scheduler s = Scheduler.deterministic(seed);
+    try {
+      PipelineRun run = Pipeline.from(range(2000))
+          .map(x -> x).named("before")
+          .map(x -> {
+            s.sleep(Duration.ofMillis(1));
+            return x;
+          }).named("slow")
+          .map(x -> x).named("after")
+          .start(s, x -> { });
+      run.join();
+      var byName = run.stats().stream().collect(Collectors.toMap(StageStats::name, st -> st));
+      // 2000 items at 1 ms each take 2 s of virtual time; only the slow stage never waits. (The source
+      // finishes once the rest fits in the buffers, after about 1.4 s.)
+      assertThat(byName.get("slow").starved()).isZero();
+      assertThat(byName.get("slow").backpressured()).isZero();
+      assertThat(byName.get("source").backpressured()).isGreaterThan(Duration.ofSeconds(1));
+      assertThat(byName.get("before").backpressured()).isGreaterThan(Duration.ofSeconds(1));
+      assertThat(byName.get("after").starved()).isGreaterThan(Duration.ofSeconds(1));
+      assertThat(byName.get("sink").starved()).isGreaterThan(Duration.ofSeconds(1));
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
 }
