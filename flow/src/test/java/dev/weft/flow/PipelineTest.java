@@ -3,19 +3,23 @@ package dev.weft.flow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weft.flow.Pipeline.StageFunction;
 import dev.weft.flow.Schedulers.Config;
 import dev.weft.scheduler.Scheduler;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.SplittableRandom;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.function.Function;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -723,6 +727,117 @@ class PipelineTest {
       assertThat(byName.get("before").backpressured()).isGreaterThan(Duration.ofSeconds(1));
       assertThat(byName.get("after").starved()).isGreaterThan(Duration.ofSeconds(1));
       assertThat(byName.get("sink").starved()).isGreaterThan(Duration.ofSeconds(1));
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  // ---- differential: random pipelines against the same steps on a plain list
+
+  private static int f(int x, int k) {
+    return Math.floorMod(x * 31 + k, 100_003);
+  }
+
+  /** A random pipeline, the reference computation of its output, and whether its output order is defined. */
+  private record RandomPipeline(Pipeline<Integer> pipeline, Function<List<Integer>, List<Integer>> reference,
+      boolean ordered, String shape) {}
+
+  private static RandomPipeline randomPipeline(long seed, Scheduler s) {
+    SplittableRandom r = new SplittableRandom(seed);
+    Pipeline<Integer> p = Pipeline.from(range(400));
+    Function<List<Integer>, List<Integer>> ref = l -> l;
+    boolean ordered = true;
+    int stages = 2 + r.nextInt(6);
+    for (int i = 0; i < stages; i++) {
+      int k = r.nextInt(1000);
+      int kind = r.nextInt(8);
+      if (kind == 6 && !ordered) {
+        kind = 0; // pairing is order-sensitive; only meaningful while the order is defined
+      }
+      switch (kind) {
+        case 0 -> {
+          p = p.map(x -> f(x, k));
+          ref = ref.andThen(l -> l.stream().map(x -> f(x, k)).toList());
+        }
+        case 1, 2 -> {
+          int workers = 1 + r.nextInt(4);
+          StageFunction<Integer, Integer> fn = x -> {
+            if (x % 16 == 0) {
+              s.sleep(delay(x, 10_000));
+            }
+            return f(x, k);
+          };
+          p = kind == 1 ? p.map(workers, fn) : p.mapUnordered(workers, fn);
+          ref = ref.andThen(l -> l.stream().map(x -> f(x, k)).toList());
+          ordered &= kind == 1 || workers == 1;
+        }
+        case 3 -> {
+          p = p.filter(x -> x % 3 != k % 3);
+          ref = ref.andThen(l -> l.stream().filter(x -> x % 3 != k % 3).toList());
+        }
+        case 4 -> {
+          p = p.flatMap((Integer x, Outbox<Integer> o) -> {
+            o.push(x);
+            if (x % 2 == 0) {
+              o.push(f(x, k));
+            }
+          });
+          ref = ref.andThen(l -> l.stream()
+              .flatMap(x -> x % 2 == 0 ? Stream.of(x, f(x, k)) : Stream.of(x))
+              .toList());
+        }
+        case 5 -> {
+          p = p.batch(1 + r.nextInt(10)).flatMap((List<Integer> b, Outbox<Integer> o) -> b.forEach(o::push));
+        }
+        case 6 -> {
+          p = p.transform((Inbox<Integer> in, Outbox<Integer> o) -> {
+            for (Integer a; (a = in.take()) != null; ) {
+              Integer b = in.take();
+              o.push(b == null ? a : f(a + b, k));
+            }
+          });
+          ref = ref.andThen(l -> {
+            List<Integer> out = new ArrayList<>();
+            for (int j = 0; j < l.size(); j += 2) {
+              out.add(j + 1 < l.size() ? f(l.get(j) + l.get(j + 1), k) : l.get(j));
+            }
+            return out;
+          });
+        }
+        default -> {
+          p = p.fork(q -> q.map(x -> f(x, k)), q -> q.buffer(1 + r.nextInt(20)).filter(x -> x % 2 == 0));
+          ref = ref.andThen(l -> {
+            List<Integer> out = new ArrayList<>(l.stream().map(x -> f(x, k)).toList());
+            out.addAll(l.stream().filter(x -> x % 2 == 0).toList());
+            return out;
+          });
+          ordered = false;
+        }
+      }
+      if (r.nextInt(3) == 0) {
+        p = p.buffer(1 + r.nextInt(300));
+      }
+    }
+    return new RandomPipeline(p, ref, ordered, p.toString());
+  }
+
+  static Stream<Arguments> seedsAndSchedulers() {
+    return Schedulers.all().flatMap(c -> LongStream.rangeClosed(1, 12).mapToObj(seed -> Arguments.of(c, seed)));
+  }
+
+  @ParameterizedTest(name = "{0} seed {1}")
+  @MethodSource("seedsAndSchedulers")
+  void toList_randomPipeline_matchesListComputation(Config config, long seed) {
+    Scheduler s = config.create();
+    try {
+      RandomPipeline rp = randomPipeline(seed, s);
+      List<Integer> expected = rp.reference().apply(range(400));
+      List<Integer> actual = rp.pipeline().toList(s);
+      if (rp.ordered()) {
+        assertThat(actual).as(rp.shape()).isEqualTo(expected);
+      } else {
+        assertThat(actual).as(rp.shape()).containsExactlyInAnyOrderElementsOf(expected);
+      }
     } finally {
       Schedulers.assertQuietAndClose(s);
     }
