@@ -30,13 +30,17 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Invariants.</b> Everything but the {@code hungry} hint is guarded by {@code lock}.
  * {@code queued} equals the sum of the sizes of the queued chunks. A thread waits on {@code notEmpty} only
- * while the queue is empty and the channel is open; on {@code notFull} only while the chunk does not fit. Every
- * take signals one waiting producer, every put signals one waiting consumer not yet signalled, and closing, cancelling and
- * abandoning signal all, so no waiter is left behind. Waits are untimed {@link Condition#await()}: every wakeup
+ * while the queue is empty and the channel is open; on {@code notFull} only while the chunk does not fit.
+ * Every take signals one waiting producer; every put signals one waiting consumer that no earlier put has
+ * signalled yet ({@code signalledConsumers} counts signals whose consumer has not woken up, so a burst of puts
+ * wakes a consumer once and the producer stops handing over partial chunks meanwhile); closing, cancelling and
+ * abandoning signal all. No waiter is left behind. Waits are untimed {@link Condition#await()}: every wakeup
  * comes from another stage, which keeps runs on {@code Scheduler.deterministic} replayable.
  *
- * <p><b>Differences from Jox.</b> Jox channels are lock-free segment queues with per-item rendezvous, closing
- * by done/error values, and {@code select}. This channel moves chunks under a plain {@link ReentrantLock}:
+ * <p><b>Differences from Jox.</b> Jox channels are lock-free segment queues (after the Kotlin coroutines
+ * channel algorithm) where every send and receive moves one item, with rendezvous and buffered modes, closing
+ * by done/error states carried to the other side, and {@code select}. This channel moves chunks under a plain
+ * {@link ReentrantLock}:
  * with tens of items per hand-off, the lock is taken a few times per chunk and never contended for long, so
  * lock-freedom buys little; there is no {@code select}, no unbuffered (rendezvous) mode, and errors are not
  * carried through the channel but reported to the run, which cancels every channel at once.

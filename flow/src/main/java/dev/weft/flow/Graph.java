@@ -58,11 +58,12 @@ import java.util.function.Supplier;
  * node's state, is only ever used by one thread at a time.
  *
  * <p><b>Differences from Jane Street's Incremental.</b> Incremental's graph is dynamic ({@code bind} changes
- * the shape), nodes can be observed and unobserved, and its recompute heap is a priority queue by height.
- * Here the shape is fixed, every node is always live, and the dirty set is one preallocated bucket per
- * height, so marking and visiting cost an array store each. Incremental has no failure model (an exception
- * escapes {@code stabilize} and leaves the graph unusable); here a failure is contained to its cone.
- * Incremental is single-threaded; here wide heights are computed in parallel.
+ * the shape, so heights are adjusted as it runs), nodes are computed only while observed, and its recompute
+ * heap keeps linked lists per height. Here the shape is fixed, every node is always live, heights are computed
+ * once, and each height's dirty set is a preallocated {@code int} array, so marking and visiting cost an array
+ * store each. In Incremental an exception raised by a node aborts {@code stabilize} and later stabilizes
+ * refuse to run; here a failure is contained to its cone and the graph recovers. Incremental recomputes on one
+ * thread; here wide heights are computed in parallel.
  */
 public final class Graph {
   private static final byte SKIPPED = 0;
