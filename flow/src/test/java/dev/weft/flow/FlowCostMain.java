@@ -48,6 +48,20 @@ final class FlowCostMain {
         System.out.printf("graph chain: %.1f ns per recomputed node (%d)%n", (double) t / g.stats().recomputed(),
             g.stats().recomputed());
       }
+      Graph.Builder wb = Graph.builder();
+      Source<Integer> ws = wb.source(0);
+      for (int i = 0; i < 100_000; i++) {
+        wb.node(x -> x + 1, ws);
+      }
+      Graph wide = wb.build(s);
+      for (int round = 0; round < 10; round++) {
+        wide.set(ws, round + 1);
+        long t0 = System.nanoTime();
+        wide.stabilize();
+        long t = System.nanoTime() - t0;
+        System.out.printf("graph wide level: %.1f ns per recomputed node (%s)%n",
+            (double) t / wide.stats().recomputed(), wide.stats());
+      }
       int reps = 1_000_000;
       long t0 = System.nanoTime();
       for (int i = 0; i < reps; i++) {

@@ -842,4 +842,21 @@ class PipelineTest {
       Schedulers.assertQuietAndClose(s);
     }
   }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void toList_emptySource_everyShapeEndsEmpty(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<Integer> none = List.of();
+      assertThat(Pipeline.from(none).map(x -> x).map(3, x -> x).mapUnordered(2, x -> x).filter(x -> true)
+          .batch(4).flatMap((List<Integer> b, Outbox<Integer> o) -> b.forEach(o::push))
+          .fork(p -> p, p -> p.map(x -> x))
+          .toList(s)).isEmpty();
+      assertThat(Pipeline.<Integer>generate(o -> { }).batch(3).toList(s)).isEmpty();
+      assertThat(Pipeline.from(List.of(7)).batch(3).toList(s)).containsExactly(List.of(7));
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
 }
