@@ -3,7 +3,6 @@ package dev.weft.srctest.scheduler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.scheduler.Scheduler;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -15,10 +14,6 @@ import org.junit.jupiter.api.Timeout;
 class DeterministicStrictTest {
 
   @Test
-  @Disabled("scheduler limitation: DeterministicScheduler.execute counts every submission from a non-carrier "
-      + "thread as a foreign wakeup, including the start of a task spawned from the main thread while no task "
-      + "exists, so strict(true) fails every program (join throws IllegalStateException) and non-strict mode "
-      + "warns once per scheduler; @WeftTest has to discount one wakeup per invocation for this reason")
   void spawnFromOutsideWhileIdle_strict_isNotAForeignWakeup() {
     try (Scheduler s = Scheduler.builder().deterministic(1).strict(true).build()) {
       assertThat(s.spawn("root", () -> s.spawn("child", () -> 41).join() + 1).join()).isEqualTo(42);
