@@ -263,7 +263,7 @@ class QueryCycleScenarioTest {
   }
 
   /** {@code name(n)} reads {@code name(n - 1)}; {@code name(0)} is 0, or, closed, reads {@code name(depth)}. */
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "rawtypes"})
   private static Query<Integer, Integer>[] chain(boolean closed, int depth) {
     Query<Integer, Integer>[] self = new Query[1];
     self[0] = Query.of(closed ? "ring" : "chain", (ctx, n) -> {

@@ -268,7 +268,7 @@ class QueryEngineStressTest {
     }
   }
 
-  @SuppressWarnings("unchecked")
+  @SuppressWarnings({"unchecked", "rawtypes"})
   private static Query<Integer, Integer>[] holder() {
     return new Query[1];
   }
