@@ -1,9 +1,12 @@
 package dev.weft.srctest.query;
 
+import dev.weft.query.CycleException;
 import dev.weft.query.Diagnostic;
 import dev.weft.query.Input;
+import dev.weft.query.MissingInputException;
 import dev.weft.query.Query;
 import dev.weft.query.QueryContext;
+import dev.weft.query.QueryFailedException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -24,17 +27,23 @@ import java.util.SplittableRandom;
  *       report nothing, and a member's outcome is its fallback or the ring's {@code CycleException},
  *       whichever member the evaluation entered by. A ring with an absent edge is a plain chain.</li>
  *   <li>Every other node reads only ring members and nodes earlier in a random order, so the rest is a DAG.
- *       A body lets the failure of a read propagate, so a node's outcome is its first failing read's.</li>
+ *       A body lets the failure of a read propagate, so a node's outcome is its first failing read's, except
+ *       for a {@link TryRead}, which catches the failure and goes on with {@link #RECOVERED}.</li>
  *   <li>Inputs have keys {@code 0..inputs}; key {@code inputs} starts unset, so reading it fails with
  *       {@code MissingInputException} until a later revision sets it. Ring members read only set keys.</li>
  * </ul>
  */
 final class Program {
   static final int KEY_OFFSET = 10;
+  /** What a {@link TryRead} uses in place of a failed read. */
+  static final int RECOVERED = -7;
 
-  sealed interface Step permits Read, ReadInput, ReadIf, ReadAll, Report, Fail {}
+  sealed interface Step permits Read, TryRead, ReadInput, ReadIf, ReadAll, Report, Fail {}
 
   record Read(int node) implements Step {}
+
+  /** Reads a node and recovers from its failure (or cycle) with {@link #RECOVERED}. */
+  record TryRead(int node) implements Step {}
 
   /** Reads input {@code input}, then node {@code node} only if that input is even. */
   record ReadIf(int input, int node) implements Step {}
@@ -135,7 +144,8 @@ final class Program {
       for (int s = 0; s < count; s++) {
         int kind = r.nextInt(10);
         if (kind < 4 && !readable.isEmpty()) {
-          steps.add(new Read(readable.get(r.nextInt(readable.size()))));
+          int n = readable.get(r.nextInt(readable.size()));
+          steps.add(r.nextInt(4) == 0 ? new TryRead(n) : new Read(n));
         } else if (kind < 6 && readable.size() >= 2) {
           boolean g = r.nextBoolean();
           List<Integer> same = readable.stream().filter(n -> fallback[n] == g).toList();
@@ -186,6 +196,15 @@ final class Program {
       for (Step step : node.steps()) {
         switch (step) {
           case Read(int n) -> acc = mix(acc, ctx.get(queryOf(n), n + KEY_OFFSET));
+          case TryRead(int n) -> {
+            int v;
+            try {
+              v = ctx.get(queryOf(n), n + KEY_OFFSET);
+            } catch (QueryFailedException | CycleException | MissingInputException e) {
+              v = RECOVERED;
+            }
+            acc = mix(acc, v);
+          }
           case ReadInput(int i) -> acc = mix(acc, ctx.get(input, i));
           case ReadIf(int i, int n) -> {
             int v = ctx.get(input, i);

@@ -8,6 +8,7 @@ import dev.weft.srctest.query.Program.ReadIf;
 import dev.weft.srctest.query.Program.ReadInput;
 import dev.weft.srctest.query.Program.Report;
 import dev.weft.srctest.query.Program.Step;
+import dev.weft.srctest.query.Program.TryRead;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -68,6 +69,8 @@ final class Reference {
           }
           acc = Program.mix(acc, (Integer) v);
         }
+        case TryRead(int n) -> acc = Program.mix(acc,
+            outcome(n) instanceof Outcome.Value(Object v) ? (Integer) v : Program.RECOVERED);
         case ReadInput(int i) -> {
           if (inputs[i] == null) {
             return new Outcome.Failed("MissingInputException");
@@ -153,6 +156,7 @@ final class Reference {
             return;
           }
         }
+        case TryRead(int n) -> walk(n, seen, out);
         case ReadInput(int i) -> {
           if (inputs[i] == null) {
             return;
