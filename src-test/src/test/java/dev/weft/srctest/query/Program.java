@@ -38,7 +38,7 @@ final class Program {
   /** What a {@link TryRead} uses in place of a failed read. */
   static final int RECOVERED = -7;
 
-  sealed interface Step permits Read, TryRead, ReadInput, ReadIf, ReadAll, Report, Fail {}
+  sealed interface Step permits Read, TryRead, ReadInput, ReadParity, ReadIf, ReadAll, Report, Fail {}
 
   record Read(int node) implements Step {}
 
@@ -49,6 +49,9 @@ final class Program {
   record ReadIf(int input, int node) implements Step {}
 
   record ReadInput(int input) implements Step {}
+
+  /** Reads an input but uses only its parity, so many input changes are cut off early. */
+  record ReadParity(int input) implements Step {}
 
   /** {@code ctx.getAll} over nodes that share one query, in this order. */
   record ReadAll(List<Integer> nodes) implements Step {}
@@ -156,7 +159,8 @@ final class Program {
           }
         } else if (kind < 8) {
           // Input key `inputs` starts unset (MissingInputException) and may be set in a later revision.
-          steps.add(new ReadInput(r.nextInt(12) == 0 ? inputs : r.nextInt(inputs)));
+          int key = r.nextInt(12) == 0 ? inputs : r.nextInt(inputs);
+          steps.add(r.nextBoolean() ? new ReadInput(key) : new ReadParity(key));
         } else {
           Diagnostic.Severity sev = Diagnostic.Severity.values()[r.nextInt(3)];
           steps.add(new Report(sev, "n" + id + "." + reports++));
@@ -206,6 +210,7 @@ final class Program {
             acc = mix(acc, v);
           }
           case ReadInput(int i) -> acc = mix(acc, ctx.get(input, i));
+          case ReadParity(int i) -> acc = mix(acc, ctx.get(input, i) % 2);
           case ReadIf(int i, int n) -> {
             int v = ctx.get(input, i);
             acc = mix(acc, v);

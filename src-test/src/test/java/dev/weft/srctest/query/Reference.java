@@ -6,6 +6,7 @@ import dev.weft.srctest.query.Program.Read;
 import dev.weft.srctest.query.Program.ReadAll;
 import dev.weft.srctest.query.Program.ReadIf;
 import dev.weft.srctest.query.Program.ReadInput;
+import dev.weft.srctest.query.Program.ReadParity;
 import dev.weft.srctest.query.Program.Report;
 import dev.weft.srctest.query.Program.Step;
 import dev.weft.srctest.query.Program.TryRead;
@@ -76,6 +77,12 @@ final class Reference {
             return new Outcome.Failed("MissingInputException");
           }
           acc = Program.mix(acc, inputs[i]);
+        }
+        case ReadParity(int i) -> {
+          if (inputs[i] == null) {
+            return new Outcome.Failed("MissingInputException");
+          }
+          acc = Program.mix(acc, inputs[i] % 2);
         }
         case ReadIf(int i, int n) -> {
           acc = Program.mix(acc, inputs[i]);
@@ -158,6 +165,11 @@ final class Reference {
         }
         case TryRead(int n) -> walk(n, seen, out);
         case ReadInput(int i) -> {
+          if (inputs[i] == null) {
+            return;
+          }
+        }
+        case ReadParity(int i) -> {
           if (inputs[i] == null) {
             return;
           }
