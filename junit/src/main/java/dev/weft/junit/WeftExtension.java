@@ -77,13 +77,14 @@ final class WeftExtension implements TestTemplateInvocationContextProvider {
     }
     long base = longParameter(config, BASE_SEED).orElse(spec.baseSeed());
     long seeds = Math.multiplyExact(spec.seeds(), factor);
-    if (seeds + spec.parallelRuns() > Integer.MAX_VALUE - 8) {
+    long parallelRuns = Math.multiplyExact(spec.parallelRuns(), factor);
+    if (seeds + parallelRuns > Integer.MAX_VALUE - 8) {
       throw new ExtensionConfigurationException("too many schedules: " + seeds + " seeds");
     }
     for (long i = 0; i < seeds; i++) {
       runs.add(new WeftRun(runs.size() + 1, base + i, true, 1));
     }
-    for (int j = 0; j < spec.parallelRuns(); j++) {
+    for (long j = 0; j < parallelRuns; j++) {
       runs.add(new WeftRun(runs.size() + 1, base + seeds + j, false, spec.carriers()));
     }
     if (runs.isEmpty()) {

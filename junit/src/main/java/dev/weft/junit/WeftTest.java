@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   <li>An invocation that does not finish within {@link #timeoutSeconds} fails with the body's stack and its
  *       seed instead of hanging the build; so does a scheduler whose tasks do not finish after the body.</li>
  *   <li>The configuration parameters (or system properties) {@code weft.seedFactor} (an integer multiplier of
- *       {@link #seeds}, for soak runs) and {@code weft.baseSeed} (replaces {@link #baseSeed}) widen an
+ *       {@link #seeds} and {@link #parallelRuns}, for soak runs) and {@code weft.baseSeed} (replaces {@link #baseSeed}) widen an
  *       exploration without editing the test.</li>
  * </ul>
  *

@@ -307,6 +307,12 @@ class WeftTestTest {
         Map.of(WeftExtension.SEED_FACTOR, "2", WeftExtension.BASE_SEED, "100"))
         .testEvents().assertStatistics(s -> s.started(12).succeeded(12));
     assertThat(SEEN).hasSize(12).startsWith(100L).endsWith(111L);
+
+    SEEN.clear();
+    run(PassesWithParallelRuns.class, Map.of(WeftExtension.SEED_FACTOR, "2"))
+        .testEvents().assertStatistics(s -> s.started(14).succeeded(14));
+    assertThat(SCHEDULERS.stream().filter(s -> !s.isDeterministic()).count()).as("parallel runs scale too")
+        .isEqualTo(4);
   }
 
   @Test
