@@ -332,6 +332,61 @@ class QueryCycleScenarioTest {
     }
   }
 
+  // a <-> b where a's fallback itself throws and b's returns null: whatever the engine makes of a broken
+  // fallback, every caller of a member sees the same outcome whoever entered first, and nothing hangs.
+  @WeftTest(seeds = SEEDS, parallelRuns = PARALLEL)
+  void brokenFallbacks_anyInterleaving_sameOutcomeForEveryCaller(Scheduler scheduler) {
+    Net net = new Net();
+    Query<Integer, Integer> a = net.put(Query.<Integer, Integer>of("a", (ctx, k) -> ctx.get(net.get("b"), k))
+        .withCycleFallback((k, cycle) -> {
+          throw new IllegalStateException("no fallback for " + cycle);
+        }));
+    Query<Integer, Integer> b = net.put(Query.<Integer, Integer>of("b", (ctx, k) -> ctx.get(a, k))
+        .withCycleFallback((k, cycle) -> null));
+    Query<Integer, Integer> x = net.add("x", null, 1, "a");
+    try (QueryEngine engine = engine(scheduler)) {
+      List<Object> out = concurrently(scheduler, List.of(
+          () -> engine.get(b, 4), () -> engine.get(a, 4), () -> engine.get(x, 4), () -> engine.get(a, 4)));
+      List<Object> again = List.of(outcome(() -> engine.get(b, 4)), outcome(() -> engine.get(a, 4)));
+      assertThat(outcome(out.get(1))).isEqualTo(outcome(out.get(3))).isEqualTo(again.get(1));
+      assertThat(outcome(out.get(0))).isEqualTo(again.get(0));
+      assertThat(out).allSatisfy(o -> assertThat(o).isInstanceOf(RuntimeException.class));
+    }
+  }
+
+  // One getAll over many keys, each key reading two shared keys: every key gets its own task, readers of a
+  // shared key wait for whoever computes it, and the values come back in key order.
+  @WeftTest(seeds = 20, parallelRuns = 1)
+  void wideGetAll_sharedDependencies_valuesInKeyOrder(Scheduler scheduler) {
+    AtomicInteger executions = new AtomicInteger();
+    Query<Integer, Integer> shared = Query.of("shared", (ctx, k) -> {
+      executions.incrementAndGet();
+      return k * 100;
+    });
+    Query<Integer, Integer> wide = Query.of("wide", (ctx, k) -> k + ctx.get(shared, k % 2) + ctx.get(shared, 7));
+    List<Integer> keys = java.util.stream.IntStream.range(0, 500).boxed().toList();
+    try (QueryEngine engine = engine(scheduler)) {
+      List<Integer> values = engine.getAll(wide, keys);
+      assertThat(values).hasSize(keys.size());
+      for (int k : keys) {
+        assertThat(values.get(k)).isEqualTo(k + (k % 2) * 100 + 700);
+      }
+      assertThat(executions).as("each shared key computed once").hasValue(3);
+    }
+  }
+
+  private static Outcome outcome(Object result) {
+    return result instanceof Throwable t ? Outcome.of(t) : new Outcome.Value(result);
+  }
+
+  private static Outcome outcome(Callable<Object> read) {
+    try {
+      return new Outcome.Value(read.call());
+    } catch (Exception e) {
+      return Outcome.of(e);
+    }
+  }
+
   /** Runs {@code body} on a new platform thread and returns its result (or rethrows its exception). */
   static Object onPlatformThread(Callable<Object> body) throws InterruptedException {
     Object[] result = new Object[1];

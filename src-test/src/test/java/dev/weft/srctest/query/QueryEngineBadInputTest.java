@@ -81,6 +81,17 @@ class QueryEngineBadInputTest {
   }
 
   @Test
+  void getAll_duplicateKeys_valuePerPositionAndOneExecution() {
+    java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+    Query<String, Integer> counted = Query.of("counted", (ctx, k) -> {
+      runs.incrementAndGet();
+      return ctx.get(in, k) + 1;
+    });
+    assertThat(engine.getAll(counted, List.of("x", "x", "x"))).containsExactly(22, 22, 22);
+    assertThat(runs).hasValue(1);
+  }
+
+  @Test
   void getAll_emptyList_returnsEmpty() {
     assertThat(engine.getAll(twice, List.of())).isEmpty();
   }
