@@ -155,7 +155,11 @@ final class Program {
           if (same.size() >= 2) {
             List<Integer> pick = new ArrayList<>(same);
             Collections.shuffle(pick, new java.util.Random(r.nextLong()));
-            steps.add(new ReadAll(List.copyOf(pick.subList(0, Math.min(pick.size(), 2 + r.nextInt(3))))));
+            List<Integer> group = new ArrayList<>(pick.subList(0, Math.min(pick.size(), 2 + r.nextInt(3))));
+            if (r.nextInt(4) == 0) {
+              group.add(group.getFirst()); // a repeated key: read twice, its diagnostics once
+            }
+            steps.add(new ReadAll(List.copyOf(group)));
           }
         } else if (kind < 8) {
           // Input key `inputs` starts unset (MissingInputException) and may be set in a later revision.
