@@ -4,6 +4,7 @@ import static dev.weft.srctest.query.Net.cycle;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import dev.weft.junit.WeftRun;
 import dev.weft.junit.WeftTest;
 import dev.weft.query.CancelledException;
 import dev.weft.query.CycleException;
@@ -373,6 +374,64 @@ class QueryCycleScenarioTest {
       }
       assertThat(executions).as("each shared key computed once").hasValue(3);
     }
+  }
+
+  // A cycle that exists only while in(0) is even (a reads b only then), with callers of a, b and an
+  // off-cycle reader racing a set that closes or opens the cycle, in every interleaving the seed picks.
+  // Each read returns the outcome of the old or the new revision, or CancelledException; afterwards every
+  // read agrees with the new revision.
+  @WeftTest(seeds = SEEDS, parallelRuns = PARALLEL)
+  void setClosingOrOpeningCycleDuringReads_eachReadOldOrNewRevisionOrCancelled(WeftRun run, Scheduler scheduler) {
+    Input<Integer, Integer> in = Query.input("in");
+    Net net = new Net();
+    Query<Integer, Integer> a = net.put(Query.<Integer, Integer>of("a", (ctx, k) -> {
+      int v = ctx.get(in, 0);
+      Thread.yield();
+      return v % 2 == 0 ? 1 + ctx.get(net.get("b"), k) : k + v;
+    }).withCycleFallback((k, cycle) -> -k));
+    Query<Integer, Integer> b = net.add("b", null, 0, "a");
+    Query<Integer, Integer> x = net.add("x", null, 1000, "a");
+    int from = run.seed() % 2 == 0 ? 1 : 2; // odd: no cycle; even: cycle
+    int to = from + 1;
+    try (QueryEngine engine = engine(scheduler)) {
+      engine.set(in, 0, from);
+      List<Callable<Object>> callers = new ArrayList<>();
+      for (Query<Integer, Integer> q : List.of(a, b, x, b)) {
+        callers.add(() -> {
+          try {
+            return outcome(engine.get(q, 5));
+          } catch (CancelledException e) {
+            return "cancelled";
+          } catch (RuntimeException e) {
+            return outcome(e);
+          }
+        });
+      }
+      callers.add(() -> {
+        Thread.yield();
+        engine.set(in, 0, to);
+        return "set";
+      });
+      List<Object> out = concurrently(scheduler, callers);
+      List<String> names = List.of("a", "b", "x", "b");
+      for (int i = 0; i < 4; i++) {
+        assertThat(out.get(i)).as(names.get(i))
+            .isIn(expectedFlip(names.get(i), from), expectedFlip(names.get(i), to), "cancelled");
+      }
+      assertThat(outcome(() -> engine.get(a, 5))).isEqualTo(expectedFlip("a", to));
+      assertThat(outcome(() -> engine.get(b, 5))).isEqualTo(expectedFlip("b", to));
+      assertThat(outcome(() -> engine.get(x, 5))).isEqualTo(expectedFlip("x", to));
+    }
+  }
+
+  private static Outcome expectedFlip(String query, int in0) {
+    boolean cycle = in0 % 2 == 0;
+    int a = cycle ? -5 : 5 + in0;
+    return switch (query) {
+      case "a" -> new Outcome.Value(a);
+      case "b" -> cycle ? new Outcome.Cycle(cycle("a(5)", "b(5)")) : new Outcome.Value(a);
+      default -> new Outcome.Value(1000 + a);
+    };
   }
 
   private static Outcome outcome(Object result) {
