@@ -25,6 +25,32 @@ import java.util.concurrent.locks.ReentrantLock;
  * Evaluates {@link Query queries}: memoized, blocking-style, on virtual threads of a {@link Scheduler}, with
  * cycle detection, sequential-order diagnostics and incremental revisions.
  *
+ * {@snippet :
+ * Input<String, String> source = Query.input("source");
+ * Query<String, Integer> lines = Query.of("lines", (ctx, file) -> {
+ *   int n = ctx.get(source, file).split("\n", -1).length;
+ *   if (n > 2) {
+ *     ctx.report(Diagnostic.warning(file + " is long"));
+ *   }
+ *   return n;
+ * });
+ * Query<List<String>, Integer> total = Query.of("total", (ctx, files) -> {
+ *   int sum = 0;
+ *   for (int n : ctx.getAll(lines, files)) { // one virtual thread per file not yet computed
+ *     sum += n;
+ *   }
+ *   return sum;
+ * });
+ * try (QueryEngine engine = QueryEngine.create()) {
+ *   engine.set(source, "A.java", "class A {}");
+ *   engine.set(source, "B.java", "class B {\n}\n");
+ *   Evaluation<Integer> e = engine.evaluate(total, List.of("A.java", "B.java"));
+ *   // e.value() == 4, e.diagnostics() == [warning: B.java is long]
+ *   engine.set(source, "A.java", "class A { }"); // new revision: lines(A.java) re-executes, same count,
+ *   engine.get(total, List.of("A.java", "B.java")); // so total is reused (early cutoff): 4
+ * }
+ * }
+ *
  * <p><b>Reads.</b> {@link #get} serves a current memo on the calling thread, whatever thread that is, with no
  * task, lock or allocation. Otherwise, on a virtual thread of the engine's scheduler, the query runs inline
  * (verified against its recorded dependencies if it has an older outcome, else executed); from any other
@@ -628,7 +654,9 @@ public final class QueryEngine implements AutoCloseable {
       if (m.verifiedAt == rev) { // acquire
         Object res = m.result;
         if (res != null || !needValue) {
-          hits.increment();
+          if (needValue) {
+            hits.increment();
+          }
           return res;
         }
       }
@@ -648,7 +676,6 @@ public final class QueryEngine implements AutoCloseable {
           Object res = m.result;
           if (res != null || !needValue) {
             m.release(res, this);
-            hits.increment();
             return res;
           }
         }
