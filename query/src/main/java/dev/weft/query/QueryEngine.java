@@ -696,6 +696,11 @@ public final class QueryEngine implements AutoCloseable {
     Runner r = f.runner;
     Memo m = f.memo;
     long rev = r.revision;
+    Events.QueryExecuted ev = null;
+    if (Events.EXECUTED.isEnabled()) {
+      ev = new Events.QueryExecuted();
+      ev.begin();
+    }
     r.push(f);
     boolean restoreOnly = false;
     boolean executed = false;
@@ -713,6 +718,7 @@ public final class QueryEngine implements AutoCloseable {
             m.verifiedAt = rev; // release
             r.pop(f);
             m.release(res, this);
+            emit(ev, m, "verified");
             return res;
           }
           restoreOnly = true;
@@ -728,13 +734,16 @@ public final class QueryEngine implements AutoCloseable {
     } catch (CycleUnwind u) {
       if (f.cycle == null) {
         abandon(f);
+        emit(ev, m, "cancelled");
         throw u;
       }
     } catch (CancelledException | Error e) {
       abandon(f);
+      emit(ev, m, "cancelled");
       throw e;
     } catch (RuntimeException e) {
       abandon(f);
+      emit(ev, m, "cancelled");
       throw e;
     }
     if (f.cycle != null) {
@@ -742,10 +751,12 @@ public final class QueryEngine implements AutoCloseable {
     }
     if (f.cancelled || (f.cycle == null && r.thread.isInterrupted())) {
       abandon(f);
+      emit(ev, m, "cancelled");
       throw cancelledException(m);
     }
     r.pop(f);
     complete(f, outcome, restoreOnly, executed);
+    emit(ev, m, f.cycle != null ? "cycle" : restoreOnly ? "restored" : "computed");
     if (f.cycle != null) {
       Frame below = f.parent;
       if (below != null && below.cycle == f.cycle) {
@@ -754,6 +765,32 @@ public final class QueryEngine implements AutoCloseable {
       r.unwind = null;
     }
     return outcome;
+  }
+
+  private void emit(Events.QueryExecuted ev, Memo m, String outcome) {
+    if (ev != null) {
+      ev.end();
+      if (ev.shouldCommit()) {
+        ev.engine = name;
+        ev.query = m.table.query.name;
+        ev.key = String.valueOf(m.key);
+        ev.outcome = outcome;
+        ev.commit();
+      }
+    }
+  }
+
+  private void cycleEvent(Cycle c) {
+    cycles.increment();
+    if (Events.CYCLE.isEnabled()) {
+      Events.CycleDetected ev = new Events.CycleDetected();
+      if (ev.shouldCommit()) {
+        ev.engine = name;
+        ev.cycle = c.calls.toString();
+        ev.size = c.calls.size();
+        ev.commit();
+      }
+    }
   }
 
   /** Runs the body; a body exception becomes a {@link Failure}; signals propagate. */
@@ -1025,7 +1062,24 @@ public final class QueryEngine implements AutoCloseable {
       if (m.owner != o) {
         return node.done ? node.outcome : null;
       }
-      waitLoop(r, node, null);
+      Events.QueryBlocked ev = null;
+      if (Events.BLOCKED.isEnabled()) {
+        ev = new Events.QueryBlocked();
+        ev.begin();
+      }
+      try {
+        waitLoop(r, node, null);
+      } finally {
+        if (ev != null) {
+          ev.end();
+          if (ev.shouldCommit()) {
+            ev.engine = name;
+            ev.waiter = r.top == null ? r.toString() : r.top.memo.toString();
+            ev.awaited = m.toString();
+            ev.commit();
+          }
+        }
+      }
       return node.outcome;
     } finally {
       graph.stopWaiting(r);
@@ -1123,7 +1177,7 @@ public final class QueryEngine implements AutoCloseable {
     }
     Collections.reverse(seg);
     Cycle c = Cycle.of(seg);
-    cycles.increment();
+    cycleEvent(c);
     for (Frame f : seg) {
       f.cycle = c;
     }
@@ -1210,7 +1264,7 @@ public final class QueryEngine implements AutoCloseable {
       return;
     }
     Cycle c = Cycle.of(all);
-    cycles.increment();
+    cycleEvent(c);
     for (Frame f : all) {
       f.cycle = c;
     }
