@@ -92,7 +92,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * name ({@link IllegalArgumentException}), {@link #set} or {@link #close} from a query body
  * ({@link IllegalStateException}).
  *
- * @implNote Deep recursion through {@link QueryContext#get} continues on a fresh virtual thread every
+ * @implNote A cycle is the chain of claimed queries that a closing read finds. For a simple cycle (each
+ *     member reads one other member) that chain is the same whatever the entry point and timing. In a
+ *     strongly connected group with several overlapping cycles, which chain is found first depends on which
+ *     reads happened first, as in a sequential run started at a different query; under
+ *     {@link Scheduler#deterministic} it is reproduced exactly by the seed.
+ *     Deep recursion through {@link QueryContext#get} continues on a fresh virtual thread every
  *     {@value #HOP_DEPTH} nested executions, so recursion depth is bounded by memory, not by one stack.
  */
 public final class QueryEngine implements AutoCloseable {
