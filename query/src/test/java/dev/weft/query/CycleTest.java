@@ -342,4 +342,31 @@ class CycleTest {
       assertThat(h.engine.stats().cycles()).isPositive();
     }
   }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(longs = {0, 3, 17, 99, 123456789})
+  void deterministic_sameSeedTwice_sameOutcomesAndCounters(long seed) {
+    List<Object> first = null;
+    for (int run = 0; run < 2; run++) {
+      try (Harness h = new Harness(new Modes.Mode("deterministic(" + seed + ")", false, seed))) {
+        Query<Integer, Integer> ring = ring(12, true);
+        List<Callable<Integer>> reads = new ArrayList<>();
+        for (int root : List.of(0, 5, 9, 3)) {
+          reads.add(() -> h.engine.get(ring, root));
+        }
+        List<Object> out = new ArrayList<>(readConcurrently(h, reads));
+        for (int k = 0; k < 12; k++) {
+          final int key = k;
+          out.add(outcome(() -> h.engine.get(ring, key)));
+        }
+        EngineStats st = h.engine.stats();
+        out.add(List.of(st.executions(), st.cycles(), st.waits()));
+        if (first == null) {
+          first = out;
+        } else {
+          assertThat(out).isEqualTo(first);
+        }
+      }
+    }
+  }
 }
