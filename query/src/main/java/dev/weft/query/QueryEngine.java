@@ -431,7 +431,7 @@ public final class QueryEngine implements AutoCloseable {
         : new EvaluationImpl<>(out, null, collect(m));
   }
 
-  /** A frame-less frame for a root getAll: records nothing anyone reads. */
+  /** The context of a root getAll: a frame on no memo and on no stack, whose record nobody reads. */
   private Frame rootFrame() {
     Runner r = CURRENT.get();
     Frame f = new Frame(r, new Memo(null, "getAll"), null);
