@@ -60,6 +60,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * methods called from a body throw {@link IllegalStateException} (on a memo hit, which is served without any
  * thread lookup, the read is returned but not recorded).
  *
+ * <p><b>Parallelism.</b> {@link QueryContext#getAll} runs the first key nobody has computed inline and gives
+ * every other such key its own virtual thread (a child runner), then waits for them in key order. Verifying
+ * a memo that read a getAll brings the group's stale keys up to date the same way.
+ *
  * <p><b>Failures.</b> An exception from a body is memoized like a value and reaches every reader as
  * {@link QueryFailedException} (cause = the body's exception, message = the query path such as
  * {@code typeOf(Foo) <- check(main)}). {@link CycleException} and {@link MissingInputException} pass through
@@ -79,6 +83,33 @@ import java.util.concurrent.locks.ReentrantLock;
  * newer revision is verified by bringing its recorded dependencies up to date in read order; the first one
  * that changed after the memo was last verified makes it re-execute, and a re-executed outcome equal by the
  * query's cutoff keeps its old changed-at revision (early cutoff).
+ *
+ * <p><b>Backstop.</b> When every running evaluation of the engine is parked in an engine wait and none of
+ * those waits can be satisfied, yet no cycle was found, the last one to park fails with an
+ * {@link IllegalStateException} carrying a dump of every waiting runner and its query stack, instead of
+ * hanging. Waits the engine cannot see (a body blocked on its own latch) are the deadlock module's
+ * {@code Watchdog}'s business.
+ *
+ * <p><b>Invariants.</b>
+ * <ul>
+ *   <li>A memo has at most one claim; every claim ends exactly once, by completion, verification or
+ *       abandonment, and each of those releases the claim and wakes the registered waiters.</li>
+ *   <li>The revision is constant while any evaluation runs; a memo's {@code verifiedAt} only grows.</li>
+ *   <li>A runner waits for at most one thing; its wait-for edge exists only while its wait target is
+ *       recorded, and a detector acts on a refused edge only after checking every edge of the cycle still
+ *       stands for a real wait.</li>
+ *   <li>Frames marked on a cycle are contiguous at the top of each member runner's stack; an unwinding
+ *       runner's marks are set before its {@code unwind} field is published.</li>
+ * </ul>
+ *
+ * <p><b>Deterministic mode.</b> Everything the engine does between its own tasks (claims, waits, wake-ups,
+ * cycle unwinding, cancellation) goes through {@code LockSupport}, so a run on
+ * {@link Scheduler#deterministic} replays exactly from its seed. Calls from a platform thread are entry
+ * points; a {@link #set} or {@link #close} from a platform thread that has to cancel running evaluations wakes
+ * them from outside the scheduler (a foreign wakeup). Issue edits from a task to keep a run replayable.
+ *
+ * <p><b>Events.</b> {@code weft.QueryExecuted}, {@code weft.QueryBlocked} and {@code weft.CycleDetected}
+ * (JFR, disabled by default); {@link QueryEngineMetrics} binds {@link #stats()} to Micrometer.
  *
  * <p><b>Diagnostics.</b> {@link #evaluate} collects the diagnostics of a query and of everything it read by
  * a depth-first walk of the dependency records (own reports and reads in program order, getAll in key
