@@ -221,13 +221,6 @@ public final class Watchdog implements AutoCloseable {
   }
 
   private void deliver(StallReport report) {
-    for (Consumer<? super StallReport> l : listeners) {
-      try {
-        l.accept(report);
-      } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.ERROR, "watchdog " + name + ": a stall listener failed", e);
-      }
-    }
     StallEvent event = new StallEvent();
     if (event.shouldCommit()) {
       event.watchdog = name;
@@ -240,6 +233,14 @@ public final class Watchdog implements AutoCloseable {
     }
     if (LOG.isLoggable(System.Logger.Level.WARNING)) {
       LOG.log(System.Logger.Level.WARNING, report.toString());
+    }
+    // Listeners last: the event and the log line exist by the time a listener sees the report.
+    for (Consumer<? super StallReport> l : listeners) {
+      try {
+        l.accept(report);
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "watchdog " + name + ": a stall listener failed", e);
+      }
     }
   }
 
