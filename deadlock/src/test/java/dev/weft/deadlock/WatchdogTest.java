@@ -49,6 +49,8 @@ class WatchdogTest {
       }
     });
     started.add(t);
+    // Watch only once it is blocked, so that the first report sees every thread of the test.
+    await().atMost(AWAIT).until(() -> t.getState() == Thread.State.WAITING);
     return t;
   }
 
