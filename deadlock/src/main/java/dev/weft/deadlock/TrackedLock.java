@@ -19,6 +19,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * A reentrant mutual-exclusion {@link Lock} that refuses to deadlock: a wait that would close a wait-for
  * cycle throws {@link DeadlockException} instead of blocking forever.
  *
+ * {@snippet :
+ * first.lock();
+ * try {
+ *   second.lock(); // throws DeadlockException if this wait would close a cycle
+ *   try {
+ *     transfer();
+ *   } finally {
+ *     second.unlock();
+ *   }
+ * } finally {
+ *   first.unlock();
+ * }
+ * }
+ * A caller that catches the exception outside both {@code try} blocks holds nothing any more and may retry;
+ * the other parties have proceeded meanwhile (from {@code DocSnippetsTest}).
+ *
  * <p><b>Detection.</b> All tracked locks share one {@link WaitForGraph} of threads ({@link #waitForGraph()}).
  * A thread that has to wait for a lock adds the edge <i>waiter → current owner</i> before it parks. If that
  * edge would close a cycle, the edge is refused and the waiting call ({@link #lock}, {@link #lockInterruptibly},
@@ -30,25 +46,34 @@ import java.util.concurrent.locks.ReentrantLock;
  * platform threads alike (the JDK's own deadlock detection ignores virtual threads).
  *
  * <p><b>State.</b> Guarded by a per-lock {@link ReentrantLock} {@code mutex}: the {@code owner} thread (null
- * when free), its {@code holds} count, and the FIFO of parked {@code waiters}. Transitions:
+ * when free), its {@code holds} count, and the FIFO of parked {@code waiters}. The lock is fair: a release
+ * hands it directly to the longest waiter. Transitions:
  * <ul>
- *   <li><i>free → held</i>: a caller finds {@code owner == null} and takes it, whether or not threads are
- *       queued (barging, as a non-fair {@code ReentrantLock}); every queued waiter's edge is pointed at the
- *       new owner.</li>
- *   <li><i>held → held</i>: the owner re-enters ({@code holds + 1}), or another thread queues with an edge to
- *       the owner, or is refused because that edge would close a cycle.</li>
- *   <li><i>held → free</i>: the last {@link #unlock} clears the owner, removes every queued waiter's edge and
- *       unparks the first waiter, which takes the lock unless another thread took it first.</li>
+ *   <li><i>free → held</i>: a caller finds {@code owner == null} (then nobody is queued) and takes it.</li>
+ *   <li><i>held → held</i>: the owner re-enters ({@code holds + 1}); or another thread queues with an edge to
+ *       the owner, or is refused because that edge would close a cycle; or a queued thread leaves after a
+ *       timeout or interrupt and removes its edge.</li>
+ *   <li><i>hand-off</i>: the owner's last {@link #unlock} with threads queued makes the first of them the
+ *       owner ({@code granted}), removes its edge and points every other waiter's edge at it, then unparks
+ *       it.</li>
+ *   <li><i>held → free</i>: the owner's last {@code unlock} with nobody queued.</li>
  * </ul>
  *
- * <p><b>Invariants.</b> (1) For every queued waiter, its edge exists and points to {@code owner} exactly when
- * the lock is held; (2) every edge change for this lock's waiters happens under {@code mutex}, together with
- * the owner change it follows. From (1) a thread parked behind a held lock is always visible in the graph,
- * so a real cycle is refused when its last edge is added, and nothing hangs unseen. From (2) an edge can name
- * a former owner only while that owner is inside {@code unlock} (between clearing the owner and removing the
- * edges, under the mutex); such a thread has no edge of its own, so no cycle can pass through it, and a
- * reported cycle always consists of current waits: a reported deadlock is real. Waiter edges are re-pointed
- * only towards a thread that is running (it holds the lock and is not waiting), which cannot close a cycle.
+ * <p><b>Invariants.</b> (1) {@code owner == null} implies no thread is queued; (2) every queued waiter has an
+ * edge to {@code owner}; (3) every edge change for this lock's waiters happens under {@code mutex}, together
+ * with the owner change it follows. From (2) a thread parked behind a tracked lock is always visible in the
+ * graph, so a real cycle is refused when its last edge is added, and nothing hangs unseen. From (3) an edge
+ * can name a former owner only while that owner is inside {@code unlock} (between changing the owner and
+ * updating the edges, under the mutex); such a thread has no edge of its own, so no cycle can pass through
+ * it, and a reported cycle always consists of current waits: a reported deadlock is real. Edges are only
+ * ever pointed at a thread that waits for nobody (the new owner, or a signalling owner), which cannot close a
+ * cycle.
+ *
+ * <p><b>Why hand-off.</b> With barging (a released lock free for whoever comes first), a refused party that
+ * retries at once, as the example above does, re-takes its lock before the party it unblocked has run, and
+ * closes the same cycle again, possibly many times. Handing the lock to the queue makes the retry wait behind
+ * the parties it unblocked. The price is throughput under heavy contention: the next owner must be scheduled
+ * before the lock is used again.
  *
  * <p><b>Conditions.</b> {@link #newCondition()} returns a {@link Condition} with the usual contract (the lock
  * must be held; {@code await} releases it fully and re-acquires it with the same hold count before
@@ -75,9 +100,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * and are foreign wakeups there; prefer the untimed forms in deterministic runs.
  *
  * @implNote Uncontended {@code lock}/{@code unlock} cost one acquisition of the per-lock mutex each and never
- *     touch the graph. A contended acquisition or release updates the edges of all queued waiters under one
- *     acquisition of the graph's lock, so its cost grows with the number of waiters. Hold counts are limited
- *     to {@link Integer#MAX_VALUE}.
+ *     touch the graph. A hand-off updates the edges of all queued waiters under one acquisition of the
+ *     graph's lock, so its cost grows with the number of waiters. Hold counts are limited to
+ *     {@link Integer#MAX_VALUE}.
  */
 public final class TrackedLock implements Lock {
   private static final WaitForGraph<Thread> GRAPH = new WaitForGraph<>(Comparator.comparingLong(Thread::threadId));
@@ -99,6 +124,7 @@ public final class TrackedLock implements Lock {
     final TrackedLock lock;
     final int holds; // the hold count to take when the lock is acquired
     volatile boolean transferred; // condition wait only: moved to the lock's queue by a signal
+    volatile boolean granted; // made the owner by a hand-off; set under the mutex
 
     Node(Thread thread, TrackedLock lock, int holds) {
       this.thread = thread;
@@ -305,21 +331,19 @@ public final class TrackedLock implements Lock {
   }
 
   /**
-   * Parks a queued node until it takes the lock (true), times out (false) or, if interruptible, is
-   * interrupted. A non-interruptible wait restores the interrupt status it absorbed.
+   * Parks a queued node until the lock is handed to it (true), it times out (false) or, if interruptible, it
+   * is interrupted. A non-interruptible wait restores the interrupt status it absorbed. A hand-off that races
+   * with a timeout or an interrupt wins: the caller then owns the lock.
    */
   private boolean awaitTurn(Node node, boolean interruptible, long nanos) throws InterruptedException {
     boolean interrupted = false;
     long deadline = nanos > 0L ? System.nanoTime() + nanos : 0L;
     try {
-      while (true) {
-        if (takeIfFree(node)) {
-          return true;
-        }
+      while (!node.granted) {
         if (nanos > 0L) {
           long remaining = deadline - System.nanoTime();
           if (remaining <= 0L) {
-            return leave(node, true);
+            return leave(node);
           }
           LockSupport.parkNanos(this, remaining);
         } else {
@@ -327,12 +351,16 @@ public final class TrackedLock implements Lock {
         }
         if (Thread.interrupted()) {
           if (interruptible) {
-            leave(node, false);
+            if (leave(node)) {
+              interrupted = true; // granted meanwhile: keep the lock, report the interrupt by the flag
+              return true;
+            }
             throw new InterruptedException();
           }
           interrupted = true;
         }
       }
+      return true;
     } finally {
       if (interrupted) {
         Thread.currentThread().interrupt();
@@ -340,57 +368,26 @@ public final class TrackedLock implements Lock {
     }
   }
 
-  /** A queued node takes the lock if it is free. */
-  private boolean takeIfFree(Node node) {
+  /** Removes a queued node after a timeout or interrupt; returns true if the lock was handed to it first. */
+  private boolean leave(Node node) {
     mutex.lock();
     try {
-      if (owner != null) {
-        return false; // still held: by invariant (1) the node's edge points at the owner
-      }
-      waiters.remove(node);
-      WAITING.remove(node.thread, node);
-      take(node.thread, node.holds);
-      return true;
-    } finally {
-      mutex.unlock();
-    }
-  }
-
-  /**
-   * Removes a queued node after a timeout or interrupt. With {@code takeIfFree}, takes the lock instead if it
-   * is free. Passes the wakeup on if the lock is free and others are queued, since this node may have
-   * consumed it.
-   */
-  private boolean leave(Node node, boolean takeIfFree) {
-    Thread next = null;
-    mutex.lock();
-    try {
-      waiters.remove(node);
-      WAITING.remove(node.thread, node);
-      if (owner == null && takeIfFree) {
-        take(node.thread, node.holds);
+      if (node.granted) {
         return true;
       }
+      waiters.remove(node);
+      WAITING.remove(node.thread, node);
       GRAPH.stopWaiting(node.thread);
-      if (owner == null && !waiters.isEmpty()) {
-        next = waiters.peekFirst().thread;
-      }
+      return false;
     } finally {
       mutex.unlock();
     }
-    if (next != null) {
-      LockSupport.unpark(next);
-    }
-    return false;
   }
 
-  /** Makes {@code thread} the owner of a free lock and points every queued waiter at it. Holds the mutex. */
+  /** Makes {@code thread}, which waits for nobody, the owner of a free lock. Holds the mutex. */
   private void take(Thread thread, int holdCount) {
     owner = thread;
     holds = holdCount;
-    if (!waiters.isEmpty()) {
-      GRAPH.waitAll(threadsOf(waiters), thread);
-    }
   }
 
   private void incrementHolds() {
@@ -401,8 +398,8 @@ public final class TrackedLock implements Lock {
   }
 
   /**
-   * Releases one hold of {@code thread}; on the last, frees the lock, removes the waiters' edges and returns
-   * the first waiter to unpark (or null). Holds the mutex.
+   * Releases one hold of {@code thread}; on the last, hands the lock to the first waiter and returns it to
+   * unpark, or frees the lock and returns null. Holds the mutex.
    */
   private Thread release(Thread thread) {
     if (owner != thread) {
@@ -411,12 +408,17 @@ public final class TrackedLock implements Lock {
     if (--holds > 0) {
       return null;
     }
-    owner = null;
-    if (waiters.isEmpty()) {
+    Node next = waiters.pollFirst();
+    if (next == null) {
+      owner = null;
       return null;
     }
-    GRAPH.stopWaitingAll(threadsOf(waiters));
-    return waiters.peekFirst().thread;
+    owner = next.thread;
+    holds = next.holds;
+    WAITING.remove(next.thread, next);
+    GRAPH.handOff(next.thread, threadsOf(waiters));
+    next.granted = true;
+    return next.thread;
   }
 
   private static List<Thread> threadsOf(ArrayDeque<Node> nodes) {
@@ -575,7 +577,7 @@ public final class TrackedLock implements Lock {
         }
       }
       if (signalled) {
-        awaitTurn(node, false, -1L); // already queued for the lock, with an edge while it is held
+        awaitTurn(node, false, -1L); // queued for the lock by the signal, with an edge to its owner
       } else {
         reacquireAsNewWaiter(me, node.holds);
       }

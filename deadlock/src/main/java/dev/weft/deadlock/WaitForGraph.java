@@ -144,12 +144,25 @@ public final class WaitForGraph<P> {
     }
   }
 
-  /** Removes the edge of every party in {@code waiters}, under one acquisition of the lock. */
-  void stopWaitingAll(Iterable<? extends P> waiters) {
+  /**
+   * Ownership hand-off: removes {@code newOwner}'s edge (it stops waiting) and points every party in
+   * {@code waiters} at it, under one acquisition of the lock. Cannot close a cycle, since {@code newOwner}
+   * waits for nobody afterwards.
+   *
+   * @throws IllegalStateException if {@code newOwner} is among {@code waiters}; nothing is changed then
+   */
+  void handOff(P newOwner, Iterable<? extends P> waiters) {
+    Objects.requireNonNull(newOwner, "newOwner");
     lock.lock();
     try {
       for (P w : waiters) {
-        waitsFor.remove(w);
+        if (w.equals(newOwner)) {
+          throw new IllegalStateException(newOwner + " cannot wait for itself");
+        }
+      }
+      waitsFor.remove(newOwner);
+      for (P w : waiters) {
+        waitsFor.put(w, newOwner);
       }
     } finally {
       lock.unlock();

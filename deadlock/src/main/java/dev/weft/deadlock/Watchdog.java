@@ -21,18 +21,19 @@ import java.util.concurrent.locks.LockSupport;
  * {@link System.Logger} {@code dev.weft.deadlock} at {@code WARNING}. It reports; it never interrupts or kills.
  *
  * {@snippet :
- * AtomicLong progress = new AtomicLong();           // incremented by the watched work whenever it advances
+ * AtomicLong progress = new AtomicLong(); // incremented by the watched work whenever it advances
  * try (Watchdog watchdog = Watchdog.builder()
  *     .name("build")
- *     .threads(() -> workers)                       // the threads to inspect, re-read on every poll
+ *     .threads(() -> workers) // the threads to inspect, read again on every poll
  *     .progress(progress::get)
  *     .quietPeriod(Duration.ofSeconds(30))
- *     .graph(TrackedLock.waitForGraph())            // include the tracked locks' edges in reports
+ *     .graph(TrackedLock.waitForGraph()) // include the tracked locks' edges in reports
  *     .listener(report -> System.err.println(report))
  *     .start()) {
- *   runTheWork();
+ *   // ... start the workers and wait for them
  * }
  * }
+ * (From {@code DocSnippetsTest}.)
  *
  * <p><b>Stall episodes.</b> The watchdog polls on one daemon platform thread. On each poll it reads the thread
  * source and the progress signal. A thread counts as blocked in state {@code BLOCKED}, {@code WAITING} or

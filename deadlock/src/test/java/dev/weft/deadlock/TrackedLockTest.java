@@ -152,6 +152,46 @@ class TrackedLockTest {
     }
   }
 
+  /**
+   * The refused party retries at once. Its unlock hands its lock to the party that waited for it, so the
+   * retry queues behind that party instead of re-taking the lock and closing the same cycle again: exactly
+   * one refusal per inversion, and every party completes.
+   */
+  @ParameterizedTest
+  @CsvSource({"2, VIRTUAL", "3, MIXED", "5, PLATFORM"})
+  void lock_victimRetriesAtOnce_refusedExactlyOnce(int n, Parties.Kind kind) {
+    for (int round = 0; round < 100; round++) {
+      List<TrackedLock> locks = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        locks.add(new TrackedLock("R" + i));
+      }
+      CyclicBarrier barrier = new CyclicBarrier(n);
+      List<Integer> refusals = Parties.run(kind, "retry", n, i -> () -> {
+        int refused = 0;
+        boolean first = true;
+        while (true) {
+          try {
+            locks.get(i).lock();
+            try {
+              if (first) {
+                first = false;
+                barrier.await(AWAIT.toSeconds(), TimeUnit.SECONDS);
+              }
+              locks.get((i + 1) % n).lock();
+              locks.get((i + 1) % n).unlock();
+            } finally {
+              locks.get(i).unlock();
+            }
+            return refused;
+          } catch (DeadlockException e) {
+            refused++;
+          }
+        }
+      });
+      assertThat(refusals.stream().mapToInt(Integer::intValue).sum()).as("round %d", round).isEqualTo(1);
+    }
+  }
+
   private static void acquire(TrackedLock lock, Acquire how) throws InterruptedException {
     switch (how) {
       case LOCK -> lock.lock();

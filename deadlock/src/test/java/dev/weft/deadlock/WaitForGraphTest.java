@@ -156,8 +156,16 @@ class WaitForGraphTest {
     assertThat(g.edges()).isEqualTo(Map.of(5, 6));
     g.waitAll(List.of(1, 2), 6);
     assertThat(g.edges()).isEqualTo(Map.of(5, 6, 1, 6, 2, 6));
-    g.stopWaitingAll(List.of(1, 5));
-    assertThat(g.edges()).isEqualTo(Map.of(2, 6));
+  }
+
+  @Test
+  void handOff_newOwnerWasWaiting_removesItsEdgeAndRepointsOthers() {
+    WaitForGraph<Integer> g = graph();
+    g.waitAll(List.of(1, 2, 3), 9);
+    g.handOff(1, List.of(2, 3));
+    assertThat(g.edges()).isEqualTo(Map.of(2, 1, 3, 1));
+    assertThatThrownBy(() -> g.handOff(2, List.of(2, 3))).isInstanceOf(IllegalStateException.class);
+    assertThat(g.edges()).isEqualTo(Map.of(2, 1, 3, 1));
   }
 
   /**
