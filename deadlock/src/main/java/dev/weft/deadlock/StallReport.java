@@ -2,6 +2,8 @@ package dev.weft.deadlock;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -24,7 +26,7 @@ public record StallReport(
     Objects.requireNonNull(watchdog, "watchdog");
     Objects.requireNonNull(time, "time");
     Objects.requireNonNull(quietFor, "quietFor");
-    waitsFor = Map.copyOf(waitsFor);
+    waitsFor = Collections.unmodifiableMap(new LinkedHashMap<>(waitsFor));
     threads = List.copyOf(threads);
   }
 

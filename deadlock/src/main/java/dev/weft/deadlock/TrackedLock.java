@@ -184,7 +184,9 @@ public final class TrackedLock implements Lock {
   /**
    * Acquires the lock unless the current thread is interrupted.
    *
-   * @throws InterruptedException if interrupted before or while waiting (the interrupt status is cleared)
+   * @throws InterruptedException if interrupted before or while waiting (the interrupt status is cleared);
+   *     if the lock is handed over at the moment of the interrupt, it is acquired instead and the interrupt
+   *     status stays set
    * @throws DeadlockException if waiting would close a wait-for cycle; the lock is not acquired
    */
   @Override
@@ -192,7 +194,10 @@ public final class TrackedLock implements Lock {
     acquire(true, -1L);
   }
 
-  /** Acquires the lock only if it is free or already held by the current thread. Never waits, never throws. */
+  /**
+   * Acquires the lock only if it is free or already held by the current thread. Never waits, never throws,
+   * and never takes the lock ahead of queued threads (a free lock has none).
+   */
   @Override
   public boolean tryLock() {
     Thread me = Thread.currentThread();
