@@ -293,6 +293,42 @@ class TrackedLockTest {
     assertThat(counters).isEqualTo(expected);
   }
 
+  /**
+   * The race a stale edge would turn into a false deadlock: "hop" holds y and wants x while "pass" takes x,
+   * releases it, and then wants y. If hop's edge still named pass after pass released x, pass's wait for y
+   * (held by hop) would close a cycle that does not exist. Many iterations, zero refusals.
+   */
+  @ParameterizedTest
+  @EnumSource(Parties.Kind.class)
+  void lock_ownerReleasesThenWaits_noFalseCycle(Parties.Kind kind) {
+    TrackedLock x = new TrackedLock("x");
+    TrackedLock y = new TrackedLock("y");
+    int iterations = 5_000;
+    long[] count = new long[1];
+    Parties.run(kind, "race", 4, i -> () -> {
+      for (int k = 0; k < iterations; k++) {
+        if (i % 2 == 0) { // pass: x, then (without x) y
+          x.lock();
+          count[0]++;
+          x.unlock();
+          y.lock();
+          y.unlock();
+        } else { // hop: y, then x inside y
+          y.lock();
+          try {
+            x.lock();
+            count[0]++;
+            x.unlock();
+          } finally {
+            y.unlock();
+          }
+        }
+      }
+      return null;
+    });
+    assertThat(count[0]).isEqualTo(4L * iterations);
+  }
+
   /** One hot lock, many threads, nested re-entry: the count is exact and nothing is refused. */
   @Test
   void lock_singleHotLock_mutualExclusion() {
