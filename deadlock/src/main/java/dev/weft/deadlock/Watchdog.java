@@ -53,14 +53,21 @@ import java.util.concurrent.locks.LockSupport;
  * <p><b>Use from a scheduler.</b> A scheduler that wants this backstop starts one watchdog per scheduler
  * instance: {@code threads} returns its live task threads, {@code progress} a counter it bumps whenever a task
  * starts, completes or is woken, {@code graph} the graphs its engine keeps (plus {@link
- * TrackedLock#waitForGraph()}), and it closes the watchdog in its own {@code close}. The watchdog reads thread
- * states and stacks only; that wakes no task, so under a deterministic scheduler it neither perturbs the
- * interleaving nor counts as a foreign wakeup. Its timing is real time, not the scheduler's virtual clock.
+ * TrackedLock#waitForGraph()}), and it closes the watchdog in its own {@code close}. Each poll reads only
+ * thread states, blockers and the progress signal, which wakes no task, so under a deterministic scheduler
+ * polling neither perturbs the interleaving nor counts as a foreign wakeup. Its timing is real time, not the
+ * scheduler's virtual clock.
  *
  * <p><b>Threading.</b> The thread source, the progress signal and the listeners are called on the watchdog's
  * thread, one at a time, and must be thread-safe with respect to the watched work. An exception from any of
  * them is logged and the watchdog keeps running. {@link #close} stops the thread and waits for it (unless
  * called from a listener).
+ *
+ * @implNote Stacks are captured only when a report is produced. Capturing the stack of an unmounted virtual
+ *     thread suspends it for that instant; if another thread unparks it meanwhile, the JDK resubmits it from
+ *     the watchdog's thread, which a deterministic scheduler counts as a foreign wakeup. In a real stall no
+ *     watched thread is unparked, so this can happen only when the progress signal missed progress (a false
+ *     alarm).
  */
 public final class Watchdog implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.weft.deadlock");
