@@ -63,6 +63,78 @@ class TrackedLockSchedulerTest {
     assertThat(victims).hasSizeGreaterThan(1);
   }
 
+  /**
+   * The refused task retries at once, as user code catching {@link DeadlockException} would. Its unlock hands
+   * its lock to the task it blocked, so the retry queues behind it: one refusal per run in total, every task
+   * completes, and the per-task refusal counts replay under each seed.
+   */
+  @ParameterizedTest(name = "{0} parties")
+  @ValueSource(ints = {2, 3})
+  void inversionWithRetry_deterministicSeeds_oneRefusalReplayed(int n) {
+    for (long seed = 0; seed < 50; seed++) {
+      List<Integer> first = runRetry(Scheduler.builder().deterministic(seed).strict(true).build(), n);
+      List<Integer> replay = runRetry(Scheduler.builder().deterministic(seed).strict(true).build(), n);
+      assertThat(replay).as("seed %d replays", seed).isEqualTo(first);
+      assertThat(first.stream().mapToInt(Integer::intValue).sum()).as("seed %d", seed).isEqualTo(1);
+    }
+  }
+
+  @ParameterizedTest(name = "{0} parties")
+  @ValueSource(ints = {2, 3})
+  void inversionWithRetry_parallelTwoCarriers_oneRefusal(int n) {
+    for (int round = 0; round < 50; round++) {
+      List<Integer> refusals = runRetry(Scheduler.parallel(2), n);
+      assertThat(refusals.stream().mapToInt(Integer::intValue).sum()).as("round %d", round).isEqualTo(1);
+    }
+  }
+
+  /** Returns how often each task was refused before it completed. */
+  private static List<Integer> runRetry(Scheduler scheduler, int n) {
+    List<TrackedLock> locks = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      locks.add(new TrackedLock("R" + i));
+    }
+    CyclicBarrier barrier = new CyclicBarrier(n);
+    CountDownLatch done = new CountDownLatch(n);
+    try (scheduler) {
+      Task<List<Task<Integer>>> root = scheduler.spawn("root", () -> {
+        List<Task<Integer>> parties = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+          int index = i;
+          parties.add(scheduler.spawn("r-" + i, () -> {
+            try {
+              int refused = 0;
+              boolean firstAttempt = true;
+              while (true) {
+                try {
+                  locks.get(index).lock();
+                  try {
+                    if (firstAttempt) {
+                      firstAttempt = false;
+                      barrier.await();
+                    }
+                    locks.get((index + 1) % n).lock();
+                    locks.get((index + 1) % n).unlock();
+                  } finally {
+                    locks.get(index).unlock();
+                  }
+                  return refused;
+                } catch (DeadlockException e) {
+                  refused++;
+                }
+              }
+            } finally {
+              done.countDown();
+            }
+          }));
+        }
+        return parties;
+      });
+      awaitOrDump(done, root);
+      return root.join().stream().map(Task::join).toList();
+    }
+  }
+
   private static Outcome runDeterministic(long seed, int n) {
     try (Scheduler scheduler = Scheduler.builder().deterministic(seed).strict(true).name("seed-" + seed).build()) {
       Outcome outcome = invert(scheduler, n);
