@@ -584,7 +584,14 @@ public final class TrackedLock implements Lock {
       if (signalled) {
         awaitTurn(node, false, -1L); // queued for the lock by the signal, with an edge to its owner
       } else {
-        reacquireAsNewWaiter(me, node.holds);
+        try {
+          reacquireAsNewWaiter(me, node.holds);
+        } catch (DeadlockException e) {
+          if (interrupted) {
+            me.interrupt(); // the interrupt that ended the wait is not lost behind the refusal
+          }
+          throw e;
+        }
       }
       if (interrupted) {
         if (interruptible && !signalled) {

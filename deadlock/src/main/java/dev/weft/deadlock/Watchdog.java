@@ -63,11 +63,12 @@ import java.util.concurrent.locks.LockSupport;
  * them is logged and the watchdog keeps running. {@link #close} stops the thread and waits for it (unless
  * called from a listener).
  *
- * @implNote Stacks are captured only when a report is produced. Capturing the stack of an unmounted virtual
- *     thread suspends it for that instant; if another thread unparks it meanwhile, the JDK resubmits it from
- *     the watchdog's thread, which a deterministic scheduler counts as a foreign wakeup. In a real stall no
- *     watched thread is unparked, so this can happen only when the progress signal missed progress (a false
- *     alarm).
+ * @implNote Stacks and graph edges are read only when a report is produced. Capturing the stack of an
+ *     unmounted virtual thread suspends it for that instant, and reading a graph's edges holds the graph's
+ *     lock for a moment; if a task is unparked during the former, or blocks on the graph's lock during the
+ *     latter, it is resumed from the watchdog's thread, which a deterministic scheduler counts as a foreign
+ *     wakeup. In a real stall no watched task runs, so this can happen only when the progress signal missed
+ *     progress (a false alarm).
  */
 public final class Watchdog implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger("dev.weft.deadlock");

@@ -623,6 +623,7 @@ class TrackedLockTest {
     CountDownLatch awaiting = new CountDownLatch(1);
     AtomicReference<Throwable> waiterOutcome = new AtomicReference<>();
     AtomicReference<Boolean> heldAfter = new AtomicReference<>();
+    AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
     Thread w = Thread.ofVirtual().name("W").start(() -> {
       m.lock();
       try {
@@ -632,6 +633,7 @@ class TrackedLockTest {
           cond.await();
         } catch (Throwable t) {
           waiterOutcome.set(t);
+          interruptedAfter.set(Thread.currentThread().isInterrupted());
         }
         heldAfter.set(l.isHeldByCurrentThread());
         if (l.isHeldByCurrentThread()) {
@@ -658,6 +660,7 @@ class TrackedLockTest {
         .isInstanceOf(DeadlockException.class)
         .hasMessageContaining("l is not held by \"W\"");
     assertThat(heldAfter.get()).isFalse();
+    assertThat(interruptedAfter.get()).isTrue();
   }
 
   @Test
