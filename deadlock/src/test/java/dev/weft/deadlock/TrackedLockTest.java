@@ -200,6 +200,65 @@ class TrackedLockTest {
     }
   }
 
+  /**
+   * Four parties hold lock i and are let into their wait for lock i+1 one at a time, in a given order, each
+   * only once the previous ones are parked: the last one let in closes the cycle and is the one refused,
+   * whichever it is, and the cycle still reads from party 0.
+   */
+  @ParameterizedTest
+  @CsvSource({"0 1 2 3", "3 2 1 0", "2 0 3 1", "1 3 0 2"})
+  void lock_partiesEnterInOrder_lastOneIsRefused(String orderText) throws Exception {
+    int n = 4;
+    int[] order = java.util.Arrays.stream(orderText.split(" ")).mapToInt(Integer::parseInt).toArray();
+    List<TrackedLock> locks = new ArrayList<>();
+    List<CountDownLatch> go = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      locks.add(new TrackedLock("O" + i));
+      go.add(new CountDownLatch(1));
+    }
+    CountDownLatch allHoldFirst = new CountDownLatch(n);
+    List<Thread> threads = new ArrayList<>();
+    List<AtomicReference<DeadlockException>> outcomes = new ArrayList<>();
+    List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int index = i;
+      AtomicReference<DeadlockException> outcome = new AtomicReference<>();
+      outcomes.add(outcome);
+      threads.add(Thread.ofVirtual().name("o-" + i).start(() -> {
+        locks.get(index).lock();
+        try {
+          allHoldFirst.countDown();
+          go.get(index).await();
+          locks.get((index + 1) % n).lock();
+          locks.get((index + 1) % n).unlock();
+        } catch (DeadlockException e) {
+          outcome.set(e);
+        } catch (Throwable e) {
+          failures.add(e);
+        } finally {
+          locks.get(index).unlock();
+        }
+      }));
+    }
+    allHoldFirst.await();
+    for (int k = 0; k < n - 1; k++) {
+      Thread t = threads.get(order[k]);
+      go.get(order[k]).countDown();
+      await().atMost(AWAIT).until(() -> TrackedLock.waitForGraph().waitingFor(t) != null);
+    }
+    go.get(order[n - 1]).countDown();
+    Parties.joinAll(threads);
+    assertThat(failures).isEmpty();
+    for (int i = 0; i < n; i++) {
+      if (i == order[n - 1]) {
+        assertThat(outcomes.get(i).get()).isNotNull();
+        assertThat(outcomes.get(i).get().cycle()).isEqualTo(threads);
+      } else {
+        assertThat(outcomes.get(i).get()).isNull();
+      }
+    }
+  }
+
   /** The victim's message states the refused wait first, then every wait of the cycle. */
   @Test
   void lock_closingWait_messageNamesThreadsAndLocks() throws Exception {
