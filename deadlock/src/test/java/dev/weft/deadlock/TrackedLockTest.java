@@ -33,8 +33,16 @@ class TrackedLockTest {
     TRY_LOCK_TIMED
   }
 
+  private final List<Throwable> uncaught = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /** A virtual-thread builder whose uncaught exceptions fail the test. */
+  private Thread.Builder.OfVirtual virtual() {
+    return Thread.ofVirtual().uncaughtExceptionHandler((t, e) -> uncaught.add(e));
+  }
+
   @AfterEach
-  void graphIsEmpty() {
+  void noUncaughtFailureAndGraphIsEmpty() {
+    assertThat(uncaught).isEmpty();
     // Every test ends with all threads joined, so no thread may be left in the shared graph.
     assertThat(TrackedLock.waitForGraph().edges()).isEmpty();
   }
@@ -224,7 +232,7 @@ class TrackedLockTest {
       int index = i;
       AtomicReference<DeadlockException> outcome = new AtomicReference<>();
       outcomes.add(outcome);
-      threads.add(Thread.ofVirtual().name("o-" + i).start(() -> {
+      threads.add(virtual().name("o-" + i).start(() -> {
         locks.get(index).lock();
         try {
           allHoldFirst.countDown();
@@ -267,7 +275,7 @@ class TrackedLockTest {
     CountDownLatch aHeld = new CountDownLatch(1);
     Thread main = Thread.currentThread();
     b.lock();
-    Thread t1 = Thread.ofVirtual().name("first").start(() -> {
+    Thread t1 = virtual().name("first").start(() -> {
       a.lock();
       try {
         aHeld.countDown();
@@ -420,7 +428,7 @@ class TrackedLockTest {
     Thread main = Thread.currentThread();
     lock.lock();
     AtomicReference<Throwable> outcome = new AtomicReference<>();
-    Thread waiter = Thread.ofVirtual().name("waiter").start(() -> {
+    Thread waiter = virtual().name("waiter").start(() -> {
       try {
         lock.lockInterruptibly();
         lock.unlock();
@@ -445,7 +453,7 @@ class TrackedLockTest {
     Thread main = Thread.currentThread();
     lock.lock();
     AtomicReference<Boolean> interrupted = new AtomicReference<>();
-    Thread waiter = Thread.ofVirtual().name("waiter").start(() -> {
+    Thread waiter = virtual().name("waiter").start(() -> {
       lock.lock();
       interrupted.set(Thread.currentThread().isInterrupted());
       lock.unlock();
@@ -482,7 +490,7 @@ class TrackedLockTest {
     AtomicReference<Thread> secondOwner = new AtomicReference<>();
     List<Thread> waiters = new ArrayList<>();
     for (int i = 0; i < 3; i++) {
-      waiters.add(Thread.ofVirtual().name("w" + i).start(() -> {
+      waiters.add(virtual().name("w" + i).start(() -> {
         lock.lock();
         try {
           if (secondOwner.compareAndSet(null, Thread.currentThread())) {
@@ -566,7 +574,7 @@ class TrackedLockTest {
     Condition ready = lock.newCondition();
     AtomicInteger holdsAfter = new AtomicInteger();
     CountDownLatch awaiting = new CountDownLatch(1);
-    Thread waiter = Thread.ofVirtual().name("waiter").start(() -> {
+    Thread waiter = virtual().name("waiter").start(() -> {
       lock.lock();
       lock.lock();
       try {
@@ -602,10 +610,10 @@ class TrackedLockTest {
     Condition cond = lock.newCondition();
     AtomicReference<Thread> queued = new AtomicReference<>();
     CountDownLatch queuedGotLock = new CountDownLatch(1);
-    Thread waiter = Thread.ofVirtual().name("condition-waiter").start(() -> {
+    Thread waiter = virtual().name("condition-waiter").start(() -> {
       lock.lock();
       try {
-        queued.set(Thread.ofVirtual().name("queued").start(() -> {
+        queued.set(virtual().name("queued").start(() -> {
           lock.lock();
           try {
             queuedGotLock.countDown();
@@ -638,7 +646,7 @@ class TrackedLockTest {
     Condition cond = l.newCondition();
     CountDownLatch awaiting = new CountDownLatch(1);
     AtomicReference<Throwable> signallerOutcome = new AtomicReference<>();
-    Thread w = Thread.ofVirtual().name("W").start(() -> {
+    Thread w = virtual().name("W").start(() -> {
       m.lock();
       l.lock();
       try {
@@ -649,7 +657,7 @@ class TrackedLockTest {
         m.unlock();
       }
     });
-    Thread s = Thread.ofVirtual().name("S").start(() -> {
+    Thread s = virtual().name("S").start(() -> {
       try {
         awaiting.await();
         l.lock();
@@ -683,7 +691,7 @@ class TrackedLockTest {
     AtomicReference<Throwable> waiterOutcome = new AtomicReference<>();
     AtomicReference<Boolean> heldAfter = new AtomicReference<>();
     AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
-    Thread w = Thread.ofVirtual().name("W").start(() -> {
+    Thread w = virtual().name("W").start(() -> {
       m.lock();
       try {
         l.lock();
@@ -703,7 +711,7 @@ class TrackedLockTest {
       }
     });
     awaiting.await();
-    Thread s = Thread.ofVirtual().name("S").start(() -> {
+    Thread s = virtual().name("S").start(() -> {
       l.lock();
       try {
         m.lock();
@@ -742,7 +750,7 @@ class TrackedLockTest {
     Condition c = lock.newCondition();
     AtomicReference<Throwable> outcome = new AtomicReference<>();
     AtomicReference<Boolean> held = new AtomicReference<>();
-    Thread t = Thread.ofVirtual().name("t").start(() -> {
+    Thread t = virtual().name("t").start(() -> {
       lock.lock();
       try {
         c.await();

@@ -34,14 +34,17 @@ class WatchdogTest {
   private final List<StallReport> reports = new CopyOnWriteArrayList<>();
   private final AtomicLong polls = new AtomicLong();
 
+  private final List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+
   @AfterEach
-  void release() {
+  void releaseAndCheckThreads() {
     never.countDown();
     Parties.joinAll(started);
+    assertThat(uncaught).isEmpty();
   }
 
   private Thread awaitNever(Thread.Builder builder, String name) {
-    Thread t = builder.name(name).start(() -> {
+    Thread t = builder.name(name).uncaughtExceptionHandler((th, e) -> uncaught.add(e)).start(() -> {
       try {
         never.await();
       } catch (InterruptedException e) {
@@ -149,7 +152,7 @@ class WatchdogTest {
     lock.lock();
     Thread waiter;
     try {
-      waiter = Thread.ofVirtual().name("lock-waiter").start(() -> {
+      waiter = Thread.ofVirtual().name("lock-waiter").uncaughtExceptionHandler((th, e) -> uncaught.add(e)).start(() -> {
         lock.lock();
         lock.unlock();
       });
