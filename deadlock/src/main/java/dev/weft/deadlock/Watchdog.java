@@ -89,6 +89,8 @@ public final class Watchdog implements AutoCloseable {
   private long quietSince;
   private boolean episodeOpen;
   private boolean sourceFailureLogged;
+  private boolean progressFailureLogged;
+  private boolean pollFailureLogged;
 
   private Watchdog(Builder b) {
     this.name = b.name;
@@ -144,7 +146,10 @@ public final class Watchdog implements AutoCloseable {
       try {
         poll(System.nanoTime());
       } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.ERROR, "watchdog " + name + " failed to poll", e);
+        if (!pollFailureLogged) {
+          pollFailureLogged = true;
+          LOG.log(System.Logger.Level.ERROR, "watchdog " + name + " failed to poll (logged once)", e);
+        }
       }
       if (!closed) {
         LockSupport.parkNanos(this, pollNanos);
@@ -154,7 +159,7 @@ public final class Watchdog implements AutoCloseable {
 
   private void poll(long now) {
     List<Thread> blocked = blockedThreads();
-    long value = progress != null ? progress.getAsLong() : fingerprint(blocked);
+    long value = progress(blocked);
     if (!started || value != lastValue || blocked.isEmpty()) {
       started = true;
       lastValue = value;
@@ -171,6 +176,22 @@ public final class Watchdog implements AutoCloseable {
     }
     episodeOpen = true;
     deliver(report);
+  }
+
+  /** The progress value; a failing signal is logged once and replaced by the blocked threads' fingerprint. */
+  private long progress(List<Thread> blocked) {
+    if (progress != null) {
+      try {
+        return progress.getAsLong();
+      } catch (RuntimeException e) {
+        if (!progressFailureLogged) {
+          progressFailureLogged = true;
+          LOG.log(System.Logger.Level.ERROR, "watchdog " + name + ": the progress signal failed (logged once); "
+              + "using the blocked threads as the signal while it fails", e);
+        }
+      }
+    }
+    return fingerprint(blocked);
   }
 
   private List<Thread> blockedThreads() {

@@ -185,6 +185,17 @@ class WatchdogTest {
   }
 
   @Test
+  void watchdog_failingProgressSignal_fallsBackToBlockedThreads() {
+    Thread v = awaitNever(Thread.ofVirtual(), "stuck");
+    try (Watchdog w = builder(List.of(v)).progress(() -> {
+      throw new IllegalStateException("progress failure (expected by the test)");
+    }).start()) {
+      await().atMost(AWAIT).until(() -> !reports.isEmpty());
+    }
+    assertThat(reports.getFirst().threadNames()).containsExactly("stuck");
+  }
+
+  @Test
   void watchdog_jfrRecordingEnabled_recordsStallEvent() throws Exception {
     Thread v = awaitNever(Thread.ofVirtual(), "jfr-stuck");
     Path file = Files.createTempFile("weft-stall", ".jfr");
