@@ -328,7 +328,8 @@ public final class Watchdog implements AutoCloseable {
 
     /**
      * A value that changes whenever the watched work progresses (a counter of completed steps, for
-     * instance). Default: the identity, state and blocker of the blocked threads.
+     * instance). Default: the identity, state and blocker of the blocked threads, which is also used while
+     * this signal throws.
      */
     public Builder progress(LongSupplier progress) {
       this.progress = Objects.requireNonNull(progress, "progress");
