@@ -101,8 +101,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * @implNote Uncontended {@code lock}/{@code unlock} cost one acquisition of the per-lock mutex each and never
  *     touch the graph. A hand-off updates the edges of all queued waiters under one acquisition of the
- *     graph's lock, so its cost grows with the number of waiters. Hold counts are limited to
- *     {@link Integer#MAX_VALUE}.
+ *     graph's lock, so its cost grows with the number of waiters. Under heavy contention the lock behaves
+ *     like a fair {@code ReentrantLock}: every hand-off waits for the next owner to be scheduled. Hold counts
+ *     are limited to {@link Integer#MAX_VALUE}.
  */
 public final class TrackedLock implements Lock {
   private static final WaitForGraph<Thread> GRAPH = new WaitForGraph<>(Comparator.comparingLong(Thread::threadId));
