@@ -26,9 +26,27 @@ abstract class AbstractScheduler implements Scheduler {
   private volatile boolean closing;
   private volatile boolean closed;
   private ThreadFactory threads;
+  // Only with a watchdog: live task threads and a counter of starts, ends and wakeups.
+  final java.util.Set<Thread> live;
+  final java.util.concurrent.atomic.LongAdder progress;
+  private dev.weft.deadlock.Watchdog watchdog;
 
-  AbstractScheduler(String name) {
+  AbstractScheduler(String name, boolean watched) {
     this.name = name;
+    this.live = watched ? java.util.concurrent.ConcurrentHashMap.newKeySet() : null;
+    this.progress = watched ? new java.util.concurrent.atomic.LongAdder() : null;
+  }
+
+  final void startWatchdog(Duration quietPeriod,
+      java.util.function.Consumer<? super dev.weft.deadlock.StallReport> listener) {
+    watchdog = dev.weft.deadlock.Watchdog.builder()
+        .name(name + "-watchdog")
+        .quietPeriod(quietPeriod)
+        .threads(() -> live)
+        .progress(progress::sum)
+        .graph(dev.weft.deadlock.TrackedLock.waitForGraph())
+        .listener(listener)
+        .start();
   }
 
   /** Called once by the subclass constructor when its executor exists. */
@@ -47,17 +65,28 @@ abstract class AbstractScheduler implements Scheduler {
     Thread thread = threads.newThread(task::run);
     thread.setName(taskName);
     task.bind(thread);
+    if (live != null) {
+      live.add(thread);
+      progress.increment();
+    }
     spawned.incrementAndGet();
     try {
       start(thread);
     } catch (RuntimeException | Error e) {
-      taskExited();
+      if (live != null) {
+        live.remove(thread);
+      }
+      completed.incrementAndGet();
       throw e;
     }
     return task;
   }
 
   final void taskExited() {
+    if (live != null) {
+      live.remove(Thread.currentThread());
+      progress.increment();
+    }
     completed.incrementAndGet();
     if (closing) {
       lock.lock();
@@ -101,6 +130,9 @@ abstract class AbstractScheduler implements Scheduler {
       closed = true;
     } finally {
       lock.unlock();
+    }
+    if (watchdog != null) {
+      watchdog.close();
     }
     stopCarriers();
     checkStrict();
