@@ -12,8 +12,10 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Task bookkeeping shared by both kinds of scheduler.
  *
- * <p>States: open → closing (spawn refused, waiting for live tasks) → closed (carriers stopped). The live
- * count is {@code spawned - completed}; {@link #close} waits on {@link #quiet} until it is zero. A task spawned
+ * <p>States: open → closing (spawn refused, waiting for live tasks) → closed (carriers stopped). A task is
+ * counted twice on its way out: {@code completed} before its outcome is published (so a joiner sees it in
+ * {@link #stats()}), {@code exited} after (so {@link #close} returns only once every task {@link Task#isDone()}).
+ * The live count for closing is {@code spawned - exited}; {@link #close} waits on {@link #quiet} until it is zero. A task spawned
  * by a task while closing is still accepted: its parent is alive, so the scheduler is not quiet yet, and
  * refusing it would fail work that {@code close} promised to wait for.
  */
@@ -21,6 +23,8 @@ abstract class AbstractScheduler implements Scheduler {
   final String name;
   final AtomicLong spawned = new AtomicLong();
   final AtomicLong completed = new AtomicLong();
+  // Counted after a task's outcome is published, so exited <= completed.
+  private final AtomicLong exited = new AtomicLong();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition quiet = lock.newCondition();
   private volatile boolean closing;
@@ -77,17 +81,24 @@ abstract class AbstractScheduler implements Scheduler {
         live.remove(thread);
       }
       completed.incrementAndGet();
+      exited.incrementAndGet();
       throw e;
     }
     return task;
   }
 
-  final void taskExited() {
+  /** The task's outcome is recorded but not yet published: counted as completed in {@link #stats()}. */
+  final void taskCompleting() {
     if (live != null) {
       live.remove(Thread.currentThread());
       progress.increment();
     }
     completed.incrementAndGet();
+  }
+
+  /** The task's outcome is published: {@link #close} may stop waiting for it. */
+  final void taskExited() {
+    exited.incrementAndGet();
     if (closing) {
       lock.lock();
       try {
@@ -98,8 +109,9 @@ abstract class AbstractScheduler implements Scheduler {
     }
   }
 
+  /** Tasks whose outcome is not yet published; {@link #close} waits for this to reach zero. */
   final long alive() {
-    return spawned.get() - completed.get();
+    return spawned.get() - exited.get();
   }
 
   @Override
