@@ -227,7 +227,21 @@ public final class Graph {
       last = GraphStats.EMPTY;
       return;
     }
-    recompute("failed");
+    StabilizeEvent event = new StabilizeEvent();
+    event.begin();
+    try {
+      recompute("failed");
+    } finally {
+      event.end(); // before shouldCommit, which compares the duration with the threshold
+      if (event.shouldCommit()) {
+        GraphStats s = last;
+        event.recomputed = s.recomputed();
+        event.cutOff = s.cutOff();
+        event.failed = s.failed();
+        event.parallelLevels = s.parallelLevels();
+        event.commit();
+      }
+    }
   }
 
   /** What the last stabilize (or the initial computation) did. */

@@ -2,6 +2,7 @@ package dev.weft.query;
 
 import jdk.jfr.Category;
 import jdk.jfr.Description;
+import jdk.jfr.Enabled;
 import jdk.jfr.Event;
 import jdk.jfr.EventType;
 import jdk.jfr.Label;
@@ -25,6 +26,7 @@ final class Events {
   @Description("A query was verified or executed (outcome: computed, verified, restored, cycle, cancelled)")
   @Category("Weft")
   @StackTrace(false)
+  @Enabled(false)
   static final class QueryExecuted extends Event {
     @Label("Engine")
     String engine;
@@ -41,6 +43,7 @@ final class Events {
   @Description("A read waited for a query claimed by another task")
   @Category("Weft")
   @StackTrace(false)
+  @Enabled(false)
   static final class QueryBlocked extends Event {
     @Label("Engine")
     String engine;
@@ -55,6 +58,7 @@ final class Events {
   @Description("A dependency cycle between queries, in canonical rotation")
   @Category("Weft")
   @StackTrace(false)
+  @Enabled(false)
   static final class CycleDetected extends Event {
     @Label("Engine")
     String engine;
