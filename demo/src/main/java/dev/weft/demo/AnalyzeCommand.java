@@ -3,6 +3,7 @@ package dev.weft.demo;
 import dev.weft.query.Diagnostic;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -288,15 +289,31 @@ final class AnalyzeCommand implements Callable<Integer> {
     p.text("  diagnostics: %,d (%d new, %d gone)", re.diagnostics().size(), added.size(), gone.size());
     added.forEach(d -> p.text("    + %s", d));
     gone.forEach(d -> p.text("    - %s", d));
-    Report a = cold.report().results();
-    Report b = re.report().results();
-    p.text("  results: %s", a.equals(b) ? "unchanged"
-        : String.format(java.util.Locale.ROOT, "dependency edges %,d -> %,d, packages on cycles %,d -> %,d",
-            a.edges(), b.edges(), a.packagesOnCycles(), b.packagesOnCycles()));
+    List<String> changed = changes(cold.report().results(), re.report().results());
+    p.text("  results: %s", changed.isEmpty() ? "unchanged" : String.join(", ", changed));
     double ratio = cold.wallNanos() == 0 ? 0 : 100.0 * re.wallNanos() / cold.wallNanos();
     p.timing("edit re-run %,.1f ms wall = %.2f%% of the cold analysis (%,.0f ms)", Printer.millis(re.wallNanos()),
         ratio, Printer.millis(cold.wallNanos()));
     return OK;
+  }
+
+  /** The components of two reports that differ, as {@code name a -> b} (lists by size). */
+  static List<String> changes(Report a, Report b) {
+    List<String> out = new ArrayList<>();
+    for (RecordComponent c : Report.class.getRecordComponents()) {
+      try {
+        Object x = c.getAccessor().invoke(a);
+        Object y = c.getAccessor().invoke(b);
+        if (!x.equals(y)) {
+          out.add(x instanceof List<?> l && y instanceof List<?> m
+              ? c.getName() + " changed (" + l.size() + " -> " + m.size() + " entries)"
+              : c.getName() + " " + x + " -> " + y);
+        }
+      } catch (ReflectiveOperationException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return out;
   }
 
   private static List<String> diff(List<Diagnostic> a, List<Diagnostic> b) {
@@ -334,8 +351,10 @@ final class AnalyzeCommand implements Callable<Integer> {
       }
     }
     for (Map.Entry<String, List<String>> e : index.types().entrySet()) {
-      if (!e.getKey().equals(own) && !e.getKey().isEmpty() && !e.getValue().isEmpty()) {
-        return e.getKey() + "." + e.getValue().get(0);
+      for (String type : e.getValue()) {
+        if (!e.getKey().equals(own) && !e.getKey().isEmpty() && !present.contains(e.getKey() + "." + type)) {
+          return e.getKey() + "." + type;
+        }
       }
     }
     return "java.util.concurrent.atomic.AtomicLong";

@@ -42,15 +42,18 @@ import javax.tools.ToolProvider;
  * the platform's symbol description and costs about five times the parse.
  *
  * <p>An import counts as used when its simple name occurs as an identifier anywhere in the file outside the
- * import declarations, or after a javadoc {@code @link}, {@code @linkplain}, {@code @see}, {@code @throws},
- * {@code @exception} or {@code @value} tag (imports kept for documentation are a common and legitimate use).
+ * import declarations, or as a word inside a javadoc {@code {@link ...}}, {@code {@linkplain ...}} or
+ * {@code {@value ...}} tag or on the line of a {@code @see}, {@code @throws} or {@code @exception} tag (imports
+ * kept for documentation are a common and legitimate use). Words of a link's label count too: a rare missed
+ * unused import is preferred to a false report.
  */
 final class JavaSyntax {
   private static final JavaCompiler JAVAC = ToolProvider.getSystemJavaCompiler();
   private static final ConcurrentLinkedQueue<StandardJavaFileManager> MANAGERS = new ConcurrentLinkedQueue<>();
   private static final List<String> OPTIONS = List.of("-proc:none");
-  private static final Pattern DOC_REFERENCE =
-      Pattern.compile("@(?:link|linkplain|see|throws|exception|value)\\s+#?([A-Za-z_$][A-Za-z0-9_$]*)");
+  private static final Pattern DOC_TAG =
+      Pattern.compile("\\{@(?:link|linkplain|value)\\s([^}]*)}|@(?:see|throws|exception)\\s([^\\n]*)");
+  private static final Pattern WORD = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*");
 
   private JavaSyntax() {}
 
@@ -114,9 +117,13 @@ final class JavaSyntax {
       }
     };
     identifiers.scan(unit, null);
-    Matcher doc = DOC_REFERENCE.matcher(text);
+    Matcher doc = DOC_TAG.matcher(text);
     while (doc.find()) {
-      used.add(doc.group(1));
+      Matcher word = WORD.matcher(text).region(doc.start(1) >= 0 ? doc.start(1) : doc.start(2),
+          doc.start(1) >= 0 ? doc.end(1) : doc.end(2));
+      while (word.find()) {
+        used.add(word.group());
+      }
     }
 
     List<ImportDecl> imports = new ArrayList<>();

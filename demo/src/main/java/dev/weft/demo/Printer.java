@@ -43,8 +43,8 @@ final class Printer {
         "imports", r.imports(), r.importsInTree(), r.importsExternal(), r.importsUnresolved(), r.wildcards(),
         r.unused());
     line("  %-22s %,9d  (package -> package, from imports)", "dependency edges", r.edges());
-    line("  %-22s %,9d  in %,d strongly connected components", "packages on cycles", r.packagesOnCycles(),
-        r.cycles().size());
+    line("  %-22s %,9d  in %,d strongly connected component%s", "packages on cycles", r.packagesOnCycles(),
+        r.cycles().size(), r.cycles().size() == 1 ? "" : "s");
     if (engine) {
       line("  %-22s %,9d  (reused from memo %,d, waited for another task %,d, cycles detected %,d)",
           "queries executed", c.executions(), c.hits(), c.waits(), c.cycles());
@@ -93,13 +93,13 @@ final class Printer {
     line("cycle handling");
     if (engine) {
       line("  transitiveDeps(pkg) reads transitiveDeps of each dependency, so a package cycle is a query cycle.");
-      line("  Weft detected %,d such cycles and completed %,d transitiveDeps queries on them with the query's",
-          c.cycles(), r.fallbacks());
+      line("  Weft detected %,d such cycle%s and completed %,d transitiveDeps quer%s on them with the query's",
+          c.cycles(), c.cycles() == 1 ? "" : "s", r.fallbacks(), r.fallbacks() == 1 ? "y" : "ies");
       line("  cycle fallback (the cycle's packages, marked inexact) instead of failing or hanging; their");
       line("  dependents, and the report, completed those sets with a plain walk of the package graph.");
     } else {
-      line("  The baseline met %,d query cycles on its stack and completed %,d transitiveDeps values with the",
-          c.cycles(), r.fallbacks());
+      line("  The baseline met %,d query cycle%s on its stack and completed %,d transitiveDeps value%s with the",
+          c.cycles(), c.cycles() == 1 ? "" : "s", r.fallbacks(), r.fallbacks() == 1 ? "" : "s");
       line("  same cycle fallback, then completed those sets with a plain walk of the package graph.");
     }
     int exact = r.packages() - r.fallbacks();

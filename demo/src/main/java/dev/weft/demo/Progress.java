@@ -27,6 +27,7 @@ final class Progress implements Runnable, AutoCloseable {
   private final PrintWriter plain;
   private final ScheduledExecutorService poller;
   private int printedTenths;
+  private long printedCount;
 
   private Progress(long total, ProgressBar bar, PrintWriter plain) {
     this.total = total;
@@ -83,10 +84,15 @@ final class Progress implements Runnable, AutoCloseable {
       bar.stepTo(n);
       return;
     }
+    // One line per tenth reached, skipping tenths that fall on the same file count (small trees).
     int tenths = total == 0 ? 10 : (int) (n * 10 / total);
     while (printedTenths < tenths) {
       printedTenths++;
-      plain.printf(Locale.ROOT, "parsed %d%% (%,d of %,d files)%n", printedTenths * 10, printedTenths * total / 10, total);
+      long count = (printedTenths * total + 9) / 10;
+      if (count > printedCount) {
+        printedCount = count;
+        plain.printf(Locale.ROOT, "parsed %,d of %,d files (%d%%)%n", count, total, count * 100 / total);
+      }
     }
     plain.flush();
   }
