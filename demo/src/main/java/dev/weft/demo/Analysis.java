@@ -16,9 +16,11 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * The analysis as Weft queries. Every stage is a {@link QueryFunction} that reads the stages before it
@@ -121,6 +123,7 @@ final class Analysis {
   final Query<String, Report> report;
 
   private final Map<Query<?, ?>, Def<?, ?>> defs = new IdentityHashMap<>();
+  private volatile Queue<String> executed;
   private final Runnable onParsed;
 
   /** @param onParsed called after each file is parsed (progress display); must be thread-safe */
@@ -150,13 +153,29 @@ final class Analysis {
     report = define("report", this::report, null);
   }
 
-  private <K, V> Query<K, V> define(String name, QueryFunction<K, V> body, CycleFallback<K, V> fallback) {
+  private <K, V> Query<K, V> define(String name, QueryFunction<K, V> fn, CycleFallback<K, V> fallback) {
+    QueryFunction<K, V> body = (ctx, key) -> {
+      if (executed != null) {
+        executed.add(name + "(" + key + ")");
+      }
+      return fn.compute(ctx, key);
+    };
     Query<K, V> q = Query.of(name, body);
     if (fallback != null) {
       q = q.withCycleFallback(fallback);
     }
     defs.put(q, new Def<>(body, fallback));
     return q;
+  }
+
+  /**
+   * Starts logging every body execution as {@code name(key)} (for tests and for showing what an incremental
+   * re-run recomputed); returns the log, which is replaced by the next call.
+   */
+  Queue<String> logExecutions() {
+    Queue<String> log = new ConcurrentLinkedQueue<>();
+    executed = log;
+    return log;
   }
 
   /** The body and fallback of a derived query of this analysis, or {@code null} for an input. */

@@ -12,6 +12,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.regex.Matcher;
@@ -268,6 +269,7 @@ final class AnalyzeCommand implements Callable<Integer> {
       change = "added \"import " + imported + ";\" at line " + inserted[1] + " of " + file;
     }
     long revisionBefore = run.revision();
+    Queue<String> log = run.analysis.logExecutions();
     run.edit(file, after);
     AnalysisRun.Outcome re = run.analyse();
     p.text("");
@@ -283,6 +285,12 @@ final class AnalyzeCommand implements Callable<Integer> {
       p.text("  incremental re-run (revision %d -> %d): %,d queries re-executed, %,d verified unchanged,"
           + " %,d cut off (re-executed to an equal value), %,d memo hits", revisionBefore, run.revision(),
           c.executions(), c.verifications() - c.reExecutions(), c.cutoffs(), c.hits());
+    }
+    List<String> executed = log.stream().sorted().toList();
+    if (!baseline) {
+      p.text("  re-executed: %s%s", String.join(", ", executed.subList(0, Math.min(12, executed.size()))),
+          executed.size() > 12 ? String.format(java.util.Locale.ROOT, ", ... (+%,d more)", executed.size() - 12)
+              : "");
     }
     List<String> gone = diff(cold.diagnostics(), re.diagnostics());
     List<String> added = diff(re.diagnostics(), cold.diagnostics());
