@@ -1,6 +1,7 @@
 package dev.weft.demo;
 
 import dev.weft.query.Diagnostic;
+import dev.weft.scheduler.TraceExport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.reflect.RecordComponent;
@@ -88,7 +89,8 @@ final class AnalyzeCommand implements Callable<Integer> {
   @Option(names = "--jfr", paramLabel = "FILE", description = "Record the run with JDK Flight Recorder into FILE.")
   Path jfr;
 
-  @Option(names = "--trace", paramLabel = "FILE", description = "Chrome/Perfetto trace export (not available yet).")
+  @Option(names = "--trace", paramLabel = "FILE",
+      description = "Write a Chrome/Perfetto trace of the run (from a JFR recording of Weft's events) to FILE.")
   Path trace;
 
   /** Set by {@link Main} when stderr is a terminal: draw a progress bar instead of plain lines. */
@@ -119,10 +121,6 @@ final class AnalyzeCommand implements Callable<Integer> {
     if (!editChange.equals("import") && !editChange.equals("comment")) {
       err.println("weft-demo: --edit-change is 'import' or 'comment', got '" + editChange + "'");
       return USAGE;
-    }
-    if (trace != null) {
-      err.println("weft-demo: --trace is not available yet (trace export comes with the observability work);"
-          + " use --jfr FILE for a recording. Continuing without a trace.");
     }
     if (!JavaSyntax.available()) {
       err.println("weft-demo: this Java runtime has no compiler (javax.tools); run the demo on a JDK");
@@ -167,10 +165,14 @@ final class AnalyzeCommand implements Callable<Integer> {
     }
 
     Recording recording = null;
-    if (jfr != null) {
+    if (jfr != null || trace != null) {
       try {
         recording = new Recording(Configuration.getConfiguration("default"));
         recording.setName("weft-demo");
+        for (String event : WEFT_EVENTS) {
+          recording.enable(event).withoutStackTrace();
+        }
+        recording.enable("jdk.VirtualThreadPinned").withThreshold(java.time.Duration.ofMillis(1));
         recording.start();
       } catch (IOException | java.text.ParseException | RuntimeException e) {
         err.println("weft-demo: cannot start a JFR recording: " + e.getMessage());
@@ -181,18 +183,44 @@ final class AnalyzeCommand implements Callable<Integer> {
       return analyse(tree, what, editFile, loadNanos, p, err);
     } finally {
       if (recording != null) {
-        try {
-          recording.stop();
-          recording.dump(jfr);
-          out.println("JFR recording written to " + jfr);
-        } catch (IOException | RuntimeException e) {
-          err.println("weft-demo: cannot write the JFR recording to " + jfr + ": " + e.getMessage());
-        } finally {
-          recording.close();
-        }
+        finishRecording(recording, out, err);
       }
       out.flush();
       err.flush();
+    }
+  }
+
+  /** Weft's JFR event types (DESIGN.md section 6); enabled by name so they are recorded once they exist. */
+  private static final List<String> WEFT_EVENTS = List.of("weft.QueryExecuted", "weft.QueryBlocked",
+      "weft.CycleDetected", "weft.Stall", "weft.StageStats");
+
+  private void finishRecording(Recording recording, PrintWriter out, PrintWriter err) {
+    Path file = jfr;
+    try {
+      recording.stop();
+      if (file == null) {
+        file = Files.createTempFile("weft-demo", ".jfr");
+      }
+      recording.dump(file);
+      if (jfr != null) {
+        out.println("JFR recording written to " + jfr);
+      }
+      if (trace != null) {
+        int events = TraceExport.convert(file, trace);
+        out.println("trace written to " + trace + " (" + events + " events; open it in ui.perfetto.dev)"
+            + (events == 0 ? ": empty, because the engine does not emit its weft.* JFR events yet" : ""));
+      }
+    } catch (IOException | RuntimeException e) {
+      err.println("weft-demo: cannot write the recording or trace: " + e.getMessage());
+    } finally {
+      recording.close();
+      if (jfr == null && file != null) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException e) {
+          err.println("weft-demo: cannot delete " + file + ": " + e.getMessage());
+        }
+      }
     }
   }
 
