@@ -86,6 +86,11 @@ final class AnalyzeCommand implements Callable<Integer> {
       description = "How many diagnostics to print (default: ${DEFAULT-VALUE}); counts by kind are always printed.")
   int diagnosticLimit;
 
+  @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
+      description = "Analyse N times, each on a fresh engine (or memo), and report the last: earlier rounds warm up"
+          + " the JIT so the timings of the last show the steady state (default: ${DEFAULT-VALUE}).")
+  int repeat;
+
   @Option(names = "--jfr", paramLabel = "FILE", description = "Record the run with JDK Flight Recorder into FILE.")
   Path jfr;
 
@@ -112,6 +117,10 @@ final class AnalyzeCommand implements Callable<Integer> {
     }
     if (threads != null && threads < 1) {
       err.println("weft-demo: --threads must be at least 1, got " + threads);
+      return USAGE;
+    }
+    if (repeat < 1) {
+      err.println("weft-demo: --repeat must be at least 1, got " + repeat);
       return USAGE;
     }
     if (diagnosticLimit < 0) {
@@ -230,11 +239,21 @@ final class AnalyzeCommand implements Callable<Integer> {
         ? Progress.bar("parse", tree.files().size(), System.err)
         : Progress.lines(tree.files().size(), err);
     AnalysisRun.Outcome cold;
-    try (AnalysisRun run = baseline
-        ? new AnalysisRun.Baseline(tree, progress)
-        : new AnalysisRun.OnEngine(tree, progress, carriers, seed)) {
+    try (AnalysisRun run = open(tree, progress, carriers)) {
       p.header(tree, what, run.describe());
       p.flush();
+      for (int i = 1; i < repeat; i++) {
+        try (AnalysisRun warmUp = open(tree, Progress.none(), carriers)) {
+          AnalysisRun.Outcome o = warmUp.analyse();
+          if (o.failure().isPresent()) {
+            err.println("weft-demo: the analysis failed: " + o.failure().get());
+            return FAILED;
+          }
+          timing(p, "round " + i + " of " + repeat + " (fresh " + (baseline ? "memo" : "engine") + ")", o,
+              baseline || seed != null ? 1 : carriers);
+          p.flush();
+        }
+      }
       try (progress) {
         cold = run.analyse();
       }
@@ -251,7 +270,7 @@ final class AnalyzeCommand implements Callable<Integer> {
       p.diagnostics(cold.diagnostics(), diagnosticLimit);
       p.text("");
       p.timing("load %,.0f ms (reading the sources; not part of the analysis)", Printer.millis(loadNanos));
-      timing(p, "analysis", cold, baseline ? 1 : seed != null ? 1 : carriers);
+      timing(p, repeat > 1 ? "round " + repeat + " of " + repeat + ", analysis" : "analysis", cold, baseline ? 1 : seed != null ? 1 : carriers);
       if (editFile != null) {
         int code = editAndRerun(run, tree, editFile, cold, p, err);
         if (code != OK) {
@@ -265,6 +284,12 @@ final class AnalyzeCommand implements Callable<Integer> {
       e.printStackTrace(err);
       return FAILED;
     }
+  }
+
+  private AnalysisRun open(SourceTree tree, Runnable progress, int carriers) {
+    return baseline
+        ? new AnalysisRun.Baseline(tree, progress)
+        : new AnalysisRun.OnEngine(tree, progress, carriers, seed);
   }
 
   private static void timing(Printer p, String label, AnalysisRun.Outcome o, int carriers) {

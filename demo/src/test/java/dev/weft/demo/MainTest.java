@@ -85,6 +85,15 @@ class MainTest {
   }
 
   @Test
+  void execute_repeat_sameOutputWithATimingLinePerRound() {
+    Result once = run(fixture(), "--deterministic", "9");
+    Result thrice = run(fixture(), "--deterministic", "9", "--repeat", "3");
+
+    assertThat(thrice.untimed()).isEqualTo(once.untimed());
+    assertThat(thrice.lines()).filteredOn(l -> l.startsWith("timing  round")).hasSize(3);
+  }
+
+  @Test
   void execute_parallelAndDeterministic_identicalDiagnostics() {
     Result parallel = run(fixture(), "--threads", "2");
     Result seeded = run(fixture(), "--deterministic", "7");
@@ -166,6 +175,7 @@ class MainTest {
     assertThat(run(fixture(), "--baseline", "--threads", "2").code()).isEqualTo(AnalyzeCommand.USAGE);
     assertThat(run(fixture(), "--deterministic", "1", "--threads", "2").code()).isEqualTo(AnalyzeCommand.USAGE);
     assertThat(run(fixture(), "--edit-change", "rename").code()).isEqualTo(AnalyzeCommand.USAGE);
+    assertThat(run(fixture(), "--repeat", "0").code()).isEqualTo(AnalyzeCommand.USAGE);
     Result unknown = run(fixture(), "--bogus");
     assertThat(unknown.code()).isEqualTo(AnalyzeCommand.USAGE);
     assertThat(unknown.err()).contains("Unknown option: '--bogus'");
