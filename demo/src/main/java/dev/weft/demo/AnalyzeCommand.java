@@ -158,7 +158,7 @@ final class AnalyzeCommand implements Callable<Integer> {
       }
       tree = SourceTree.load(root, filter);
       what = filter != null ? String.join(", ", filter.stream().sorted().toList())
-          : tree.modules().isEmpty() ? "all files" : "all modules";
+          : path == null ? "all modules" : "all files";
     } catch (BadInputException e) {
       err.println("weft-demo: " + e.getMessage());
       return BAD_INPUT;
