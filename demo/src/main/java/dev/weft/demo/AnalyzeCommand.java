@@ -29,11 +29,13 @@ import picocli.CommandLine.Spec;
 /** {@code weft-demo analyze [PATH]}: see {@code docs/demo.md}. */
 @Command(name = "analyze", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-        "Analyses a Java source tree with Weft queries: parse every file with the JDK's parser, resolve imports,",
-        "build the package dependency graph, find its cycles and transitive dependencies, and report",
-        "diagnostics (syntax errors, unused, duplicate, unresolved and wildcard imports) in a deterministic order.",
+        "Analyses a Java source tree with Weft queries: parses every file with the JDK's parser, resolves"
+            + " imports, builds the package dependency graph, finds its cycles and transitive dependencies, and"
+            + " reports diagnostics (syntax errors; unused, duplicate, unresolved and wildcard imports) in a"
+            + " deterministic order.",
         "",
-        "PATH is a directory or a zip of Java sources; by default the running JDK's lib/src.zip (module java.base)."},
+        "PATH is a directory or a zip of Java sources; by default the running JDK's lib/src.zip (module"
+            + " java.base)."},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
         "0:analysis complete; every file was read and parsed",

@@ -59,6 +59,29 @@ class AnalysisRunTest {
   }
 
   @ParameterizedTest
+  @ValueSource(strings = {"parallel-2", "seed-0", "seed-11"})
+  void edit_sameCountsDifferentDiagnostic_reportCutOffButDiagnosticsCurrent(String mode) throws Exception {
+    SourceTree tree = SourceTree.load(Fixture.root(), null);
+    try (AnalysisRun run = AnalysisTest.open(tree, mode)) {
+      run.analyse();
+      String text = tree.sources().get("d/D.java").text();
+      run.edit("d/D.java", AnalyzeCommand.insertImport(text, "java.util.List")[0]);
+      run.analyse();
+
+      // The checkFile value (counts) is the same for either unused import, so report(tree) is cut off; the
+      // diagnostics must still be those of the current revision.
+      Queue<String> log = run.analysis.logExecutions();
+      run.edit("d/D.java", AnalyzeCommand.insertImport(text, "java.util.Set")[0]);
+      AnalysisRun.Outcome o = run.analyse();
+
+      assertThat(log).contains("checkFile(d/D.java)").doesNotContain("report(tree)");
+      assertThat(AnalysisTest.rendered(o.diagnostics()))
+          .contains("warning d/D.java:5: [unused-import] import java.util.Set is never used")
+          .noneMatch(d -> d.contains("java.util.List"));
+    }
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"baseline"})
   void edit_baseline_recomputesFromScratchWithTheSameResults(String mode) throws Exception {
     SourceTree tree = SourceTree.load(Fixture.root(), null);
