@@ -3,10 +3,13 @@ package dev.weft.demo;
 import dev.weft.query.Diagnostic;
 import dev.weft.query.EngineStats;
 import dev.weft.query.Evaluation;
+import dev.weft.query.Query;
 import dev.weft.query.QueryEngine;
 import dev.weft.scheduler.Scheduler;
 import java.lang.management.ManagementFactory;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -59,7 +62,7 @@ abstract sealed class AnalysisRun implements AutoCloseable {
   abstract void edit(String file, String text);
 
   /** Reads a value of the last analysis (a memo hit after {@link #analyse()}). */
-  abstract <K, V> V read(dev.weft.query.Query<K, V> query, K key);
+  abstract <K, V> V read(Query<K, V> query, K key);
 
   /** How this run executes, for the report header. */
   abstract String describe();
@@ -122,7 +125,7 @@ abstract sealed class AnalysisRun implements AutoCloseable {
     }
 
     @Override
-    <K, V> V read(dev.weft.query.Query<K, V> query, K key) {
+    <K, V> V read(Query<K, V> query, K key) {
       return engine.get(query, key);
     }
 
@@ -157,7 +160,7 @@ abstract sealed class AnalysisRun implements AutoCloseable {
    */
   static final class Baseline extends AnalysisRun {
     private SequentialContext ctx;
-    private final java.util.Map<String, SourceText> edits = new java.util.HashMap<>();
+    private final Map<String, SourceText> edits = new HashMap<>();
 
     Baseline(SourceTree tree, Runnable onParsed) {
       super(tree, onParsed);
@@ -186,7 +189,7 @@ abstract sealed class AnalysisRun implements AutoCloseable {
     }
 
     @Override
-    <K, V> V read(dev.weft.query.Query<K, V> query, K key) {
+    <K, V> V read(Query<K, V> query, K key) {
       return ctx.get(query, key);
     }
 

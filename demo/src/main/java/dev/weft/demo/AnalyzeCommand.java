@@ -7,11 +7,14 @@ import java.io.PrintWriter;
 import java.lang.reflect.RecordComponent;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.text.ParseException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
@@ -183,9 +186,9 @@ final class AnalyzeCommand implements Callable<Integer> {
         for (String event : WEFT_EVENTS) {
           recording.enable(event).withoutStackTrace();
         }
-        recording.enable("jdk.VirtualThreadPinned").withThreshold(java.time.Duration.ofMillis(1));
+        recording.enable("jdk.VirtualThreadPinned").withThreshold(Duration.ofMillis(1));
         recording.start();
-      } catch (IOException | java.text.ParseException | RuntimeException e) {
+      } catch (IOException | ParseException | RuntimeException e) {
         err.println("weft-demo: cannot start a JFR recording: " + e.getMessage());
         return FAILED;
       }
@@ -344,7 +347,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     List<String> executed = log.stream().sorted().toList();
     if (!baseline) {
       p.text("  re-executed: %s%s", String.join(", ", executed.subList(0, Math.min(12, executed.size()))),
-          executed.size() > 12 ? String.format(java.util.Locale.ROOT, ", ... (+%,d more)", executed.size() - 12)
+          executed.size() > 12 ? String.format(Locale.ROOT, ", ... (+%,d more)", executed.size() - 12)
               : "");
     }
     List<String> gone = diff(cold.diagnostics(), re.diagnostics());

@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -142,6 +145,31 @@ class MainTest {
     assertThat(r.code()).isEqualTo(AnalyzeCommand.FILE_ERRORS);
     assertThat(r.out()).contains("error c/Bad.java:1: [read-error] cannot read: not valid UTF-8")
         .contains("  1. 3 packages: a, b, c");
+  }
+
+  @Test
+  void execute_zipWithModules_analysesTheChosenModulesOnly() throws IOException {
+    Path zip = dir.resolve("src.zip");
+    try (ZipOutputStream out = new ZipOutputStream(Files.newOutputStream(zip))) {
+      for (String[] e : new String[][] {
+          {"m1/p/A.java", "package p; import q.B; public class A { B b; }"},
+          {"m2/q/B.java", "package q; import p.A; public class B { A a; }"},
+          {"m3/r/C.java", "package r; import java.util.*; class C {}"}}) {
+        out.putNextEntry(new ZipEntry(e[0]));
+        out.write(e[1].getBytes(StandardCharsets.UTF_8));
+        out.closeEntry();
+      }
+    }
+
+    Result two = run(zip.toString(), "--modules", "m1,m2", "--deterministic", "0");
+    Result all = run(zip.toString(), "--all", "--deterministic", "0");
+    Result unknown = run(zip.toString(), "--modules", "m9");
+
+    assertThat(two.code()).isZero();
+    assertThat(two.out()).contains("analyze m1, m2 in", "  1. 2 packages: p, q").doesNotContain("[wildcard-import]");
+    assertThat(all.out()).contains("analyze all files in", "[wildcard-import] import java.util.*");
+    assertThat(unknown.code()).isEqualTo(AnalyzeCommand.BAD_INPUT);
+    assertThat(unknown.err()).contains("no module m9");
   }
 
   @Test
