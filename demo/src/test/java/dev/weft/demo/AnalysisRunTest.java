@@ -25,8 +25,8 @@ class AnalysisRunTest {
       AnalysisRun.Outcome warm = run.analyse();
 
       // parse(d/D.java) is re-executed to an equal value, so nothing that reads it runs again. The only other
-      // bodies that may run are transitiveDeps values completed by a cycle fallback, which the engine does not
-      // verify against dependencies.
+      // bodies that may run are transitiveDeps values completed by a cycle fallback, which the engine always
+      // re-executes in a new revision (docs/adr/0030).
       assertThat(log).contains("parse(d/D.java)")
           .allMatch(q -> q.equals("parse(d/D.java)") || q.matches("transitiveDeps\\([abc]\\)"));
       assertThat(warm.counters().cutoffs()).isGreaterThanOrEqualTo(1);
