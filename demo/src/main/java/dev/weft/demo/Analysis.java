@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * packageDeps(pkg)       -> packages pkg imports from             getAll(imports, files of pkg)
  * packageGraph(tree)     -> every package's dependencies          getAll(packageDeps, packages)
  * cycles(tree)           -> strongly connected packages (Tarjan) and a shortest cycle through each
+ * closure(pkg)          -> packages reachable from pkg, by a plain walk of packageDeps
  * transitiveDeps(pkg)    -> recursive over packageDeps; real code is cyclic, see below
  * report(tree)           -> the summary                           getAll over files and packages
  * </pre>
@@ -44,9 +45,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * <p><b>Cycles.</b> {@code transitiveDeps(p)} reads {@code transitiveDeps(d)} for each dependency {@code d},
  * so a dependency cycle among packages is a query cycle. Weft detects it (on one thread or across threads)
  * and completes every query on the cycle with the cycle fallback: the packages of the cycle, marked
- * {@linkplain Reach#exact() inexact}. A query that reads an inexact value completes its own set with a plain
- * walk of {@code packageDeps}, so every value off the cycle is exact; the report completes the fallback
- * values the same way and checks the recursive results against the walk. Which queries end up on a detected
+ * {@linkplain Reach#exact() inexact}. A query that reads an inexact value takes its own set from
+ * {@code closure} instead, so every value off the cycle is exact; the report completes the fallback values
+ * the same way and checks the recursive results against {@code closure}. Which queries end up on a detected
  * cycle depends on the order the recursion meets them, so the count of fallbacks is reported with the
  * engine's counters, not with the results.
  *
@@ -119,6 +120,7 @@ final class Analysis {
   final Query<String, List<String>> packageDeps;
   final Query<String, PackageGraph> packageGraph;
   final Query<String, Cycles> cycles;
+  final Query<String, List<String>> closure;
   final Query<String, Reach> transitiveDeps;
   final Query<String, Report> report;
 
@@ -148,6 +150,7 @@ final class Analysis {
       return new PackageGraph(Collections.unmodifiableMap(graph));
     }, null);
     cycles = define("cycles", (ctx, tree) -> findCycles(ctx.get(packageGraph, tree).deps()), null);
+    closure = define("closure", this::walk, null);
     transitiveDeps = define("transitiveDeps", this::transitiveDeps,
         (pkg, cycle) -> new Reach(cycle.stream().map(c -> (String) c.key()).sorted().toList(), false));
     report = define("report", this::report, null);
@@ -375,11 +378,11 @@ final class Analysis {
       reach.addAll(r.packages());
       exact &= r.exact();
     }
-    return exact ? new Reach(List.copyOf(reach), true) : new Reach(walk(ctx, pkg), true);
+    return exact ? new Reach(List.copyOf(reach), true) : new Reach(ctx.get(closure, pkg), true);
   }
 
   /** The packages reachable from {@code pkg}, by a breadth-first walk of {@code packageDeps}. */
-  List<String> walk(QueryContext ctx, String pkg) {
+  private List<String> walk(QueryContext ctx, String pkg) {
     TreeSet<String> seen = new TreeSet<>();
     ArrayDeque<String> queue = new ArrayDeque<>(List.of(pkg));
     while (!queue.isEmpty()) {
@@ -476,13 +479,14 @@ final class Analysis {
     Cycles found = ctx.get(cycles, tree);
     List<String> pkgs = index.packages();
     List<Reach> reaches = ctx.getAll(transitiveDeps, pkgs);
+    List<List<String>> closures = ctx.getAll(closure, pkgs);
 
     int fallbacks = 0;
     int disagreements = 0;
     Map<String, Integer> reachSize = new HashMap<>();
     for (int i = 0; i < pkgs.size(); i++) {
       Reach r = reaches.get(i);
-      List<String> walked = walk(ctx, pkgs.get(i));
+      List<String> walked = closures.get(i);
       if (!r.exact()) {
         fallbacks++;
       } else if (!r.packages().equals(walked)) {
