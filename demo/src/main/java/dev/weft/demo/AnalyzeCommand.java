@@ -106,7 +106,6 @@ final class AnalyzeCommand implements Callable<Integer> {
   /** Set by {@link Main} when stderr is a terminal: draw a progress bar instead of plain lines. */
   boolean interactive;
 
-
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -114,6 +113,10 @@ final class AnalyzeCommand implements Callable<Integer> {
     Printer p = new Printer(out);
     if (baseline && (threads != null || seed != null)) {
       err.println("weft-demo: --baseline runs sequentially without Weft; it takes no --threads or --deterministic");
+      return USAGE;
+    }
+    if (all && modules != null) {
+      err.println("weft-demo: --all analyses every module; it takes no --modules");
       return USAGE;
     }
     if (threads != null && seed != null) {
@@ -222,7 +225,7 @@ final class AnalyzeCommand implements Callable<Integer> {
       if (trace != null) {
         int events = TraceExport.convert(file, trace);
         out.println("trace written to " + trace + " (" + events + " events; open it in ui.perfetto.dev)"
-            + (events == 0 ? ": empty, because the engine does not emit its weft.* JFR events yet" : ""));
+            + (events == 0 ? ": empty, no weft.* events were recorded (the engine does not emit them yet)" : ""));
       }
     } catch (IOException | RuntimeException e) {
       err.println("weft-demo: cannot write the recording or trace: " + e.getMessage());

@@ -204,6 +204,7 @@ class MainTest {
     assertThat(run(fixture(), "--deterministic", "1", "--threads", "2").code()).isEqualTo(AnalyzeCommand.USAGE);
     assertThat(run(fixture(), "--edit-change", "rename").code()).isEqualTo(AnalyzeCommand.USAGE);
     assertThat(run(fixture(), "--repeat", "0").code()).isEqualTo(AnalyzeCommand.USAGE);
+    assertThat(run(fixture(), "--all", "--modules", "a").code()).isEqualTo(AnalyzeCommand.USAGE);
     Result unknown = run(fixture(), "--bogus");
     assertThat(unknown.code()).isEqualTo(AnalyzeCommand.USAGE);
     assertThat(unknown.err()).contains("Unknown option: '--bogus'");
