@@ -169,9 +169,14 @@ public final class WaitForGraph<P> {
     }
   }
 
-  /** Number of waiting parties. */
+  /** Number of waiting parties, read under the graph's lock so it agrees with every completed change. */
   public int size() {
-    return waitsFor.size();
+    lock.lock();
+    try {
+      return waitsFor.size();
+    } finally {
+      lock.unlock();
+    }
   }
 
   private List<P> rotate(List<P> cycle) {
