@@ -207,7 +207,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     }
   }
 
-  /** Weft's JFR event types (DESIGN.md section 6); enabled by name so they are recorded once they exist. */
+  /** Weft's JFR event types (DESIGN.md section 6), off by default and enabled here by name. */
   private static final List<String> WEFT_EVENTS = List.of("weft.QueryExecuted", "weft.QueryBlocked",
       "weft.CycleDetected", "weft.Stall", "weft.StageStats");
 
@@ -225,7 +225,7 @@ final class AnalyzeCommand implements Callable<Integer> {
       if (trace != null) {
         int events = TraceExport.convert(file, trace);
         out.println("trace written to " + trace + " (" + events + " events; open it in ui.perfetto.dev)"
-            + (events == 0 ? ": empty, no weft.* events were recorded (the engine does not emit them yet)" : ""));
+            + (events == 0 ? ": empty, no weft.* events were recorded" : ""));
       }
     } catch (IOException | RuntimeException e) {
       err.println("weft-demo: cannot write the recording or trace: " + e.getMessage());
