@@ -1,31 +1,62 @@
 package dev.weft.demo;
 
-import dev.weft.scheduler.Scheduler;
-import dev.weft.scheduler.Task;
-import java.util.ArrayList;
-import java.util.List;
+import java.io.PrintWriter;
+import java.nio.charset.Charset;
+import java.util.Set;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
 
-/** Placeholder entry point: spawns a few tasks on Weft's carriers and joins them. */
-public final class Main {
+/**
+ * {@code weft-demo}: a compiler-like analysis of a Java source tree written as Weft queries. {@code analyze}
+ * is the only command and the default: {@code weft-demo} alone analyses the running JDK's {@code java.base}
+ * sources. See {@code docs/demo.md}.
+ */
+@Command(name = "weft-demo", mixinStandardHelpOptions = true, version = "weft-demo 0.1.0",
+    description = "A compiler-like analysis of a Java source tree, written as Weft queries.",
+    subcommands = {AnalyzeCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+  private static final Set<String> TOP_LEVEL = Set.of("analyze", "help", "-h", "--help", "-V", "--version");
+
   private Main() {}
 
   public static void main(String[] args) {
-    try (Scheduler scheduler = Scheduler.parallel(2)) {
-      List<Task<Long>> tasks = new ArrayList<>();
-      for (int i = 0; i < 8; i++) {
-        int n = 1_000_000 * (i + 1);
-        tasks.add(scheduler.spawn("sum-" + i, () -> {
-          long s = 0;
-          for (int k = 0; k < n; k++) {
-            s += k;
-          }
-          return s;
-        }));
-      }
-      for (Task<Long> t : tasks) {
-        System.out.println(t.name() + " = " + t.join());
-      }
-      System.out.println(scheduler.stats());
+    Charset cs = System.console() != null ? System.console().charset() : Charset.defaultCharset();
+    boolean terminal = System.console() != null && System.console().isTerminal();
+    PrintWriter out = new PrintWriter(System.out, true, cs);
+    PrintWriter err = new PrintWriter(System.err, true, cs);
+    System.exit(execute(args, out, err, terminal));
+  }
+
+  /**
+   * Runs the command line and returns the exit code (see {@code analyze --help}).
+   *
+   * @param interactive whether {@code err} is a terminal (draws a progress bar on {@code System.err})
+   */
+  static int execute(String[] args, PrintWriter out, PrintWriter err, boolean interactive) {
+    String[] effective = args;
+    if (args.length == 0 || !TOP_LEVEL.contains(args[0])) {
+      effective = new String[args.length + 1];
+      effective[0] = "analyze";
+      System.arraycopy(args, 0, effective, 1, args.length);
     }
+    CommandLine cli = new CommandLine(new Main());
+    cli.setOut(out);
+    cli.setErr(err);
+    AnalyzeCommand analyze = cli.getSubcommands().get("analyze").getCommand();
+    analyze.interactive = interactive;
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      err.println("weft-demo: " + e);
+      e.printStackTrace(err);
+      return AnalyzeCommand.FAILED;
+    });
+    int code = cli.execute(effective);
+    out.flush();
+    err.flush();
+    return code;
+  }
+
+  @Override
+  public void run() {
+    // Unreachable: main and execute always name a subcommand.
   }
 }

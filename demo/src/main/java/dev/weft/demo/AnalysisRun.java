@@ -1,0 +1,214 @@
+package dev.weft.demo;
+
+import dev.weft.query.Diagnostic;
+import dev.weft.query.EngineStats;
+import dev.weft.query.Evaluation;
+import dev.weft.query.Query;
+import dev.weft.query.QueryEngine;
+import dev.weft.scheduler.Scheduler;
+import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One analysis of one {@link SourceTree}: a cold run, then optionally re-runs after edits. Two
+ * implementations run the same {@link Analysis} bodies: {@link OnEngine} on a Weft {@link QueryEngine},
+ * {@link Baseline} on the plain {@link SequentialContext}.
+ */
+abstract sealed class AnalysisRun implements AutoCloseable {
+
+  /**
+   * Counters of one run (differences between two snapshots of the engine's counters).
+   *
+   * @param executions bodies run
+   * @param hits reads served from a memo
+   * @param waits reads that parked for another task
+   * @param cycles dependency cycles detected
+   * @param verifications memos checked against their dependencies in a new revision
+   * @param reExecutions verified memos whose body ran again
+   * @param cutoffs re-executions that produced an equal value
+   */
+  record Counters(long executions, long hits, long waits, long cycles, long verifications, long reExecutions,
+      long cutoffs) {
+    static Counters of(EngineStats s) {
+      return new Counters(s.executions(), s.hits(), s.waits(), s.cycles(), s.verifications(), s.reExecutions(),
+          s.cutoffs());
+    }
+
+    Counters minus(Counters o) {
+      return new Counters(executions - o.executions, hits - o.hits, waits - o.waits, cycles - o.cycles,
+          verifications - o.verifications, reExecutions - o.reExecutions, cutoffs - o.cutoffs);
+    }
+  }
+
+  /** The result of one evaluation of {@code report(tree)}, with its diagnostics, counters and timing. */
+  record Outcome(Report report, Optional<Throwable> failure, List<Diagnostic> diagnostics, Counters counters,
+      long wallNanos, long cpuNanos) {}
+
+  final Analysis analysis;
+  final SourceTree tree;
+
+  AnalysisRun(SourceTree tree, Runnable onParsed) {
+    this.tree = tree;
+    this.analysis = new Analysis(onParsed);
+  }
+
+  /** Evaluates {@code report(tree)} in the current state. */
+  abstract Outcome analyse();
+
+  /** Replaces the text of {@code file} (the next {@link #analyse()} sees it). */
+  abstract void edit(String file, String text);
+
+  /** Reads a value of the last analysis (a memo hit after {@link #analyse()}). */
+  abstract <K, V> V read(Query<K, V> query, K key);
+
+  /** How this run executes, for the report header. */
+  abstract String describe();
+
+  /** The revision after the last change, or -1 without revisions. */
+  abstract long revision();
+
+  @Override
+  public abstract void close();
+
+  /** CPU time of the whole process (all threads, GC and JIT included), or -1 when unavailable. */
+  static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
+  }
+
+  /** The analysis on a Weft query engine. */
+  static final class OnEngine extends AnalysisRun {
+    private final Scheduler scheduler;
+    private final QueryEngine engine;
+    private final String description;
+
+    /** @param seed a deterministic run's seed, or {@code null} for {@code parallel(threads)} */
+    OnEngine(SourceTree tree, Runnable onParsed, int threads, Long seed) {
+      super(tree, onParsed);
+      if (seed != null) {
+        scheduler = Scheduler.builder().deterministic(seed).name("weft-demo").build();
+        description = "Weft, deterministic(seed " + seed + "): one carrier, seeded schedule";
+      } else {
+        scheduler = Scheduler.builder().parallel(threads).name("weft-demo").build();
+        description = "Weft, parallel(" + threads + "): " + threads + (threads == 1 ? " carrier" : " carriers");
+      }
+      QueryEngine e;
+      try {
+        e = QueryEngine.builder().scheduler(scheduler).name("weft-demo").build();
+        e.set(analysis.files, Analysis.TREE, tree.files());
+        for (String f : tree.files()) {
+          e.set(analysis.source, f, tree.sources().get(f));
+        }
+      } catch (RuntimeException ex) {
+        scheduler.close();
+        throw ex;
+      }
+      engine = e;
+    }
+
+    @Override
+    Outcome analyse() {
+      Counters before = Counters.of(engine.stats());
+      long cpu0 = processCpuNanos();
+      long t0 = System.nanoTime();
+      Evaluation<Report> ev = engine.evaluate(analysis.report, Analysis.TREE);
+      long wall = System.nanoTime() - t0;
+      long cpu = processCpuNanos() - cpu0;
+      Counters delta = Counters.of(engine.stats()).minus(before);
+      Report value = ev.failure().isPresent() ? null : ev.value();
+      return new Outcome(value, ev.failure(), ev.diagnostics(), delta, wall, cpu);
+    }
+
+    @Override
+    <K, V> V read(Query<K, V> query, K key) {
+      return engine.get(query, key);
+    }
+
+    @Override
+    void edit(String file, String text) {
+      engine.set(analysis.source, file, SourceText.of(text));
+    }
+
+    @Override
+    String describe() {
+      return description;
+    }
+
+    @Override
+    long revision() {
+      return engine.revision();
+    }
+
+    @Override
+    public void close() {
+      try {
+        engine.close();
+      } finally {
+        scheduler.close();
+      }
+    }
+  }
+
+  /**
+   * The analysis as plain sequential code: the same bodies on a {@link SequentialContext}. It has no
+   * revisions, so after an edit it analyses everything again from an empty memo.
+   */
+  static final class Baseline extends AnalysisRun {
+    private SequentialContext ctx;
+    private final Map<String, SourceText> edits = new HashMap<>();
+
+    Baseline(SourceTree tree, Runnable onParsed) {
+      super(tree, onParsed);
+    }
+
+    @Override
+    Outcome analyse() {
+      ctx = new SequentialContext(analysis);
+      ctx.set(analysis.files, Analysis.TREE, tree.files());
+      for (String f : tree.files()) {
+        ctx.set(analysis.source, f, edits.getOrDefault(f, tree.sources().get(f)));
+      }
+      long cpu0 = processCpuNanos();
+      long t0 = System.nanoTime();
+      Report value = null;
+      Optional<Throwable> failure = Optional.empty();
+      try {
+        value = ctx.get(analysis.report, Analysis.TREE);
+      } catch (RuntimeException e) {
+        failure = Optional.of(e);
+      }
+      long wall = System.nanoTime() - t0;
+      long cpu = processCpuNanos() - cpu0;
+      Counters counters = new Counters(ctx.executions(), ctx.hits(), 0, ctx.cycles(), 0, 0, 0);
+      return new Outcome(value, failure, ctx.diagnostics(), counters, wall, cpu);
+    }
+
+    @Override
+    <K, V> V read(Query<K, V> query, K key) {
+      return ctx.get(query, key);
+    }
+
+    @Override
+    void edit(String file, String text) {
+      edits.put(file, SourceText.of(text));
+    }
+
+    @Override
+    String describe() {
+      return "baseline: the same query bodies as plain sequential code with a HashMap memo (no Weft)";
+    }
+
+    @Override
+    long revision() {
+      return -1;
+    }
+
+    @Override
+    public void close() {}
+  }
+}
