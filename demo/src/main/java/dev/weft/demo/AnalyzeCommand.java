@@ -209,7 +209,7 @@ final class AnalyzeCommand implements Callable<Integer> {
 
   /** Weft's JFR event types (DESIGN.md section 6), off by default and enabled here by name. */
   private static final List<String> WEFT_EVENTS = List.of("weft.QueryExecuted", "weft.QueryBlocked",
-      "weft.CycleDetected", "weft.Stall", "weft.StageStats");
+      "weft.CycleDetected", "weft.Stall", "weft.StageStats", "weft.Stabilize");
 
   private void finishRecording(Recording recording, PrintWriter out, PrintWriter err) {
     Path file = jfr;

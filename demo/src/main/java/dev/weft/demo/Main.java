@@ -8,14 +8,14 @@ import picocli.CommandLine.Command;
 
 /**
  * {@code weft-demo}: a compiler-like analysis of a Java source tree written as Weft queries. {@code analyze}
- * is the only command and the default: {@code weft-demo} alone analyses the running JDK's {@code java.base}
- * sources. See {@code docs/demo.md}.
+ * is the default command: {@code weft-demo} alone analyses the running JDK's {@code java.base} sources;
+ * {@code trace} converts a JFR recording into a Perfetto trace. See {@code docs/demo.md}.
  */
 @Command(name = "weft-demo", mixinStandardHelpOptions = true, version = "weft-demo 0.1.0",
     description = "A compiler-like analysis of a Java source tree, written as Weft queries.",
-    subcommands = {AnalyzeCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {AnalyzeCommand.class, TraceCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
-  private static final Set<String> TOP_LEVEL = Set.of("analyze", "help", "-h", "--help", "-V", "--version");
+  private static final Set<String> TOP_LEVEL = Set.of("analyze", "trace", "help", "-h", "--help", "-V", "--version");
 
   private Main() {}
 

@@ -250,6 +250,27 @@ class MainTest {
     assertThat(trace).content().startsWith("{").contains("\"name\":\"parse(d/D.java)\"");
   }
 
+  @Test
+  void trace_existingRecording_convertsNextToIt() {
+    Path jfr = dir.resolve("again.jfr");
+    run(fixture(), "--threads", "2", "--jfr", jfr.toString());
+
+    Result r = run("trace", jfr.toString());
+
+    assertThat(r.code()).isZero();
+    Path json = dir.resolve("again.json");
+    assertThat(r.out()).contains("trace written to " + json);
+    assertThat(json).content().startsWith("{").contains("\"name\":\"parse(d/D.java)\"", "\"thread_name\"");
+  }
+
+  @Test
+  void trace_missingRecording_exitsThree() {
+    Result r = run("trace", dir.resolve("nope.jfr").toString());
+
+    assertThat(r.code()).isEqualTo(3);
+    assertThat(r.err()).contains("no recording at");
+  }
+
   static void copyFixture(Path target, String... packages) throws IOException {
     for (String p : packages) {
       Path from = Fixture.root().resolve(p);
