@@ -67,12 +67,14 @@ final class Memo {
 
   private static final VarHandle OWNER;
   private static final VarHandle WAITERS;
+  private static final VarHandle VERIFIED_AT;
 
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
       OWNER = l.findVarHandle(Memo.class, "owner", Frame.class);
       WAITERS = l.findVarHandle(Memo.class, "waiters", WaitNode.class);
+      VERIFIED_AT = l.findVarHandle(Memo.class, "verifiedAt", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -85,6 +87,14 @@ final class Memo {
 
   boolean claim(Frame frame) {
     return OWNER.compareAndSet(this, (Frame) null, frame);
+  }
+
+  /**
+   * Claimant only: {@code verifiedAt = rev} with release semantics, publishing the data fields written before
+   * it to readers that acquire {@code verifiedAt}. No full fence: {@link #release} that follows has one.
+   */
+  void publish(long rev) {
+    VERIFIED_AT.setRelease(this, rev);
   }
 
   /** Pushes a waiter; the caller re-checks {@link #owner} afterwards. */

@@ -135,6 +135,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class QueryEngine implements AutoCloseable {
   static final int HOP_DEPTH = 96;
+  static final int FLUSH_EVERY = 256;
   private static final long CLOSED = -2;
   private static final ThreadLocal<Runner> CURRENT = new ThreadLocal<>();
 
@@ -488,12 +489,29 @@ public final class QueryEngine implements AutoCloseable {
       cancellations.increment();
       throw e;
     } finally {
+      flush(r);
       if (prev == null) {
         CURRENT.remove();
       } else {
         CURRENT.set(prev);
       }
       leave();
+    }
+  }
+
+  /**
+   * Adds a runner's batched counts to the engine's counters. The miss path counts executions and new live
+   * memos in plain runner fields (an atomic add per query costs a fenced instruction each); they are added
+   * when the runner finishes, every {@link #FLUSH_EVERY} executions, and before an LRU admission may evict.
+   */
+  void flush(Runner r) {
+    if (r.executed != 0) {
+      executions.add(r.executed);
+      r.executed = 0;
+    }
+    if (r.became != 0) {
+      live.add(r.became);
+      r.became = 0;
     }
   }
 
@@ -763,7 +781,7 @@ public final class QueryEngine implements AutoCloseable {
           Object res = m.result;
           if (res != null || !needValue) {
             m.flags = flagsOf(m.deps, false);
-            m.verifiedAt = rev; // release
+            m.publish(rev);
             r.pop(f);
             m.release(res, this);
             emit(ev, m, "verified");
@@ -777,7 +795,9 @@ public final class QueryEngine implements AutoCloseable {
         reExecutions.increment(); // a cycle member always re-executes
       }
       executed = true;
-      executions.increment();
+      if (++r.executed >= FLUSH_EVERY) {
+        flush(r);
+      }
       outcome = invoke(f);
     } catch (CycleUnwind u) {
       if (f.cycle == null) {
@@ -929,10 +949,11 @@ public final class QueryEngine implements AutoCloseable {
     m.cycle = f.cycle;
     m.result = outcome;
     if (old == null) {
-      live.increment();
+      f.runner.became++;
     }
-    m.verifiedAt = rev; // release: publishes result, changedAt, deps, flags, cycle
+    m.publish(rev); // publishes result, changedAt, deps, flags, cycle
     if (t.capacity >= 0) {
+      flush(f.runner); // so that an eviction's decrement never meets a count not yet added
       t.admit(m);
     }
     m.release(outcome, this);
@@ -942,8 +963,8 @@ public final class QueryEngine implements AutoCloseable {
   private void restore(Memo m, Object outcome, long rev) {
     m.result = outcome;
     live.increment();
-    m.verifiedAt = rev; // unchanged value; the volatile write publishes result to the hit path
-    if (m.table.capacity >= 0) {
+    m.publish(rev); // unchanged value; the release write publishes result to the hit path
+    if (m.table.capacity >= 0) { // always: only an evicted memo is restored
       m.table.admit(m);
     }
     m.release(outcome, this);
@@ -1053,6 +1074,7 @@ public final class QueryEngine implements AutoCloseable {
         } catch (Throwable t) {
           c.error = t;
         } finally {
+          flush(c);
           CURRENT.remove();
           c.done = true; // release: publishes outcome/error
           LockSupport.unpark(c.parentThread);
