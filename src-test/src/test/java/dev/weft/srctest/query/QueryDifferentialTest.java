@@ -37,8 +37,7 @@ class QueryDifferentialTest {
     SplittableRandom random = run.random();
     Program program = Program.random(random, 4 + random.nextInt(27), 1 + random.nextInt(6));
     // A quarter of the programs keep only a few values per query: eviction must not change any outcome.
-    // Not with cycles: an evicted cycle member loses its cycle outcome (QueryLruCycleTest, disabled).
-    int lru = random.nextInt(4) == 0 && program.rings.isEmpty() ? random.nextInt(4) : -1;
+    int lru = random.nextInt(4) == 0 ? random.nextInt(4) : -1;
     Program.Queries q = program.queries(lru);
     Integer[] inputs = new Integer[program.inputs + 1]; // the last key starts unset
     try (QueryEngine engine = QueryEngine.builder().scheduler(scheduler).name("differential").build()) {

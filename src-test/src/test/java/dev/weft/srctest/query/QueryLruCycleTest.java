@@ -7,7 +7,6 @@ import dev.weft.query.CycleException;
 import dev.weft.query.Query;
 import dev.weft.query.QueryEngine;
 import dev.weft.scheduler.Scheduler;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -19,12 +18,9 @@ import org.junit.jupiter.api.Timeout;
 class QueryLruCycleTest {
 
   // a(1) -> b(1) -> a(1); a has no fallback and an LRU of 1, b has a fallback. a(1) fails with the cycle.
-  // Reading a(100) (not on any cycle) evicts a(1). Reading a(1) again in the same revision re-executes it,
-  // it reads b(1)'s memoized fallback value as an ordinary value and returns a value: the cycle is lost.
+  // Reading a(100) (not on any cycle) evicts a(1). Reading a(1) again in the same revision must give the
+  // cycle's verdict again; re-running its body would read b(1)'s fallback as an ordinary value.
   @Test
-  @Disabled("engine bug: after withLru evicts a cycle member's memo, re-executing it in the same revision reads "
-      + "the other members' memoized fallback values as ordinary values and returns a value instead of "
-      + "CycleException (a(1) == 1 + b's fallback); outcomes then depend on eviction timing")
   void get_cycleMemberEvictedByLru_stillFailsWithCycle() {
     Net net = new Net();
     Query<Integer, Integer> a = net.put(Query.<Integer, Integer>of("a",
