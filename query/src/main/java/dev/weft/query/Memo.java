@@ -63,7 +63,7 @@ final class Memo {
   /** Whether the table's LRU list holds this memo; guarded by the table's lock. */
   boolean inLru;
   /** Registered waiters, a Treiber stack. */
-  volatile WaitNode waiters;
+  volatile AwaitingQuery waiters;
 
   private static final VarHandle OWNER;
   private static final VarHandle WAITERS;
@@ -73,7 +73,7 @@ final class Memo {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
       OWNER = l.findVarHandle(Memo.class, "owner", Frame.class);
-      WAITERS = l.findVarHandle(Memo.class, "waiters", WaitNode.class);
+      WAITERS = l.findVarHandle(Memo.class, "waiters", AwaitingQuery.class);
       VERIFIED_AT = l.findVarHandle(Memo.class, "verifiedAt", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
@@ -98,8 +98,8 @@ final class Memo {
   }
 
   /** Pushes a waiter; the caller re-checks {@link #owner} afterwards. */
-  void push(WaitNode node) {
-    WaitNode h;
+  void push(AwaitingQuery node) {
+    AwaitingQuery h;
     do {
       h = waiters;
       node.next = h;
@@ -110,7 +110,7 @@ final class Memo {
   void release(Object outcome, QueryEngine engine) {
     owner = null; // release: publishes the data fields written by the claimant
     if (waiters != null) {
-      WaitNode w = (WaitNode) WAITERS.getAndSet(this, (WaitNode) null);
+      AwaitingQuery w = (AwaitingQuery) WAITERS.getAndSet(this, (AwaitingQuery) null);
       for (; w != null; w = w.next) {
         w.wake(outcome, engine);
       }

@@ -567,7 +567,7 @@ public final class QueryEngine implements AutoCloseable {
     }
     boolean interrupted = false;
     while (active.get() != 0) {
-      LockSupport.park(this);
+      LockSupport.park(AWAITING_EVALUATIONS);
       if (Thread.interrupted()) {
         interrupted = true;
       }
@@ -1140,7 +1140,7 @@ public final class QueryEngine implements AutoCloseable {
           return null;
         }
       }
-      WaitNode node = new WaitNode(r);
+      AwaitingQuery node = new AwaitingQuery(r);
       m.push(node);
       if (m.owner != o) {
         return node.done ? node.outcome : null;
@@ -1170,8 +1170,20 @@ public final class QueryEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * Park blockers, so thread dumps and {@code LockSupport.getBlocker} say what a parked thread waits for: an
+   * {@link AwaitingQuery} (a query claimed by another task), the children of a {@code getAll}, or (in
+   * {@code set}) running evaluations.
+   */
+  static final class AwaitingGetAllChildren {}
+
+  static final class AwaitingEvaluationsBeforeSet {}
+
+  private static final Object AWAITING_CHILDREN = new AwaitingGetAllChildren();
+  private static final Object AWAITING_EVALUATIONS = new AwaitingEvaluationsBeforeSet();
+
   /** Parks until the node is woken or the child is done; throws on unwind, cancellation or interrupt. */
-  private void waitLoop(Runner r, WaitNode node, Runner child) {
+  private void waitLoop(Runner r, AwaitingQuery node, Runner child) {
     boolean registered = false;
     try {
       for (;;) {
@@ -1193,7 +1205,7 @@ public final class QueryEngine implements AutoCloseable {
           }
           continue; // re-check the flags after registering, so a set's wake-up cannot be missed
         }
-        LockSupport.park(this);
+        LockSupport.park(node != null ? node : AWAITING_CHILDREN);
       }
     } finally {
       if (registered) {
@@ -1218,7 +1230,7 @@ public final class QueryEngine implements AutoCloseable {
       return;
     }
     for (Runner w : waiting) {
-      WaitNode n = w.waitNode;
+      AwaitingQuery n = w.waitNode;
       Runner c = w.waitChild;
       if (w.unwind != null || (n != null && n.done) || (c != null && c.done) || (n == null && c == null)) {
         return;

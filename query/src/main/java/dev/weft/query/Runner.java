@@ -30,7 +30,7 @@ final class Runner {
   volatile Memo waitMemo;
   volatile Runner waitChild;
   /** The node of the current memo wait once registered for wake-ups (stall check only). */
-  volatile WaitNode waitNode;
+  volatile AwaitingQuery waitNode;
   volatile Cycle unwind;
   /** Executions and memos that became live, not yet added to the engine's counters; runner thread only. */
   int executed;

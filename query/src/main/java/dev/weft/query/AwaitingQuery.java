@@ -3,17 +3,18 @@ package dev.weft.query;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * One parked reader of a claimed memo. The releasing claimant stores the outcome (or null for "none, retry"),
+ * One parked reader of a claimed memo, and the reader's park blocker: a thread dump shows a reader of another
+ * task's query as parked on an {@code AwaitingQuery}. The releasing claimant stores the outcome (or null for "none, retry"),
  * removes the waiter's wait-for edge (so the graph never holds an edge for a wait that has ended), sets
  * {@code done} and unparks the waiter.
  */
-final class WaitNode {
+final class AwaitingQuery {
   final Runner runner;
   volatile Object outcome;
   volatile boolean done;
-  WaitNode next;
+  AwaitingQuery next;
 
-  WaitNode(Runner runner) {
+  AwaitingQuery(Runner runner) {
     this.runner = runner;
   }
 
