@@ -23,7 +23,7 @@ final class Events {
 
   @Name("weft.QueryExecuted")
   @Label("Query Executed")
-  @Description("A query was verified or executed (outcome: computed, verified, restored, cycle, cancelled)")
+  @Description("A query was verified or executed (outcome: computed, failed, verified, restored, cycle, cancelled)")
   @Category("Weft")
   @StackTrace(false)
   @Enabled(false)

@@ -170,6 +170,9 @@ public final class QueryEngine implements AutoCloseable {
   private final LongAdder evictions = new LongAdder();
   private final LongAdder cancellations = new LongAdder();
 
+  /** Per-query counters and timers, only while a {@link QueryEngineMetrics} is bound; null otherwise. */
+  volatile QueryTimings timings;
+
   private QueryEngine(Scheduler scheduler, boolean ownsScheduler, String name) {
     this.scheduler = scheduler;
     this.ownsScheduler = ownsScheduler;
@@ -757,6 +760,7 @@ public final class QueryEngine implements AutoCloseable {
       ev = new Events.QueryExecuted();
       ev.begin();
     }
+    long t0 = timings != null ? System.nanoTime() : 0L;
     r.push(f);
     boolean restoreOnly = false;
     boolean executed = false;
@@ -771,7 +775,7 @@ public final class QueryEngine implements AutoCloseable {
           outcome = cycleOutcome(m, c);
           r.pop(f);
           restore(m, outcome, rev);
-          emit(ev, m, "restored");
+          emit(ev, t0, m, "restored");
           return outcome;
         }
         restoreOnly = true; // evicted: the dependency record is current, only the value is missing
@@ -784,7 +788,7 @@ public final class QueryEngine implements AutoCloseable {
             m.publish(rev);
             r.pop(f);
             m.release(res, this);
-            emit(ev, m, "verified");
+            emit(ev, t0, m, "verified");
             return res;
           }
           restoreOnly = true;
@@ -802,16 +806,16 @@ public final class QueryEngine implements AutoCloseable {
     } catch (CycleUnwind u) {
       if (f.cycle == null) {
         abandon(f);
-        emit(ev, m, "cancelled");
+        emit(ev, t0, m, "cancelled");
         throw u;
       }
     } catch (CancelledException | Error e) {
       abandon(f);
-      emit(ev, m, "cancelled");
+      emit(ev, t0, m, "cancelled");
       throw e;
     } catch (RuntimeException e) {
       abandon(f);
-      emit(ev, m, "cancelled");
+      emit(ev, t0, m, "cancelled");
       throw e;
     }
     if (f.cycle != null) {
@@ -819,12 +823,13 @@ public final class QueryEngine implements AutoCloseable {
     }
     if (f.cancelled || (f.cycle == null && r.thread.isInterrupted())) {
       abandon(f);
-      emit(ev, m, "cancelled");
+      emit(ev, t0, m, "cancelled");
       throw cancelledException(m);
     }
     r.pop(f);
     complete(f, outcome, restoreOnly, executed);
-    emit(ev, m, f.cycle != null ? "cycle" : restoreOnly ? "restored" : "computed");
+    emit(ev, t0, m, f.cycle != null ? "cycle" : restoreOnly ? "restored"
+        : outcome instanceof Failure ? "failed" : "computed");
     if (f.cycle != null) {
       Frame below = f.parent;
       if (below != null && below.cycle == f.cycle) {
@@ -835,7 +840,11 @@ public final class QueryEngine implements AutoCloseable {
     return outcome;
   }
 
-  private void emit(Events.QueryExecuted ev, Memo m, String outcome) {
+  private void emit(Events.QueryExecuted ev, long t0, Memo m, String outcome) {
+    QueryTimings t = timings;
+    if (t != null) {
+      t.record(m.table, outcome, System.nanoTime() - t0);
+    }
     if (ev != null) {
       ev.end();
       if (ev.shouldCommit()) {

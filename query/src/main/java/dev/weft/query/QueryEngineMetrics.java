@@ -1,6 +1,7 @@
 package dev.weft.query;
 
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.FunctionTimer;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tag;
@@ -16,7 +17,10 @@ import java.util.function.ToDoubleFunction;
  * <table>
  *   <caption>Meters</caption>
  *   <tr><th>name</th><th>type</th><th>meaning</th></tr>
- *   <tr><td>{@code weft.query.executions}</td><td>counter</td><td>query bodies run</td></tr>
+ *   <tr><td>{@code weft.query.executions}</td><td>counter, tags {@code query}, {@code outcome} (computed,
+ *       failed, verified, restored, cycle, cancelled)</td><td>verifications and executions since binding</td></tr>
+ *   <tr><td>{@code weft.query.duration}</td><td>function timer, tag {@code query}</td><td>time verifying and
+ *       executing, reads included, since binding</td></tr>
  *   <tr><td>{@code weft.query.hits}</td><td>counter</td><td>reads served from a current memo</td></tr>
  *   <tr><td>{@code weft.query.waits}</td><td>counter</td><td>reads that waited for another task</td></tr>
  *   <tr><td>{@code weft.query.cycles}</td><td>counter</td><td>dependency cycles detected</td></tr>
@@ -53,7 +57,27 @@ public final class QueryEngineMetrics implements MeterBinder {
 
   @Override
   public void bindTo(MeterRegistry registry) {
-    counter(registry, "weft.query.executions", "Query bodies run", s -> s.stats().executions());
+    QueryTimings timings;
+    synchronized (engine) { // binders are rare; one timings object per engine however many registries
+      timings = engine.timings;
+      if (timings == null) {
+        timings = new QueryTimings();
+        engine.timings = timings;
+      }
+    }
+    timings.addListener(p -> {
+      Tags queryTags = tags.and("query", p.query);
+      for (int i = 0; i < QueryTimings.OUTCOMES.length; i++) {
+        java.util.concurrent.atomic.LongAdder n = p.byOutcome[i];
+        FunctionCounter.builder("weft.query.executions", n, java.util.concurrent.atomic.LongAdder::sum)
+            .tags(queryTags.and("outcome", QueryTimings.OUTCOMES[i]))
+            .description("Verifications and executions of a query, by outcome").register(registry);
+      }
+      FunctionTimer.builder("weft.query.duration", p, QueryTimings.PerQuery::count,
+              x -> x.nanos.sum(), java.util.concurrent.TimeUnit.NANOSECONDS)
+          .tags(queryTags).description("Time spent verifying and executing a query, its reads included")
+          .register(registry);
+    });
     counter(registry, "weft.query.hits", "Reads served from a current memo", s -> s.stats().hits());
     counter(registry, "weft.query.waits", "Reads that waited for another task", s -> s.stats().waits());
     counter(registry, "weft.query.cycles", "Dependency cycles detected", s -> s.stats().cycles());

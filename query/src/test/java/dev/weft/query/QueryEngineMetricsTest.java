@@ -20,10 +20,48 @@ class QueryEngineMetricsTest {
       e.get(q, 1);
       e.get(q, 1);
       assertThat(registry.get("weft.query.executions").tag("engine", "metered").tag("job", "test")
-          .functionCounter().count()).isEqualTo(1.0);
+          .tag("query", "q").tag("outcome", "computed").functionCounter().count()).isEqualTo(1.0);
+      assertThat(registry.get("weft.query.duration").tag("query", "q").functionTimer().count()).isEqualTo(1.0);
       assertThat(registry.get("weft.query.hits").functionCounter().count()).isEqualTo(1.0);
       assertThat(registry.get("weft.query.memos.live").gauge().value()).isEqualTo(1.0);
       assertThat(registry.get("weft.query.revision").gauge().value()).isEqualTo(1.0);
+    }
+  }
+
+  @Test
+  void bindTo_perQueryOutcomes_countFailuresAndVerifications() {
+    try (Scheduler s = Scheduler.parallel(1);
+        QueryEngine e = QueryEngine.builder().scheduler(s).name("outcomes").build()) {
+      SimpleMeterRegistry registry = new SimpleMeterRegistry();
+      new QueryEngineMetrics(e).bindTo(registry);
+      Input<Integer, Integer> in = Query.input("in");
+      Query<Integer, Integer> half = Query.of("half", (ctx, k) -> {
+        int v = ctx.get(in, k);
+        if (v % 2 != 0) {
+          throw new IllegalArgumentException("odd");
+        }
+        return v / 2;
+      });
+      Query<Integer, Integer> other = Query.of("other", (ctx, k) -> 0);
+      e.set(in, 1, 2);
+      e.set(in, 2, 3);
+      e.get(half, 1);
+      try {
+        e.get(half, 2);
+      } catch (QueryFailedException expected) {
+        // counted as failed
+      }
+      e.get(other, 1);
+      e.set(in, 3, 0); // a new revision in which half(1) verifies
+      e.get(half, 1);
+      assertThat(registry.get("weft.query.executions").tag("query", "half").tag("outcome", "computed")
+          .functionCounter().count()).isEqualTo(1.0);
+      assertThat(registry.get("weft.query.executions").tag("query", "half").tag("outcome", "failed")
+          .functionCounter().count()).isEqualTo(1.0);
+      assertThat(registry.get("weft.query.executions").tag("query", "half").tag("outcome", "verified")
+          .functionCounter().count()).isEqualTo(1.0);
+      assertThat(registry.get("weft.query.duration").tag("query", "half").functionTimer().count()).isEqualTo(3.0);
+      assertThat(registry.get("weft.query.duration").tag("query", "other").functionTimer().count()).isEqualTo(1.0);
     }
   }
 }
