@@ -264,7 +264,9 @@ public final class Compare {
     try {
       long amount = call(() -> row.measured.run(iterations));
       if (record) {
-        row.samples.add(amount / (iterations * w.unitsPerIteration()) / w.scale());
+        double units = row.measured.unitsPerIteration();
+        units = Double.isNaN(units) ? w.unitsPerIteration() : units;
+        row.samples.add(amount / (iterations * units) / w.scale());
       }
       return amount;
     } catch (TimeoutException e) {

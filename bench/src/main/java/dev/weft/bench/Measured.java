@@ -10,6 +10,14 @@ interface Measured extends AutoCloseable {
 
   long run(long iterations) throws Exception;
 
+  /**
+   * Units one iteration of this contender does, when it differs from the workload's (a contender too slow
+   * for the full job runs a proportional part of it); NaN to use the workload's.
+   */
+  default double unitsPerIteration() {
+    return Double.NaN;
+  }
+
   @Override
   default void close() throws Exception {}
 }

@@ -10,6 +10,8 @@ final class Workloads {
   static List<Workload> all() {
     List<Workload> all = new ArrayList<>();
     all.addAll(ThreadCosts.workloads());
+    all.addAll(QueryWorkloads.workloads());
+    all.addAll(FlowWorkloads.workloads());
     return all;
   }
 }
