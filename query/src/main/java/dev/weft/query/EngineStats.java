@@ -1,0 +1,18 @@
+package dev.weft.query;
+
+/**
+ * A snapshot of a {@link QueryEngine}'s counters since it was created.
+ *
+ * @param executions query bodies run (first executions, re-executions and restores of evicted values)
+ * @param hits reads served from a memo that was already up to date
+ * @param waits reads that parked because another task was computing the memo
+ * @param cycles dependency cycles detected
+ * @param liveMemos memos currently holding a value or failure
+ * @param verifications memos checked against their recorded dependencies in a newer revision
+ * @param reExecutions verifications that found a changed dependency and ran the body again
+ * @param cutoffs re-executions whose value was the same by the query's cutoff (changed-at kept)
+ * @param evictions values dropped by {@link Query#withLru}
+ * @param cancellations evaluations unwound with {@link CancelledException}
+ */
+public record EngineStats(long executions, long hits, long waits, long cycles, long liveMemos,
+    long verifications, long reExecutions, long cutoffs, long evictions, long cancellations) {}
