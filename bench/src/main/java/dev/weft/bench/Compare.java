@@ -283,7 +283,7 @@ public final class Compare {
   private static String failure(String what, Throwable e) {
     Throwable t = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
     if (t instanceof UnsupportedOperationException) {
-      return "n/a (not implemented: " + t.getMessage() + ")";
+      return t.getMessage() == null ? "n/a (not implemented)" : "n/a (not implemented: " + t.getMessage() + ")";
     }
     String m = t.getMessage();
     if (m != null) {

@@ -32,11 +32,25 @@ final class Memory {
 
   /** Bytes retained by what {@code build} returns. */
   static long retained(Callable<Object> build) throws Exception {
+    return retained(build, s -> {});
+  }
+
+  /** Bytes retained by what {@code build} returns, which {@code release} then disposes of. */
+  static long retained(Callable<Object> build, Release release) throws Exception {
     long before = usedAfterGc();
     Object structure = build.call();
-    long after = usedAfterGc();
-    Reference.reachabilityFence(structure);
-    return after - before;
+    try {
+      long after = usedAfterGc();
+      Reference.reachabilityFence(structure);
+      return after - before;
+    } finally {
+      release.release(structure);
+    }
+  }
+
+  @FunctionalInterface
+  interface Release {
+    void release(Object structure) throws Exception;
   }
 
   private static long usedAfterGc() throws InterruptedException {

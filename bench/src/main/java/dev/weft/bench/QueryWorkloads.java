@@ -144,7 +144,7 @@ final class QueryWorkloads {
         .unit("bytes/memo", Memory.ENTRIES).once()
         .add(Alternative.weft(weftMemo, () -> {
           Long[] keys = Memory.keys();
-          return iterations -> Memory.retained(() -> WeftSide.memos(keys));
+          return iterations -> Memory.retained(() -> WeftSide.memos(keys), WeftSide::release);
         }))
         .add(Alternative.baseline("HashMap entry", () -> {
           Long[] keys = Memory.keys();
