@@ -18,7 +18,7 @@ import java.util.concurrent.FutureTask;
  * it. {@link Solver#reset} (untimed) empties the memo; {@link Solver#solve} computes every root and returns
  * the sum of their values.
  */
-enum ColdMemo {
+public enum ColdMemo {
   WEFT("Weft (inline queries)"),
   HASH_MAP("recursive HashMap memo (single thread)"),
   CHM_COMPUTE_IF_ABSENT("ConcurrentHashMap.computeIfAbsent, recursive"),

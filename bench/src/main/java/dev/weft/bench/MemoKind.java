@@ -10,7 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * Lookup of an already computed value, as an adapter over the structures compared by the memo-hit workload:
  * Weft's {@code QueryEngine.get} of a computed query and the maps a user would memoize with instead.
  */
-enum MemoKind {
+public enum MemoKind {
   WEFT("Weft QueryEngine.get (computed)"),
   CONCURRENT_HASH_MAP("ConcurrentHashMap.get"),
   CAFFEINE_UNBOUNDED("Caffeine Cache.getIfPresent (unbounded)"),

@@ -5,7 +5,7 @@ package dev.weft.bench;
  * {@code f(k) = k} for a leaf, otherwise {@code 1 + f(dep(k, 0)) + ... }. One iteration computes
  * {@link #roots()} from an empty memo, {@link #queries()} queries in all.
  */
-enum Shape {
+public enum Shape {
   /** 64 independent chains of 256 queries; each reads its predecessor. */
   CHAIN {
     @Override

@@ -13,7 +13,7 @@ import java.util.function.LongSupplier;
  * {@link Task#join}ed. {@code JDK_VIRTUAL} uses {@code Thread.ofVirtual()} on the JDK's default scheduler,
  * {@code PLATFORM} plain platform threads (the driver is the calling thread).
  */
-enum ThreadKind {
+public enum ThreadKind {
   WEFT_PARALLEL_1("Weft parallel(1)"),
   WEFT_PARALLEL_2("Weft parallel(2)"),
   WEFT_DETERMINISTIC("Weft deterministic(0)"),
