@@ -1,0 +1,44 @@
+package dev.weft.query;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * A detected dependency cycle: its calls in canonical rotation and the one {@link CycleException} that every
+ * member without a fallback fails with. Canonical rotation starts at the smallest call by query name, then
+ * key text, then key class name, so the cycle reads the same whichever member was entered first.
+ */
+final class Cycle {
+  static final Comparator<QueryCall> ORDER = Comparator.<QueryCall, String>comparing(c -> c.query().name())
+      .thenComparing(c -> String.valueOf(c.key()))
+      .thenComparing(c -> c.key().getClass().getName());
+
+  final List<QueryCall> calls;
+  final CycleException exception;
+
+  Cycle(List<QueryCall> calls) {
+    this.calls = calls;
+    this.exception = new CycleException(calls);
+  }
+
+  /** The cycle of {@code frames}, each requiring the next and the last the first, in canonical rotation. */
+  static Cycle of(List<Frame> frames) {
+    int n = frames.size();
+    List<QueryCall> raw = new ArrayList<>(n);
+    for (Frame f : frames) {
+      raw.add(f.memo.call());
+    }
+    int min = 0;
+    for (int i = 1; i < n; i++) {
+      if (ORDER.compare(raw.get(i), raw.get(min)) < 0) {
+        min = i;
+      }
+    }
+    List<QueryCall> rotated = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      rotated.add(raw.get((min + i) % n));
+    }
+    return new Cycle(List.copyOf(rotated));
+  }
+}

@@ -1,0 +1,107 @@
+package dev.weft.query;
+
+import dev.weft.scheduler.Scheduler;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * One claimed memo being verified or executed on a {@link Runner}: the {@link QueryContext} handed to the
+ * body. It records the dependency list in read order, interleaved with the body's own reports, so that
+ * verification walks reads in their original order and diagnostics can be replayed in sequential order.
+ *
+ * <p>Only the runner's thread touches a frame, except {@code cycle}, which a cycle detector sets while the
+ * runner is blocked and publishes through {@link Runner#unwind}.
+ */
+final class Frame implements QueryContext {
+  static final Object[] NO_DEPS = new Object[0];
+
+  final Runner runner;
+  final Memo memo;
+  final Frame parent;
+  private Object[] deps;
+  private int size;
+  boolean reported;
+  /** The body is running: the context may be used. */
+  boolean active;
+  /** A ctx call threw {@link CancelledException}: the outcome must not be stored. */
+  boolean cancelled;
+  /** Set when this frame is found on a cycle. */
+  Cycle cycle;
+
+  Frame(Runner runner, Memo memo, Frame parent) {
+    this.runner = runner;
+    this.memo = memo;
+    this.parent = parent;
+  }
+
+  void resetDeps() {
+    size = 0;
+    reported = false;
+  }
+
+  void record(Object dep) {
+    Object[] d = deps;
+    if (d == null) {
+      d = deps = new Object[8];
+    } else if (size == d.length) {
+      d = deps = Arrays.copyOf(d, size * 2);
+    }
+    d[size++] = dep;
+  }
+
+  Object[] depsArray() {
+    return size == 0 ? NO_DEPS : Arrays.copyOf(deps, size);
+  }
+
+  private void enter(String op) {
+    if (!active || Thread.currentThread() != runner.thread) {
+      throw new IllegalStateException("the QueryContext of " + memo + " was used " + (active
+          ? "from another thread; use getAll for parallel reads" : "after its body returned") + " (" + op + ")");
+    }
+    if (cycle != null) {
+      throw new CycleUnwind();
+    }
+    QueryEngine e = runner.engine;
+    if (e.cancelling || runner.thread.isInterrupted()) {
+      cancelled = true;
+      throw e.cancelledException(memo);
+    }
+  }
+
+  @Override
+  public <K, V> V get(Query<K, V> query, K key) {
+    enter("get");
+    return runner.engine.ctxGet(this, query, key);
+  }
+
+  @Override
+  public <K, V> List<V> getAll(Query<K, V> query, List<? extends K> keys) {
+    enter("getAll");
+    return runner.engine.ctxGetAll(this, query, keys);
+  }
+
+  @Override
+  public void report(Diagnostic diagnostic) {
+    if (diagnostic == null) {
+      throw new NullPointerException("null diagnostic reported by " + memo);
+    }
+    enter("report");
+    record(diagnostic);
+    reported = true;
+  }
+
+  @Override
+  public void checkCancelled() {
+    enter("checkCancelled");
+  }
+
+  @Override
+  public Scheduler scheduler() {
+    return runner.engine.scheduler();
+  }
+
+  @Override
+  public String toString() {
+    return "Frame[" + memo + "]";
+  }
+}

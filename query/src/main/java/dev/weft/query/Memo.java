@@ -1,0 +1,114 @@
+package dev.weft.query;
+
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The memo of one query at one key: its outcome, the revisions that date it, its dependency record, and
+ * the claim of whoever is computing it.
+ *
+ * <p><b>States.</b> A memo is <em>unclaimed</em> ({@code owner == null}) or <em>claimed</em> by one frame
+ * ({@code owner != null}) that verifies or executes it. Independently it is <em>empty</em>
+ * ({@code verifiedAt < 0}: never completed), <em>current</em> ({@code verifiedAt == } the engine's revision)
+ * or <em>stale</em> (completed in an older revision). A current memo whose {@code result} is {@code null}
+ * had its value evicted by the LRU: its dependency record is still exact.
+ *
+ * <p><b>Transitions.</b>
+ * <ul>
+ *   <li>claim: {@code owner} CAS {@code null → frame}; only a claimant writes the data fields.</li>
+ *   <li>complete: the claimant writes {@code result}, {@code changedAt}, {@code deps}, {@code flags}, then
+ *       {@code verifiedAt = revision} (release), then {@code owner = null} (release), then hands the outcome
+ *       to every registered waiter and unparks it.</li>
+ *   <li>verify: the claimant found no dependency changed: {@code verifiedAt = revision}, then release.</li>
+ *   <li>abandon (cancellation): the claimant releases without writing; waiters get no outcome and retry.</li>
+ *   <li>evict: the table's LRU sets {@code result = null} on a current memo, under the table's lock.</li>
+ * </ul>
+ *
+ * <p><b>Invariants.</b> {@code verifiedAt} only grows. {@code changedAt <= verifiedAt} once completed.
+ * The engine's revision does not change while any claim is held (a {@code set} waits for every evaluation
+ * to end), so a claimant's view of "current" is stable. Readers read {@code verifiedAt} (acquire) before
+ * {@code result}, and read {@code result} once into a local, because eviction may clear it at any time.
+ */
+final class Memo {
+  static final int HAS_DIAGNOSTICS = 1;
+  static final int CYCLE = 2;
+
+  final Table table;
+  final Object key;
+  /** The frame that claimed this memo, or null. CAS only; release is a volatile write. */
+  volatile Frame owner;
+  /** Revision at which the outcome was last known current; -1 before the first completion. */
+  volatile long verifiedAt = -1;
+  /** Revision at which the outcome last changed (by the query's cutoff). */
+  long changedAt;
+  /** The value, a {@link Failure}, or null (never completed, or evicted). Published by verifiedAt. */
+  Object result;
+  /**
+   * Dependency record in read order: {@link Memo} for a read, {@code Memo[]} for a getAll (key order),
+   * {@link Diagnostic} for an own report. Null for inputs and never-completed memos.
+   */
+  Object[] deps;
+  /** {@link #HAS_DIAGNOSTICS} (this memo or anything it read reported), {@link #CYCLE}. */
+  int flags;
+  /** LRU recency stamp; racy writes by readers are fine. */
+  long lastUsed;
+  /** Whether the table's LRU list holds this memo; guarded by the table's lock. */
+  boolean inLru;
+  /** Registered waiters, a Treiber stack. */
+  volatile WaitNode waiters;
+
+  private static final VarHandle OWNER;
+  private static final VarHandle WAITERS;
+
+  static {
+    try {
+      MethodHandles.Lookup l = MethodHandles.lookup();
+      OWNER = l.findVarHandle(Memo.class, "owner", Frame.class);
+      WAITERS = l.findVarHandle(Memo.class, "waiters", WaitNode.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  Memo(Table table, Object key) {
+    this.table = table;
+    this.key = key;
+  }
+
+  boolean claim(Frame frame) {
+    return OWNER.compareAndSet(this, (Frame) null, frame);
+  }
+
+  /** Pushes a waiter; the caller re-checks {@link #owner} afterwards. */
+  void push(WaitNode node) {
+    WaitNode h;
+    do {
+      h = waiters;
+      node.next = h;
+    } while (!WAITERS.compareAndSet(this, h, node));
+  }
+
+  /** Releases the claim and hands {@code outcome} (null: none, retry) to every waiter. */
+  void release(Object outcome, QueryEngine engine) {
+    owner = null; // release: publishes the data fields written by the claimant
+    if (waiters != null) {
+      WaitNode w = (WaitNode) WAITERS.getAndSet(this, (WaitNode) null);
+      for (; w != null; w = w.next) {
+        w.wake(outcome, engine);
+      }
+    }
+  }
+
+  boolean hasDiagnostics() {
+    return (flags & HAS_DIAGNOSTICS) != 0;
+  }
+
+  QueryCall call() {
+    return new QueryCall(table.query, key);
+  }
+
+  @Override
+  public String toString() {
+    return table.query.name + "(" + key + ")";
+  }
+}

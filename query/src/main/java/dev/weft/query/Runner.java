@@ -1,0 +1,61 @@
+package dev.weft.query;
+
+/**
+ * One thread's participation in an engine's evaluation: the party of the wait-for graph.
+ *
+ * <p>A runner is created for a root call on a scheduler thread, for each key {@link QueryContext#getAll}
+ * runs on its own virtual thread, and for each hop to a fresh stack in deep recursion. It owns a stack of
+ * {@link Frame frames} ({@code top}, linked by {@link Frame#parent}), each holding the claim of one memo.
+ *
+ * <p><b>Waits.</b> At most one at a time: {@code waitMemo} (a memo claimed by another runner) or
+ * {@code waitChild} (a child runner of a getAll or hop). Both are set before the wait-for edge is added and
+ * cleared after it is removed, so a cycle detector can check that an edge still stands for a real wait.
+ *
+ * <p><b>Signals.</b> {@code unwind} is set by a cycle detector, after it has marked this runner's member
+ * frames, while this runner is blocked; the runner then throws {@link CycleUnwind} from its wait, and the
+ * lowest marked frame clears it. The engine's cancellation flag is the other signal.
+ *
+ * <p><b>Children.</b> A child publishes {@code outcome} or {@code error}, then {@code done} (release),
+ * then unparks its parent.
+ */
+final class Runner {
+  final QueryEngine engine;
+  final long id;
+  /** The engine revision this runner works in; constant, since a set waits for all runners. */
+  final long revision;
+  final Thread parentThread;
+  volatile Thread thread;
+  Frame top;
+  int depth;
+  volatile Memo waitMemo;
+  volatile Runner waitChild;
+  volatile Cycle unwind;
+  // child results
+  Object outcome;
+  Throwable error;
+  volatile boolean done;
+
+  Runner(QueryEngine engine, long id, long revision, Thread thread, Thread parentThread) {
+    this.engine = engine;
+    this.id = id;
+    this.revision = revision;
+    this.thread = thread;
+    this.parentThread = parentThread;
+  }
+
+  void push(Frame f) {
+    top = f;
+    depth++;
+  }
+
+  void pop(Frame f) {
+    top = f.parent;
+    depth--;
+  }
+
+  @Override
+  public String toString() {
+    Thread t = thread;
+    return "runner#" + id + (t == null ? "" : "[" + t.getName() + "]") + (top == null ? "" : " at " + top.memo);
+  }
+}

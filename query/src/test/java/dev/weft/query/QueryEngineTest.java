@@ -1,0 +1,353 @@
+package dev.weft.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.weft.scheduler.Scheduler;
+import dev.weft.scheduler.Task;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+@Timeout(30)
+class QueryEngineTest {
+  static List<Modes.Mode> modes() {
+    return Modes.all();
+  }
+
+  static List<Modes.Mode> some() {
+    return Modes.some();
+  }
+
+  @ParameterizedTest
+  @MethodSource("modes")
+  void get_computedOnce_laterReadsAreHits(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      AtomicInteger runs = new AtomicInteger();
+      Query<Integer, Integer> sq = Query.of("square", (ctx, k) -> {
+        runs.incrementAndGet();
+        return k * k;
+      });
+      assertThat(h.engine.get(sq, 7)).isEqualTo(49);
+      assertThat(h.engine.get(sq, 7)).isEqualTo(49);
+      assertThat(h.inTask(() -> h.engine.get(sq, 7))).isEqualTo(49);
+      assertThat(runs).hasValue(1);
+      assertThat(h.engine.stats().hits()).isGreaterThanOrEqualTo(2);
+      assertThat(h.engine.stats().executions()).isEqualTo(1);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("modes")
+  void get_nestedReadsInline_valuesCombine(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      Query<Integer, Long> fib = fib();
+      assertThat(h.engine.get(fib, 60)).isEqualTo(1548008755920L);
+      assertThat(h.engine.stats().executions()).isEqualTo(61);
+    }
+  }
+
+  private static Query<Integer, Long> fib() {
+    AtomicReference<Query<Integer, Long>> self = new AtomicReference<>();
+    self.set(Query.of("fib", (ctx, n) -> n < 2 ? (long) n : ctx.get(self.get(), n - 1) + ctx.get(self.get(), n - 2)));
+    return self.get();
+  }
+
+  @ParameterizedTest
+  @MethodSource("modes")
+  void get_eightConcurrentCallers_shareOneExecution(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      AtomicInteger runs = new AtomicInteger();
+      Query<String, String> slow = Query.of("slow", (ctx, k) -> {
+        runs.incrementAndGet();
+        ctx.scheduler().sleep(Duration.ofMillis(5));
+        return k.toUpperCase();
+      });
+      List<Task<String>> callers = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        callers.add(h.spawn("caller-" + i, () -> h.engine.get(slow, "k")));
+      }
+      for (Task<String> t : callers) {
+        assertThat(t.join()).isEqualTo("K");
+      }
+      assertThat(runs).hasValue(1);
+    }
+  }
+
+  @Test
+  void get_callersWaitingOnClaimedQuery_allGetOneValue() throws Exception {
+    // Interleaving: the first caller claims the query and blocks on a gate; nine more callers park on the
+    // claim; the gate opens; every caller gets the one value.
+    try (Scheduler s = Scheduler.parallel(2); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      CountDownLatch entered = new CountDownLatch(1);
+      CountDownLatch gate = new CountDownLatch(1);
+      AtomicInteger runs = new AtomicInteger();
+      Query<Integer, Integer> q = Query.of("gated", (ctx, k) -> {
+        runs.incrementAndGet();
+        entered.countDown();
+        gate.await();
+        return k + 1;
+      });
+      List<Task<Integer>> tasks = new ArrayList<>();
+      tasks.add(s.spawn("first", () -> e.get(q, 1)));
+      entered.await();
+      for (int i = 0; i < 9; i++) {
+        tasks.add(s.spawn("waiter-" + i, () -> e.get(q, 1)));
+      }
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> e.stats().waits() >= 9);
+      gate.countDown();
+      for (Task<Integer> t : tasks) {
+        assertThat(t.join()).isEqualTo(2);
+      }
+      assertThat(runs).hasValue(1);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("modes")
+  void getAll_manyKeys_valuesInKeyOrder(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      Query<Integer, Integer> slowId = Query.of("slowId", (ctx, k) -> {
+        ctx.scheduler().sleep(Duration.ofMillis(20 - k));
+        return k * 10;
+      });
+      List<Integer> keys = List.of(5, 3, 9, 1, 3, 7);
+      Query<String, List<Integer>> all = Query.of("all", (ctx, k) -> ctx.getAll(slowId, keys));
+      assertThat(h.engine.get(all, "x")).containsExactly(50, 30, 90, 10, 30, 70);
+      assertThat(h.engine.getAll(slowId, List.of(2, 1))).containsExactly(20, 10);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("modes")
+  void getAll_failures_waitsForAllThenThrowsFirstInKeyOrder(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      AtomicInteger finished = new AtomicInteger();
+      Query<Integer, Integer> q = Query.of("item", (ctx, k) -> {
+        ctx.scheduler().sleep(Duration.ofMillis(k));
+        finished.incrementAndGet();
+        if (k % 2 == 0) {
+          throw new IllegalArgumentException("even " + k);
+        }
+        return k;
+      });
+      Query<String, List<Integer>> all = Query.of("all", (ctx, k) -> ctx.getAll(q, List.of(5, 4, 3, 2)));
+      assertThatThrownBy(() -> h.engine.get(all, "main"))
+          .isInstanceOf(QueryFailedException.class)
+          .hasMessage("item(4) <- all(main)")
+          .cause().hasMessage("even 4");
+      assertThat(finished).hasValue(4);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("modes")
+  void get_bodyThrows_failureMemoizedWithPath(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      AtomicInteger runs = new AtomicInteger();
+      Query<String, String> typeOf = Query.of("typeOf", (ctx, k) -> {
+        runs.incrementAndGet();
+        throw new IllegalStateException("no type for " + k);
+      });
+      Query<String, String> check = Query.of("check", (ctx, k) -> ctx.get(typeOf, "Foo"));
+      for (int i = 0; i < 3; i++) {
+        assertThatThrownBy(() -> h.engine.get(check, "main"))
+            .isInstanceOf(QueryFailedException.class)
+            .hasMessage("typeOf(Foo) <- check(main)")
+            .cause().isInstanceOf(IllegalStateException.class).hasMessage("no type for Foo");
+      }
+      assertThatThrownBy(() -> h.engine.get(typeOf, "Foo")).hasMessage("typeOf(Foo)");
+      assertThat(runs).hasValue(1);
+      Evaluation<String> ev = h.engine.evaluate(check, "main");
+      assertThat(ev.failure()).get().isInstanceOf(QueryFailedException.class);
+      assertThatThrownBy(ev::value).isInstanceOf(QueryFailedException.class);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("some")
+  void get_failureWithWaiters_everyWaiterGetsIt(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      Query<Integer, Integer> boom = Query.of("boom", (ctx, k) -> {
+        ctx.scheduler().sleep(Duration.ofMillis(5));
+        throw new UnsupportedOperationException("boom");
+      });
+      List<Task<Throwable>> tasks = new ArrayList<>();
+      for (int i = 0; i < 8; i++) {
+        tasks.add(h.spawn("c" + i, () -> {
+          try {
+            h.engine.get(boom, 1);
+            return null;
+          } catch (QueryFailedException e) {
+            return e.getCause();
+          }
+        }));
+      }
+      for (Task<Throwable> t : tasks) {
+        assertThat(t.join()).isInstanceOf(UnsupportedOperationException.class);
+      }
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("some")
+  void get_deepRecursion_fiveThousandLevels(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      AtomicReference<Query<Integer, Integer>> self = new AtomicReference<>();
+      self.set(Query.of("depth", (ctx, n) -> n == 0 ? 0 : ctx.get(self.get(), n - 1) + 1));
+      assertThat(h.engine.get(self.get(), 5000)).isEqualTo(5000);
+      assertThat(h.engine.get(self.get(), 5000)).isEqualTo(5000);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("some")
+  void get_fromPlatformAndForeignVirtualThreads_submitsAndBlocks(Modes.Mode mode) throws Exception {
+    try (Harness h = new Harness(mode)) {
+      Query<Integer, Integer> q = Query.of("inc", (ctx, k) -> k + 1);
+      AtomicReference<Object> fromVirtual = new AtomicReference<>();
+      Thread v = Thread.ofVirtual().start(() -> fromVirtual.set(h.engine.get(q, 1)));
+      v.join();
+      assertThat(fromVirtual.get()).isEqualTo(2);
+      assertThat(h.engine.get(q, 2)).isEqualTo(3);
+    }
+  }
+
+  // ------------------------------------------------------------------------------------------ bad input
+
+  @Test
+  void get_nullKeyOrQuery_namesTheQuery() {
+    try (QueryEngine e = QueryEngine.builder().scheduler(Scheduler.parallel(1)).build()) {
+      Query<Integer, Integer> q = Query.of("q", (ctx, k) -> k);
+      assertThatThrownBy(() -> e.get(q, null)).isInstanceOf(NullPointerException.class).hasMessageContaining("'q'");
+      assertThatThrownBy(() -> e.get(null, 1)).isInstanceOf(NullPointerException.class);
+      assertThat(e.get(q, 1)).isEqualTo(1);
+      e.scheduler().close();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("some")
+  void get_bodyReturnsNull_failsNamingQueryAndKey(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      Query<Integer, String> q = Query.of("nothing", (ctx, k) -> null);
+      Query<Integer, String> outer = Query.of("outer", (ctx, k) -> ctx.get(q, k));
+      assertThatThrownBy(() -> h.engine.get(outer, 4))
+          .isInstanceOf(QueryFailedException.class)
+          .hasMessage("nothing(4) <- outer(4)")
+          .cause().isInstanceOf(NullPointerException.class).hasMessageContaining("nothing(4)");
+      Query<Integer, Integer> fine = Query.of("fine", (ctx, k) -> k);
+      assertThat(h.engine.get(fine, 3)).isEqualTo(3);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("some")
+  void get_unsetInput_missingInputException(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      Input<String, String> src = Query.input("source");
+      Query<String, Integer> len = Query.of("len", (ctx, k) -> ctx.get(src, k).length());
+      assertThatThrownBy(() -> h.engine.get(src, "A.java")).isInstanceOf(MissingInputException.class)
+          .hasMessageContaining("source(A.java)");
+      assertThatThrownBy(() -> h.engine.get(len, "A.java")).isInstanceOf(MissingInputException.class)
+          .hasMessageContaining("source(A.java)");
+      h.engine.set(src, "A.java", "class A {}");
+      assertThat(h.engine.get(len, "A.java")).isEqualTo(10);
+    }
+  }
+
+  @Test
+  void get_afterClose_illegalState() {
+    Scheduler s = Scheduler.parallel(1);
+    QueryEngine e = QueryEngine.builder().scheduler(s).name("closing").build();
+    Query<Integer, Integer> q = Query.of("q", (ctx, k) -> k);
+    assertThat(e.get(q, 1)).isEqualTo(1);
+    e.close();
+    e.close();
+    assertThatThrownBy(() -> e.get(q, 1)).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed").hasMessageContaining("q(1)");
+    assertThatThrownBy(() -> e.get(q, 2)).isInstanceOf(IllegalStateException.class);
+    assertThatThrownBy(() -> e.set(Query.input("in"), 1, 1)).isInstanceOf(IllegalStateException.class);
+    s.close();
+  }
+
+  @Test
+  void get_fromAnotherEnginesQuery_illegalStateAndBothUsable() {
+    try (Scheduler s = Scheduler.parallel(2);
+        QueryEngine one = QueryEngine.builder().scheduler(s).name("one").build();
+        QueryEngine two = QueryEngine.builder().scheduler(s).name("two").build()) {
+      Query<Integer, Integer> inner = Query.of("inner", (ctx, k) -> k);
+      Query<Integer, Integer> outer = Query.of("outer", (ctx, k) -> two.get(inner, k));
+      assertThatThrownBy(() -> one.get(outer, 1)).isInstanceOf(QueryFailedException.class)
+          .cause().isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("engine 'two'").hasMessageContaining("engine 'one'")
+          .hasMessageContaining("inner(1)");
+      assertThat(two.get(inner, 1)).isEqualTo(1);
+      assertThat(one.get(inner, 2)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void get_twoQueriesOneName_rejectedAtFirstUse() {
+    try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      Query<Integer, Integer> a = Query.of("dup", (ctx, k) -> k);
+      Query<Integer, Integer> b = a.withCutoff((x, y) -> false);
+      assertThat(e.get(a, 1)).isEqualTo(1);
+      assertThatThrownBy(() -> e.get(b, 1)).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("'dup'");
+      assertThat(e.get(a, 2)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void get_interrupted_cancelledWithFlagRestored() throws Exception {
+    try (Scheduler s = Scheduler.parallel(2); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      CountDownLatch entered = new CountDownLatch(1);
+      CountDownLatch never = new CountDownLatch(1);
+      Query<Integer, Integer> blocked = Query.of("blocked", (ctx, k) -> {
+        entered.countDown();
+        never.await();
+        return k;
+      });
+      Task<Boolean> t = s.spawn("interrupted", () -> {
+        try {
+          e.get(blocked, 1);
+          return false;
+        } catch (CancelledException c) {
+          return Thread.currentThread().isInterrupted();
+        }
+      });
+      entered.await();
+      t.cancel();
+      assertThat(t.isDone() || true).isTrue();
+      assertThatThrownBy(t::join).isInstanceOf(java.util.concurrent.CancellationException.class);
+      // the claim was released without a value: a later read computes afresh
+      never.countDown();
+      assertThat(e.get(blocked, 1)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void stats_freshEngine_zeroes() {
+    try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      assertThat(e.stats()).isEqualTo(new EngineStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
+      assertThat(e.revision()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void create_ownsScheduler_closeClosesIt() {
+    QueryEngine e = QueryEngine.create();
+    Query<Integer, Integer> q = Query.of("q", (ctx, k) -> k * 3);
+    assertThat(e.get(q, 3)).isEqualTo(9);
+    e.close();
+    assertThatThrownBy(() -> e.scheduler().spawn("x", () -> 1)).isInstanceOf(IllegalStateException.class);
+  }
+}
