@@ -1,0 +1,564 @@
+package dev.weft.flow;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.weft.flow.Schedulers.Config;
+import dev.weft.scheduler.Scheduler;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.Timeout.ThreadMode;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+@Timeout(value = 30, threadMode = ThreadMode.SEPARATE_THREAD)
+class PipelineTest {
+  private static final String ALL = "dev.weft.flow.Schedulers#all";
+
+  private static List<Integer> range(int n) {
+    return IntStream.range(0, n).boxed().toList();
+  }
+
+  /** A per-item delay in [0, maxNanos), a pure function of the item so runs are comparable. */
+  private static Duration delay(int item, int maxNanos) {
+    int h = item * 0x9E3779B9;
+    h ^= h >>> 16;
+    return Duration.ofNanos(Math.floorMod(h, maxNanos));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void toList_everyShape_producesExpectedItems(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<String> out = Pipeline.from(range(1000))
+          .map(x -> x + 1)
+          .filter(x -> x % 2 == 0)
+          .flatMap((Integer x, Outbox<Integer> o) -> {
+            o.push(x);
+            o.push(-x);
+          })
+          .batch(3)
+          .transform((Inbox<List<Integer>> in, Outbox<String> o) -> {
+            for (List<Integer> b : in) {
+              o.push(b.size() + ":" + b.stream().mapToInt(Integer::intValue).sum());
+            }
+          })
+          .buffer(5)
+          .map(x -> "<" + x + ">")
+          .toList(s);
+      // Reference: the same steps on a plain list.
+      List<Integer> flat = new ArrayList<>();
+      for (int i = 0; i < 1000; i++) {
+        int x = i + 1;
+        if (x % 2 == 0) {
+          flat.add(x);
+          flat.add(-x);
+        }
+      }
+      List<String> expected = new ArrayList<>();
+      for (int i = 0; i < flat.size(); i += 3) {
+        List<Integer> b = flat.subList(i, Math.min(flat.size(), i + 3));
+        expected.add("<" + b.size() + ":" + b.stream().mapToInt(Integer::intValue).sum() + ">");
+      }
+      assertThat(out).isEqualTo(expected);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void generate_pushingSource_feedsStages(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<String> out = Pipeline.<Integer>generate(o -> {
+        for (int i = 0; i < 100; i++) {
+          o.push(i);
+        }
+      }).map(String::valueOf).buffer(1).toList(s);
+      assertThat(out).isEqualTo(range(100).stream().map(String::valueOf).toList());
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void map_replicatedWithRandomDelays_keepsInputOrder(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<Integer> out = Pipeline.from(range(2000))
+          .buffer(8)
+          .map(4, x -> {
+            s.sleep(delay(x, 20_000));
+            return x;
+          })
+          .map(3, x -> {
+            if (x % 3 == 0) {
+              Thread.yield();
+            }
+            return x * 2;
+          })
+          .toList(s);
+      assertThat(out).isEqualTo(range(2000).stream().map(x -> x * 2).toList());
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void mapUnordered_randomDelays_deliversEveryItemOnce(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<Integer> out = Pipeline.from(range(2000))
+          .buffer(4)
+          .mapUnordered(4, x -> {
+            s.sleep(delay(x, 20_000));
+            return x;
+          })
+          .toList(s);
+      assertThat(out).containsExactlyInAnyOrderElementsOf(range(2000));
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void fork_twoBranches_everyItemToEveryBranchAndBranchOrderKept(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<Integer> out = Pipeline.from(range(1, 3000))
+          .fork(p -> p.map(x -> x * 2), p -> p.buffer(3).filter(x -> x % 5 == 0).map(x -> -x))
+          .toList(s);
+      List<Integer> positive = out.stream().filter(x -> x > 0).toList();
+      List<Integer> negative = out.stream().filter(x -> x < 0).toList();
+      assertThat(positive).isEqualTo(range(1, 3000).stream().map(x -> x * 2).toList());
+      assertThat(negative).isEqualTo(range(1, 3000).stream().filter(x -> x % 5 == 0).map(x -> -x).toList());
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  private static List<Integer> range(int from, int to) {
+    return IntStream.range(from, to).boxed().toList();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void fork_intoStatefulSummingSink_sumsWithoutLock(Config config) {
+    Scheduler s = config.create();
+    try {
+      long[] sum = new long[1];
+      long[] count = new long[1];
+      Pipeline.from(range(10_000))
+          .fork(p -> p, p -> p.map(x -> x * 3), p -> p.mapUnordered(2, x -> -x))
+          .forEach(s, x -> {
+            sum[0] += x; // plain fields: the sink is one thread
+            count[0]++;
+          });
+      long base = 10_000L * 9_999 / 2;
+      assertThat(count[0]).isEqualTo(30_000);
+      assertThat(sum[0]).isEqualTo(base + 3 * base - base);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @Test
+  void fork_branchNotBuiltOnItsHead_isRejected() {
+    assertThatThrownBy(() -> Pipeline.from(range(3)).fork(p -> Pipeline.from(range(2))))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("branch 0");
+  }
+
+  // ---- failure and cancellation at every stage position
+
+  /** Stage names of {@link #probed}, by position. */
+  private static final List<String> POSITIONS = List.of("source", "map#1", "map#2", "mapUnordered#3", "filter#4",
+      "flatMap#5", "transform#7", "fork#9[0]/map#1", "sink");
+
+  /** A pipeline with every stage shape; each calls {@code probe.at(position, item)}. */
+  private static Pipeline<Integer> probed(Probe probe, int items) {
+    return Pipeline.<Integer>generate(o -> {
+      for (int i = 0; i < items; i++) {
+        probe.at(0, i);
+        o.push(i);
+      }
+    })
+        .map(x -> probe.at(1, x))
+        .map(3, x -> probe.at(2, x))
+        .mapUnordered(2, x -> probe.at(3, x))
+        .filter(x -> probe.at(4, x) >= 0)
+        .flatMap((Integer x, Outbox<Integer> o) -> o.push(probe.at(5, x)))
+        .batch(7)
+        .transform((Inbox<List<Integer>> in, Outbox<List<Integer>> o) -> {
+          for (List<Integer> b : in) {
+            for (int x : b) {
+              probe.at(6, x);
+            }
+            o.push(b);
+          }
+        })
+        .flatMap((List<Integer> b, Outbox<Integer> o) -> b.forEach(o::push))
+        .fork(p -> p.map(x -> probe.at(7, x)), p -> p.filter(x -> false));
+  }
+
+  @FunctionalInterface
+  private interface Probe {
+    int at(int position, int item) throws Exception;
+  }
+
+  static Stream<Arguments> positionsAndSchedulers() {
+    return Schedulers.all().flatMap(c -> IntStream.range(0, POSITIONS.size()).mapToObj(i -> Arguments.of(c, i)));
+  }
+
+  @ParameterizedTest(name = "{0} position {1}")
+  @MethodSource("positionsAndSchedulers")
+  void forEach_stageThrows_rethrowsNamingStageAndLeavesNoTask(Config config, int position) {
+    Scheduler s = config.create();
+    try {
+      Probe probe = (at, x) -> {
+        if (at == position && x == 300) {
+          throw new IOException("boom at " + at);
+        }
+        return x;
+      };
+      assertThatThrownBy(() -> probed(probe, 1000).forEach(s, x -> probe.at(8, x)))
+          .isInstanceOfSatisfying(PipelineException.class, e -> {
+            assertThat(e.stage()).isEqualTo(POSITIONS.get(position));
+            assertThat(e.getMessage()).contains(POSITIONS.get(position));
+          })
+          .cause()
+          .isInstanceOf(IOException.class)
+          .hasMessage("boom at " + position);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0} position {1}")
+  @MethodSource("positionsAndSchedulers")
+  void cancel_stageBlockedInUserCode_stopsEverythingAndLeavesNoTask(Config config, int position)
+      throws InterruptedException {
+    Scheduler s = config.create();
+    try {
+      CountDownLatch reached = new CountDownLatch(1);
+      CountDownLatch never = new CountDownLatch(1);
+      Probe probe = (at, x) -> {
+        if (at == position && x == 300) {
+          reached.countDown();
+          never.await();
+        }
+        return x;
+      };
+      PipelineRun run = probed(probe, 100_000).start(s, x -> probe.at(8, x));
+      assertThat(reached.await(20, TimeUnit.SECONDS)).isTrue();
+      run.cancel();
+      assertThatThrownBy(run::join).isInstanceOf(CancellationException.class);
+      assertThat(run.isDone()).isTrue();
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void cancel_infiniteSourceBlockedOnBackpressure_stops(Config config) {
+    Scheduler s = config.create();
+    try {
+      CountDownLatch reached = new CountDownLatch(1);
+      CountDownLatch never = new CountDownLatch(1);
+      PipelineRun run = Pipeline.<Integer>generate(o -> {
+        for (int i = 0; ; i++) {
+          o.push(i);
+        }
+      }).map(x -> x + 1).start(s, x -> {
+        reached.countDown();
+        never.await();
+      });
+      assertThat(awaitLatch(reached)).isTrue();
+      run.cancel();
+      run.cancel();
+      assertThatThrownBy(run::join).isInstanceOf(CancellationException.class);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  private static boolean awaitLatch(CountDownLatch latch) {
+    try {
+      return latch.await(20, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void toList_callerInterrupted_cancelsAndThrows(Config config) {
+    Scheduler s = config.create();
+    try {
+      Pipeline<Integer> infinite = Pipeline.generate(o -> {
+        for (int i = 0; ; i++) {
+          o.push(i);
+        }
+      });
+      Thread.currentThread().interrupt();
+      assertThatThrownBy(() -> infinite.toList(s)).isInstanceOf(CancellationException.class);
+      assertThat(Thread.interrupted()).isTrue();
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void cancel_afterSuccess_hasNoEffect(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<Integer> seen = new ArrayList<>();
+      PipelineRun run = Pipeline.from(range(10)).start(s, seen::add);
+      run.join();
+      run.cancel();
+      run.join();
+      assertThat(seen).isEqualTo(range(10));
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void map_returnsNull_failsNamingStage(Config config) {
+    Scheduler s = config.create();
+    try {
+      assertThatThrownBy(() -> Pipeline.from(range(100)).map(x -> x == 50 ? null : x).named("parse").toList(s))
+          .isInstanceOfSatisfying(PipelineException.class, e -> assertThat(e.stage()).isEqualTo("parse"))
+          .cause()
+          .isInstanceOf(NullPointerException.class);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void transform_returnsEarlyOnInfiniteSource_stopsUpstreamNormally(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<Integer> out = Pipeline.<Integer>generate(o -> {
+        for (int i = 0; ; i++) {
+          o.push(i);
+        }
+      })
+          .map(x -> x * 2)
+          .transform((Inbox<Integer> in, Outbox<Integer> o) -> {
+            for (int i = 0; i < 10; i++) {
+              o.push(in.take());
+            }
+          })
+          .toList(s);
+      assertThat(out).isEqualTo(range(10).stream().map(x -> x * 2).toList());
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void inbox_afterEnd_keepsReturningNull(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<String> out = Pipeline.from(range(3)).transform((Inbox<Integer> in, Outbox<String> o) -> {
+        int n = 0;
+        while (in.take() != null) {
+          n++;
+        }
+        o.push(n + ":" + in.take() + ":" + in.iterator().hasNext());
+      }).toList(s);
+      assertThat(out).containsExactly("3:null:false");
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void collect_collector_accumulatesOnOneThread(Config config) {
+    Scheduler s = config.create();
+    try {
+      String joined = Pipeline.from(range(5)).map(String::valueOf).collect(s, Collectors.joining(","));
+      assertThat(joined).isEqualTo("0,1,2,3,4");
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void forEach_millionItems_noLossNoDuplication(Config config) {
+    if (config.name().startsWith("deterministic") && !config.name().equals("deterministic(42)")) {
+      return; // one deterministic seed is enough for the large run
+    }
+    Scheduler s = config.create();
+    try {
+      int n = 1_000_000;
+      Iterable<Integer> source = () -> new Iterator<>() {
+        int next;
+
+        @Override
+        public boolean hasNext() {
+          return next < n;
+        }
+
+        @Override
+        public Integer next() {
+          return next++;
+        }
+      };
+      long[] sum = new long[1];
+      long[] count = new long[1];
+      Pipeline.from(source)
+          .map(x -> x + 1)
+          .filter(x -> x % 3 != 0)
+          .map(2, x -> (long) x * 2)
+          .mapUnordered(2, x -> x + 1)
+          .forEach(s, x -> {
+            sum[0] += x;
+            count[0]++;
+          });
+      long expectedSum = 0;
+      long expectedCount = 0;
+      for (int i = 0; i < n; i++) {
+        int x = i + 1;
+        if (x % 3 != 0) {
+          expectedSum += (long) x * 2 + 1;
+          expectedCount++;
+        }
+      }
+      assertThat(count[0]).isEqualTo(expectedCount);
+      assertThat(sum[0]).isEqualTo(expectedSum);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void forEach_fastSourceSlowSink_inFlightStaysWithinDocumentedBound(Config config) {
+    Scheduler s = config.create();
+    try {
+      AtomicLong produced = new AtomicLong();
+      AtomicLong consumed = new AtomicLong();
+      long[] maxInFlight = new long[1];
+      int n = 3000;
+      Iterable<Integer> source = () -> new Iterator<>() {
+        int next;
+
+        @Override
+        public boolean hasNext() {
+          return next < n;
+        }
+
+        @Override
+        public Integer next() {
+          produced.incrementAndGet();
+          return next++;
+        }
+      };
+      Pipeline.from(source).map(x -> x).buffer(16).forEach(s, x -> {
+        maxInFlight[0] = Math.max(maxInFlight[0], produced.get() - consumed.get());
+        s.sleep(Duration.ofNanos(2_000));
+        consumed.incrementAndGet();
+      });
+      // Channels: source→map (256, chunk 64, 1 producer + 1 consumer), map→sink (16, chunk 4, 1 + 1).
+      long bound = (256 + 2 * 64) + (16 + 2 * 4);
+      assertThat(consumed.get()).isEqualTo(n);
+      assertThat(maxInFlight[0]).isPositive().isLessThanOrEqualTo(bound);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void stats_afterRun_countItemsPerStage(Config config) {
+    Scheduler s = config.create();
+    try {
+      PipelineRun run = Pipeline.from(range(1000))
+          .map(x -> x + 1)
+          .filter(x -> x % 2 == 0)
+          .map(3, x -> x)
+          .start(s, x -> { });
+      run.join();
+      List<StageStats> stats = run.stats();
+      assertThat(stats).extracting(StageStats::name).containsExactly("source", "map#1", "filter#2", "map#3", "sink");
+      assertThat(stats).extracting(StageStats::workers).containsExactly(1, 1, 1, 3, 1);
+      assertThat(stats).extracting(StageStats::itemsIn).containsExactly(0L, 1000L, 1000L, 500L, 500L);
+      assertThat(stats).extracting(StageStats::itemsOut).containsExactly(1000L, 1000L, 500L, 500L, 0L);
+      assertThat(stats).allSatisfy(st -> {
+        assertThat(st.starved().isNegative()).isFalse();
+        assertThat(st.backpressured().isNegative()).isFalse();
+      });
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("dev.weft.flow.Schedulers#seeds")
+  void deterministic_sameSeed_sameOutputOrderAndStats(long seed) {
+    assertThat(unorderedRun(seed)).isEqualTo(unorderedRun(seed));
+  }
+
+  /** Output order of a pipeline whose order depends on scheduling, plus its item counts. */
+  private static List<Object> unorderedRun(long seed) {
+    Scheduler s = Scheduler.deterministic(seed);
+    try {
+      PipelineRun run;
+      List<Object> out = new ArrayList<>();
+      run = Pipeline.from(range(500))
+          .buffer(8)
+          .mapUnordered(3, x -> {
+            s.sleep(delay(x, 5_000));
+            return x;
+          })
+          .fork(p -> p.map(x -> "a" + x), p -> p.filter(x -> x % 7 == 0).map(x -> "b" + x))
+          .start(s, out::add);
+      run.join();
+      out.add(run.stats().stream().map(st -> st.name() + ":" + st.itemsIn() + ":" + st.itemsOut()).toList());
+      out.add(s.now());
+      return out;
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @Test
+  void builders_badArguments_areRejected() {
+    Pipeline<Integer> p = Pipeline.from(range(3));
+    assertThatThrownBy(() -> p.map(0, x -> x)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> p.mapUnordered(-1, x -> x)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> p.batch(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> p.buffer(0)).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> p.fork()).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> p.named(" ")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(p.map(x -> x).filter(x -> true).named("keep").toString()).isEqualTo("Pipeline[source, map#1, keep]");
+  }
+}
