@@ -77,6 +77,9 @@ public final class Compare {
 
   private record Result(Workload workload, List<Row> rows) {}
 
+  /** Rounds of a workload measured once per round (memory), which needs several full collections each. */
+  private static final int ONCE_ROUNDS = 3;
+
   private final Settings settings;
   private final PrintStream progress = System.err;
   private ExecutorService driver = newDriver();
@@ -203,7 +206,8 @@ public final class Compare {
     }
     try {
       warmUp(w, rows);
-      for (int r = 0; r < settings.rounds(); r++) {
+      int rounds = w.calibrate() ? settings.rounds() : Math.min(settings.rounds(), ONCE_ROUNDS);
+      for (int r = 0; r < rounds; r++) {
         for (int k = 0; k < rows.size(); k++) {
           Row row = rows.get((r + k) % rows.size());
           if (row.status == null) {
@@ -230,8 +234,7 @@ public final class Compare {
 
   private void warmUp(Workload w, List<Row> rows) {
     if (!w.calibrate()) {
-      rows.stream().filter(r -> r.status == null).forEach(r -> sample(w, r, false));
-      return;
+      return; // measured once per round, nothing to size
     }
     boolean more = true;
     while (more) {
@@ -341,8 +344,10 @@ public final class Compare {
       b.append("- busiest processes at start (%CPU, command): ").append(busy).append('\n');
     }
     b.append(String.format(Locale.ROOT,
-        "- %d rounds per workload after %d ms warmup per alternative, samples of ~%d ms, interleaved%n",
-        settings.rounds(), settings.warmupNanos() / 1_000_000, settings.sampleNanos() / 1_000_000));
+        "- %d rounds per workload after %d ms warmup per alternative, samples of ~%d ms, interleaved "
+            + "(memory: %d rounds, no warmup)%n",
+        settings.rounds(), settings.warmupNanos() / 1_000_000, settings.sampleNanos() / 1_000_000,
+        Math.min(settings.rounds(), ONCE_ROUNDS)));
     b.append("\n| workload | alternative | median | min – max | vs first row |\n");
     b.append("|---|---|---:|---:|---:|\n");
     for (Result r : results) {

@@ -56,9 +56,9 @@ final class Memory {
   private static long usedAfterGc() throws InterruptedException {
     MemoryMXBean bean = ManagementFactory.getMemoryMXBean();
     long used = Long.MAX_VALUE;
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < 2; i++) {
       System.gc();
-      Thread.sleep(20);
+      Thread.sleep(5);
       used = Math.min(used, bean.getHeapMemoryUsage().getUsed());
     }
     return used;
