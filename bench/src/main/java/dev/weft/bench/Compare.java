@@ -41,7 +41,7 @@ import java.util.regex.Pattern;
  * <p>Every call into an alternative runs on a driver thread with a timeout, so a hanging contender is reported
  * as timed out and the run goes on.
  *
- * <p>Usage: {@code Compare [--quick] [--rounds N] [--warmup-ms N] [--sample-ms N] [--out FILE] [--list]
+ * <p>Usage: {@code Compare [--quick | --full] [--rounds N] [--warmup-ms N] [--sample-ms N] [--out FILE] [--list]
  * [workload-or-glob ...]}. Run instructions are in {@code docs/benchmarks.md}.
  */
 public final class Compare {
@@ -131,7 +131,7 @@ public final class Compare {
     Settings settings = new Settings(
         quick,
         rounds != null ? rounds : quick ? 5 : 15,
-        TimeUnit.MILLISECONDS.toNanos(warmupMs != null ? warmupMs : quick ? 300 : 1_500),
+        TimeUnit.MILLISECONDS.toNanos(warmupMs != null ? warmupMs : quick ? 1_000 : 3_000),
         TimeUnit.MILLISECONDS.toNanos(sampleMs != null ? sampleMs : quick ? 40 : 120),
         TimeUnit.SECONDS.toNanos(quick ? 30 : 90));
     String report = new Compare(settings).run(selected, String.join(" ", args));
@@ -153,9 +153,9 @@ public final class Compare {
 
   private static void usage(PrintStream s) {
     s.println("""
-        usage: Compare [--quick] [--rounds N] [--warmup-ms N] [--sample-ms N] [--out FILE] [--list] [WORKLOAD...]
-          --quick      short warmup and 5 rounds (about 2 minutes for everything)
-          (default)    full mode: longer warmup, 15 rounds (under 10 minutes for everything on 2 cores)
+        usage: Compare [--quick | --full] [--rounds N] [--warmup-ms N] [--sample-ms N] [--out FILE] [--list] [WORKLOAD...]
+          --quick      1 s warmup and 5 rounds per alternative (about 2 minutes for everything)
+          --full       (default) 3 s warmup, 15 rounds (under 10 minutes for everything on 2 cores)
           WORKLOAD     a workload name or a glob such as 'vt-*' (see --list); default: all""");
   }
 
