@@ -42,7 +42,7 @@ import java.util.regex.Pattern;
  * as timed out and the run goes on.
  *
  * <p>Usage: {@code Compare [--quick | --full] [--rounds N] [--warmup-ms N] [--sample-ms N] [--out FILE] [--list]
- * [workload-or-glob ...]}. Run instructions are in {@code docs/benchmarks.md}.
+ * [--only TEXT] [workload-or-glob ...]}. Run instructions are in {@code docs/benchmarks.md}.
  */
 public final class Compare {
 
@@ -95,6 +95,7 @@ public final class Compare {
     Long sampleMs = null;
     Path out = null;
     boolean list = false;
+    String only = null;
     List<String> selectors = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -106,6 +107,7 @@ public final class Compare {
         case "--sample-ms" -> sampleMs = Long.parseLong(value(args, ++i, a));
         case "--out" -> out = Path.of(value(args, ++i, a));
         case "--list" -> list = true;
+        case "--only" -> only = value(args, ++i, a);
         case "-h", "--help" -> {
           usage(System.out);
           return;
@@ -128,6 +130,14 @@ public final class Compare {
       return;
     }
     List<Workload> selected = select(all, selectors);
+    if (only != null) {
+      String needle = only.toLowerCase(Locale.ROOT);
+      selected = selected.stream().map(w -> new Workload(w.name(), w.description(), w.unit(),
+              w.unitsPerIteration(), w.scale(), w.calibrate(),
+              w.alternatives().stream().filter(x -> x.name().toLowerCase(Locale.ROOT).contains(needle)).toList(),
+              w.targets()))
+          .filter(w -> !w.alternatives().isEmpty()).toList();
+    }
     Settings settings = new Settings(
         quick,
         rounds != null ? rounds : quick ? 5 : 15,
@@ -153,9 +163,12 @@ public final class Compare {
 
   private static void usage(PrintStream s) {
     s.println("""
-        usage: Compare [--quick | --full] [--rounds N] [--warmup-ms N] [--sample-ms N] [--out FILE] [--list] [WORKLOAD...]
+        usage: Compare [--quick | --full] [--rounds N] [--warmup-ms N] [--sample-ms N] [--out FILE] [--list]
+                       [--only TEXT] [WORKLOAD...]
           --quick      1 s warmup and 5 rounds per alternative (about 2 minutes for everything)
           --full       (default) 3 s warmup, 15 rounds (under 10 minutes for everything on 2 cores)
+          --only TEXT  keep only the alternatives whose name contains TEXT (e.g. 'Weft', for profiling)
+          --out FILE   also write the Markdown report to FILE
           WORKLOAD     a workload name or a glob such as 'vt-*' (see --list); default: all""");
   }
 
