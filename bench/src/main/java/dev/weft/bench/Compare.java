@@ -400,7 +400,7 @@ public final class Compare {
       }
     }
     if (!verdicts.isEmpty()) {
-      b.append("\n| workload | target (DESIGN.md section 8) | verdict | measured |\n|---|---|---|---|\n");
+      b.append("\n| workload | target | verdict | measured |\n|---|---|---|---|\n");
       for (String[] v : verdicts) {
         b.append("| ").append(v[0]).append(" | ").append(v[1]).append(" | ").append(v[2]).append(" | ")
             .append(v[3]).append(" |\n");

@@ -8,7 +8,7 @@ import java.util.concurrent.RecursiveTask;
 
 /**
  * A wide two-level DAG of CPU-bound queries, as an adapter: a root reads {@link #GROUPS} groups, each group
- * reads {@link #FAN} leaves, each leaf runs {@link Cpu#work} for {@link #ROUNDS} rounds (about 25 µs).
+ * reads {@link #FAN} leaves, each leaf runs {@link Cpu#work} for {@link #ROUNDS} rounds (about 30 µs on the reference machine).
  * Every kind computes the same root value from scratch.
  */
 enum DagKind {

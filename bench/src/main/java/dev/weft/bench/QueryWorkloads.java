@@ -76,7 +76,8 @@ final class QueryWorkloads {
     list.add(wait.build());
 
     Workload.Builder dag = Workload.builder("wide-dag",
-            "root → " + DagKind.GROUPS + " groups → " + DagKind.FAN + " CPU-bound leaves each (~25 µs), from scratch")
+            "root → " + DagKind.GROUPS + " groups → " + DagKind.FAN
+                + " CPU-bound leaves each (~30 µs), from scratch")
         .unit("ms/DAG", 1).millis();
     for (DagKind kind : DagKind.values()) {
       dag.add(new Alternative(kind.label, kind.name().startsWith("WEFT"), () -> {

@@ -26,7 +26,7 @@ final class ThreadCosts {
         return measured(t, t::pingPong);
       }));
     }
-    spawn.target("(brief) Weft spawn+join ~0.5 µs, platform ~100 µs",
+    spawn.target("issue 8 expectation (not in DESIGN.md): Weft spawn+join ~0.5 µs, platform ~100 µs",
         Workload.Verdict.atMost(ThreadKind.WEFT_PARALLEL_1.label, 1_000, "ns"));
     list.add(spawn.build());
     list.add(handOff.build());
