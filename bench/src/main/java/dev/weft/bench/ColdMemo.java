@@ -25,6 +25,7 @@ public enum ColdMemo {
   CHM_GET_PUT("ConcurrentHashMap get / putIfAbsent memo"),
   CF_SYNC("CompletableFuture + CHM memo, computed by the caller"),
   CF_ASYNC("CompletableFuture + CHM memo, async on the common pool"),
+  CF_ASYNC_POOL_2("CompletableFuture + CHM memo, async on a ForkJoinPool(2)"),
   PLATFORM_POOL("platform-thread pool, blocking Future.get");
 
   final String label;
@@ -60,6 +61,12 @@ public enum ColdMemo {
       case CHM_COMPUTE_IF_ABSENT -> new ComputeIfAbsentSolver(shape);
       case CF_SYNC -> new FutureSolver(shape);
       case CF_ASYNC -> new AsyncSolver(shape, ForkJoinPool.commonPool());
+      case CF_ASYNC_POOL_2 -> new AsyncSolver(shape, new ForkJoinPool(2)) {
+        @Override
+        public void close() {
+          pool().shutdownNow();
+        }
+      };
       case PLATFORM_POOL -> new PoolSolver(shape);
     };
   }
@@ -208,7 +215,7 @@ public enum ColdMemo {
    * Non-blocking composition: each query is a stage run asynchronously on a pool once its dependencies are
    * done ({@code supplyAsync}, {@code thenApplyAsync}, {@code thenCombineAsync}).
    */
-  private static final class AsyncSolver implements Solver {
+  private static class AsyncSolver implements Solver {
     private final Shape shape;
     private final ForkJoinPool pool;
     private ConcurrentHashMap<Long, CompletableFuture<Long>> memo = new ConcurrentHashMap<>();
@@ -216,6 +223,10 @@ public enum ColdMemo {
     AsyncSolver(Shape shape, ForkJoinPool pool) {
       this.shape = shape;
       this.pool = pool;
+    }
+
+    final ForkJoinPool pool() {
+      return pool;
     }
 
     @Override

@@ -21,9 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * of 256, or 16 binary trees of 1023) from an empty memo, reported per query. Weft runs them inline on one
  * virtual thread; the alternatives are a recursive {@code HashMap} memo (the single-thread limit), a
  * {@code ConcurrentHashMap} memo, and {@code CompletableFuture} memos computed by the caller or async on the
- * common pool (design target: ≤ 150 ns per query, ≥ 5x faster than the async future memo). The recursive
- * {@code computeIfAbsent} and the blocking platform-thread pool are only in the comparison runner (the first
- * throws, the second takes milliseconds per chain).
+ * common pool or a two-worker pool (design target: ≤ 150 ns per query, ≥ 5x faster than the async future
+ * memo). The recursive {@code computeIfAbsent} and the blocking platform-thread pool are only in the
+ * comparison runner (the first throws, the second takes milliseconds per chain).
  *
  * <p>Run: {@code java -jar bench/target/weft-bench.jar ColdQueryBenchmark}
  */
@@ -34,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = "--add-opens=java.base/java.lang=ALL-UNNAMED")
 @State(Scope.Benchmark)
 public class ColdQueryBenchmark {
-  @Param({"WEFT", "HASH_MAP", "CHM_GET_PUT", "CF_SYNC", "CF_ASYNC"})
+  @Param({"WEFT", "HASH_MAP", "CHM_GET_PUT", "CF_SYNC", "CF_ASYNC", "CF_ASYNC_POOL_2"})
   public ColdMemo memo;
 
   @Param
