@@ -949,6 +949,7 @@ public final class QueryEngine implements AutoCloseable {
           if (cyc.isEmpty() || c.done) {
             break;
           }
+          checkSignals(r, null);
           crossCycle(r, cyc.get(), null, null);
         }
         waitLoop(r, null, c);
@@ -982,6 +983,7 @@ public final class QueryEngine implements AutoCloseable {
         if (m.owner != o) {
           return null;
         }
+        checkSignals(r, m);
         crossCycle(r, cyc.get(), m, o);
         if (m.owner != o) {
           return null;
@@ -1028,6 +1030,15 @@ public final class QueryEngine implements AutoCloseable {
     }
   }
 
+  private void checkSignals(Runner r, Memo at) {
+    if (r.unwind != null) {
+      throw new CycleUnwind();
+    }
+    if (cancelling || r.thread.isInterrupted()) {
+      throw cancelledException(at);
+    }
+  }
+
   /** A read of a memo claimed by a frame on the reader's own stack: a same-thread cycle. */
   private CycleUnwind localCycle(Runner r, Frame entry) {
     ArrayList<Frame> seg = new ArrayList<>();
@@ -1061,6 +1072,11 @@ public final class QueryEngine implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       Runner x = cyc.get((at + i) % n);
       Runner y = cyc.get((at + i + 1) % n);
+      if (x.unwind != null) {
+        // A cycle through x is already unwinding; its edges disappear as its runners wake.
+        Thread.yield();
+        return;
+      }
       Frame entry;
       if (x == det) {
         if (m != null) {
