@@ -28,15 +28,19 @@ import java.util.concurrent.locks.ReentrantLock;
  * Producers and consumers are registered while the pipeline is wired, before any of them runs, so the counts
  * never touch zero early.
  *
- * <p><b>Invariants.</b> Everything but {@link #waitingConsumers} is guarded by {@link #lock}.
+ * <p><b>Invariants.</b> Everything but the {@code hungry} hint is guarded by {@code lock}.
  * {@code queued} equals the sum of the sizes of the queued chunks. A thread waits on {@code notEmpty} only
- * while the queue is empty and the channel is open; on {@code notFull} only while the chunk does not fit. Every
- * take signals one waiting producer, every put signals one waiting consumer, and closing, cancelling and
- * abandoning signal all, so no waiter is left behind. Waits are untimed {@link Condition#await()}: every wakeup
+ * while the queue is empty and the channel is open; on {@code notFull} only while the chunk does not fit.
+ * Every take signals one waiting producer; every put signals one waiting consumer that no earlier put has
+ * signalled yet ({@code signalledConsumers} counts signals whose consumer has not woken up, so a burst of puts
+ * wakes a consumer once and the producer stops handing over partial chunks meanwhile); closing, cancelling and
+ * abandoning signal all. No waiter is left behind. Waits are untimed {@link Condition#await()}: every wakeup
  * comes from another stage, which keeps runs on {@code Scheduler.deterministic} replayable.
  *
- * <p><b>Differences from Jox.</b> Jox channels are lock-free segment queues with per-item rendezvous, closing
- * by done/error values, and {@code select}. This channel moves chunks under a plain {@link ReentrantLock}:
+ * <p><b>Differences from Jox.</b> Jox channels are lock-free segment queues (after the Kotlin coroutines
+ * channel algorithm) where every send and receive moves one item, with rendezvous and buffered modes, closing
+ * by done/error states carried to the other side, and {@code select}. This channel moves chunks under a plain
+ * {@link ReentrantLock}:
  * with tens of items per hand-off, the lock is taken a few times per chunk and never contended for long, so
  * lock-freedom buys little; there is no {@code select}, no unbuffered (rendezvous) mode, and errors are not
  * carried through the channel but reported to the run, which cancels every channel at once.
@@ -59,8 +63,12 @@ final class Channel {
   private boolean cancelled;
   private boolean abandoned;
   private long takes;
-  // Written under lock, read without it by producers deciding whether to hand off a partial chunk.
-  private volatile int waitingConsumers;
+  private int waitingConsumers;
+  // Signals sent to waiting consumers that have not woken up yet.
+  private int signalledConsumers;
+  // waitingConsumers > signalledConsumers: a consumer is parked and nobody has woken it yet. Written under
+  // lock, read without it by producers deciding whether to hand off a partial chunk.
+  private volatile boolean hungry;
 
   Channel(int capacity) {
     if (capacity < 1) {
@@ -93,9 +101,13 @@ final class Channel {
     }
   }
 
-  /** Whether a consumer is parked waiting for a chunk; a hint, read without the lock. */
+  /**
+   * Whether a consumer is parked waiting for a chunk and no put has woken it yet; a hint, read without the
+   * lock. Once a put has signalled the consumer the hint turns false, so the producer goes back to filling
+   * whole chunks while the consumer wakes up instead of handing over one item at a time.
+   */
   boolean consumerWaiting() {
-    return waitingConsumers != 0;
+    return hungry;
   }
 
   /**
@@ -108,7 +120,7 @@ final class Channel {
     lock.lock();
     try {
       if (queued > 0 && queued + chunk.size > capacity && !cancelled && !abandoned) {
-        long start = System.nanoTime();
+        long start = counters.clock.getAsLong();
         waitingProducers++;
         try {
           do {
@@ -118,7 +130,7 @@ final class Channel {
           throw new ChannelCancelledException("interrupted while waiting to put");
         } finally {
           waitingProducers--;
-          counters.backpressuredNanos += System.nanoTime() - start;
+          counters.backpressuredNanos += counters.clock.getAsLong() - start;
         }
       }
       if (cancelled) {
@@ -129,7 +141,9 @@ final class Channel {
       }
       queue.addLast(chunk);
       queued += chunk.size;
-      if (waitingConsumers > 0) {
+      if (waitingConsumers > signalledConsumers) {
+        signalledConsumers++;
+        hungry = waitingConsumers > signalledConsumers;
         notEmpty.signal();
       }
     } finally {
@@ -164,11 +178,21 @@ final class Channel {
       if (c != null) {
         return c;
       }
-      long start = System.nanoTime();
-      waitingConsumers++;
+      long start = counters.clock.getAsLong();
       try {
         do {
-          notEmpty.await();
+          waitingConsumers++;
+          hungry = waitingConsumers > signalledConsumers;
+          try {
+            notEmpty.await();
+          } finally {
+            // Whether this wakeup was a put's signal or not, one fewer signal is outstanding.
+            waitingConsumers--;
+            if (signalledConsumers > 0) {
+              signalledConsumers--;
+            }
+            hungry = waitingConsumers > signalledConsumers;
+          }
           if (cancelled) {
             throw new ChannelCancelledException("pipeline stopped");
           }
@@ -178,8 +202,7 @@ final class Channel {
       } catch (InterruptedException e) {
         throw new ChannelCancelledException("interrupted while waiting to take");
       } finally {
-        waitingConsumers--;
-        counters.starvedNanos += System.nanoTime() - start;
+        counters.starvedNanos += counters.clock.getAsLong() - start;
       }
     } finally {
       lock.unlock();

@@ -3,12 +3,14 @@ package dev.weft.flow;
 import dev.weft.scheduler.Scheduler;
 import dev.weft.scheduler.Task;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
 
 /**
  * One execution of a {@link Pipeline}: its channels, its workers, and the stop protocol.
@@ -30,6 +32,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class FlowRun implements PipelineRun {
   private final Scheduler scheduler;
+  /** Measures blocked time: the virtual clock in deterministic mode, so stats replay exactly. */
+  final LongSupplier clock;
   private final List<StageWorker> workers = new ArrayList<>();
   private final List<Group> groups = new ArrayList<>();
   private final List<Channel> channels = new ArrayList<>();
@@ -49,6 +53,11 @@ final class FlowRun implements PipelineRun {
 
   private FlowRun(Scheduler scheduler) {
     this.scheduler = scheduler;
+    this.clock = scheduler.isDeterministic() ? () -> toNanos(scheduler.now()) : System::nanoTime;
+  }
+
+  private static long toNanos(Instant t) {
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
   }
 
   static <T> FlowRun start(Pipeline<T> pipeline, Scheduler scheduler, Pipeline.Sink<? super T> sink) {
@@ -114,6 +123,7 @@ final class FlowRun implements PipelineRun {
   }
 
   private Void coordinate() {
+    List<StageStatsEvent> events = beginEvents();
     List<Task<Void>> tasks = new ArrayList<>(workers.size());
     try {
       for (StageWorker w : workers) {
@@ -146,7 +156,44 @@ final class FlowRun implements PipelineRun {
     if (interrupted) {
       Thread.currentThread().interrupt();
     }
+    commitEvents(events);
     return null;
+  }
+
+  private List<StageStatsEvent> beginEvents() {
+    if (!new StageStatsEvent().isEnabled()) {
+      return List.of();
+    }
+    List<StageStatsEvent> events = new ArrayList<>(groups.size());
+    for (int i = 0; i < groups.size(); i++) {
+      StageStatsEvent e = new StageStatsEvent();
+      e.begin();
+      events.add(e);
+    }
+    return events;
+  }
+
+  private void commitEvents(List<StageStatsEvent> events) {
+    if (events.isEmpty()) {
+      return;
+    }
+    List<StageStats> stats = stats();
+    String outcome = failure != null ? "failed in " + failedStage : cancelled ? "cancelled" : "completed";
+    for (int i = 0; i < events.size(); i++) {
+      StageStatsEvent e = events.get(i);
+      e.end();
+      if (e.shouldCommit()) {
+        StageStats st = stats.get(i);
+        e.stage = st.name();
+        e.workers = st.workers();
+        e.itemsIn = st.itemsIn();
+        e.itemsOut = st.itemsOut();
+        e.starved = st.starved().toNanos();
+        e.backpressured = st.backpressured().toNanos();
+        e.outcome = outcome;
+        e.commit();
+      }
+    }
   }
 
   void register(Thread thread) {

@@ -58,11 +58,12 @@ import java.util.function.Supplier;
  * node's state, is only ever used by one thread at a time.
  *
  * <p><b>Differences from Jane Street's Incremental.</b> Incremental's graph is dynamic ({@code bind} changes
- * the shape), nodes can be observed and unobserved, and its recompute heap is a priority queue by height.
- * Here the shape is fixed, every node is always live, and the dirty set is one preallocated bucket per
- * height, so marking and visiting cost an array store each. Incremental has no failure model (an exception
- * escapes {@code stabilize} and leaves the graph unusable); here a failure is contained to its cone.
- * Incremental is single-threaded; here wide heights are computed in parallel.
+ * the shape, so heights are adjusted as it runs), nodes are computed only while observed, and its recompute
+ * heap keeps linked lists per height. Here the shape is fixed, every node is always live, heights are computed
+ * once, and each height's dirty set is a preallocated {@code int} array, so marking and visiting cost an array
+ * store each. In Incremental an exception raised by a node aborts {@code stabilize} and later stabilizes
+ * refuse to run; here a failure is contained to its cone and the graph recovers. Incremental recomputes on one
+ * thread; here wide heights are computed in parallel.
  */
 public final class Graph {
   private static final byte SKIPPED = 0;
@@ -294,7 +295,8 @@ public final class Graph {
           continue;
         }
         int[] b = bucket[h];
-        if (n >= threshold && carriers > 1) {
+        boolean parallel = n >= threshold && carriers > 1;
+        if (parallel) {
           parallelLevels++;
           computeParallel(b, n);
         }
@@ -304,7 +306,7 @@ public final class Graph {
           byte st;
           Object v = null;
           Throwable error = null;
-          if (status != null && n >= threshold && carriers > 1) {
+          if (parallel) {
             st = status[i];
             v = results[i];
             error = errors[i];
@@ -376,10 +378,14 @@ public final class Graph {
       int from = s * per;
       int to = Math.min(n, from + per);
       if (from < to) {
-        tasks.add(scheduler.spawn("stabilize-" + s, () -> {
-          computeRange(b, from, to);
-          return null;
-        }));
+        try {
+          tasks.add(scheduler.spawn("stabilize-" + s, () -> {
+            computeRange(b, from, to);
+            return null;
+          }));
+        } catch (IllegalStateException closed) {
+          computeRange(b, from, to); // the scheduler is closed: compute this slice here instead
+        }
       }
     }
     if (owned) {

@@ -54,7 +54,18 @@ import java.util.stream.Collector;
  * switch each, and an idle stage is never left waiting for items that already exist.
  *
  * <p><b>Stats.</b> {@link PipelineRun#stats} reports per stage the items in and out and the time blocked
- * waiting for input (starved) and for room downstream (backpressured).
+ * waiting for input (starved) and for room downstream (backpressured). Each run also emits one
+ * {@code weft.StageStats} JFR event per stage when that event is enabled.
+ *
+ * <p><b>Type inference.</b> Java cannot infer an output type from a lambda that only pushes into an
+ * {@link Outbox}: with implicitly typed parameters, {@link #generate}, {@link #flatMap} and {@link #transform}
+ * produce {@code Pipeline<Object>}. Give the type explicitly ({@code Pipeline.<Integer>generate(...)},
+ * {@code .<String>flatMap(...)}) or type the lambda's parameters.
+ *
+ * <p><b>Deterministic runs.</b> On {@code Scheduler.deterministic(seed)} the same seed gives the same item
+ * order, the same failures and the same counts (not the same times). A terminal call from a thread outside
+ * the scheduler starts the run with one spawn, which the scheduler counts as a foreign wakeup; every later
+ * wakeup comes from the run's own tasks.
  *
  * @param <T> the type of the items leaving the last stage
  */

@@ -41,7 +41,7 @@ final class Sequencer {
     lock.lock();
     try {
       if (inFlight >= window && poison == null) {
-        long start = System.nanoTime();
+        long start = counters.clock.getAsLong();
         try {
           do {
             slot.await();
@@ -49,7 +49,7 @@ final class Sequencer {
         } catch (InterruptedException e) {
           throw new ChannelCancelledException("interrupted while waiting for earlier items");
         } finally {
-          counters.backpressuredNanos += System.nanoTime() - start;
+          counters.backpressuredNanos += counters.clock.getAsLong() - start;
         }
       }
       if (poison != null) {

@@ -3,8 +3,10 @@ package dev.weft.flow;
 import java.time.Duration;
 
 /**
- * Counters of one pipeline stage, summed over its workers. Times are wall-clock time spent blocked (also in
- * deterministic mode), so the stage with the least starved and least backpressured time is the bottleneck.
+ * Counters of one pipeline stage, summed over its workers. Times are time spent blocked, on the scheduler's
+ * clock: real time normally, virtual time on {@code Scheduler.deterministic} (where they replay exactly and
+ * reflect {@code Scheduler.sleep} delays). The stage with the least starved and least backpressured time is
+ * the bottleneck: stages before it wait for room, stages after it wait for items.
  * A snapshot taken while the pipeline runs may lag by up to one chunk per worker.
  *
  * @param name the stage name ({@code "source"}, {@code "map#2"}, {@code "fork#3[1]/filter#1"}, {@code "sink"},

@@ -17,7 +17,7 @@ abstract class StageWorker implements Callable<Void> {
   final FlowRun run;
   final String stage;
   final String threadName;
-  final WorkerCounters counters = new WorkerCounters();
+  final WorkerCounters counters;
   private Channel input;
   private final List<ChunkOutbox<?>> outputs = new ArrayList<>(1);
 
@@ -25,6 +25,7 @@ abstract class StageWorker implements Callable<Void> {
     this.run = run;
     this.stage = stage;
     this.threadName = threadName;
+    this.counters = new WorkerCounters(run.clock);
   }
 
   /** Registers this worker as the consumer of {@code channel}; call while wiring. */

@@ -511,4 +511,19 @@ class GraphTest {
         .map(st -> (Object) List.of(st.recomputed(), st.cutOff(), st.failed()))
         .toList();
   }
+
+  @Test
+  void stabilize_wideLevelFromPlatformThread_runsNodesOnSchedulerThreads() {
+    Graph.Builder b = Graph.builder().parallelThreshold(8);
+    Source<Integer> s = b.source(0);
+    List<Node<Boolean>> onScheduler = new ArrayList<>();
+    for (int i = 0; i < 32; i++) {
+      onScheduler.add(b.node(x -> scheduler.owns(Thread.currentThread()), s));
+    }
+    Node<Integer> narrow = b.node(x -> x + 1, s);
+    Node<Boolean> narrowOnCaller = b.node(x -> !scheduler.owns(Thread.currentThread()), narrow);
+    Graph g = b.build(scheduler);
+    assertThat(onScheduler).allSatisfy(n -> assertThat(g.get(n)).isTrue());
+    assertThat(g.get(narrowOnCaller)).isTrue();
+  }
 }

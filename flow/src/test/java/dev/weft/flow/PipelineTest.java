@@ -3,19 +3,23 @@ package dev.weft.flow;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weft.flow.Pipeline.StageFunction;
 import dev.weft.flow.Schedulers.Config;
 import dev.weft.scheduler.Scheduler;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.SplittableRandom;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
+import java.util.function.Function;
 import java.util.stream.IntStream;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -544,6 +548,8 @@ class PipelineTest {
       run.join();
       out.add(run.stats().stream().map(st -> st.name() + ":" + st.itemsIn() + ":" + st.itemsOut()).toList());
       out.add(s.now());
+      // The only wakeup from outside the scheduler is the start of the run from this thread.
+      assertThat(s.stats().foreignWakeups()).isEqualTo(1);
       return out;
     } finally {
       Schedulers.assertQuietAndClose(s);
@@ -560,5 +566,297 @@ class PipelineTest {
     assertThatThrownBy(() -> p.fork()).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> p.named(" ")).isInstanceOf(IllegalArgumentException.class);
     assertThat(p.map(x -> x).filter(x -> true).named("keep").toString()).isEqualTo("Pipeline[source, map#1, keep]");
+  }
+
+  private static Pipeline<Integer> naturals() {
+    return Pipeline.generate(o -> {
+      for (int i = 0; ; i++) {
+        o.push(i);
+      }
+    });
+  }
+
+  private static <T> Pipeline.Transformer<T, T> first(int n) {
+    return (in, out) -> {
+      for (int i = 0; i < n; i++) {
+        T item = in.take();
+        if (item == null) {
+          return;
+        }
+        out.push(item);
+      }
+    };
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void transform_returnsEarlyAfterReplicatedStages_stopsEveryWorker(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<Integer> ordered = naturals().map(4, x -> {
+        s.sleep(delay(x, 3_000));
+        return x;
+      }).transform(first(50)).toList(s);
+      assertThat(ordered).isEqualTo(range(50));
+      List<Integer> unordered = naturals().mapUnordered(3, x -> x).transform(first(50)).toList(s);
+      assertThat(unordered).hasSize(50).doesNotHaveDuplicates();
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void fork_oneBranchStopsEarly_otherBranchesGetEverything(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<Integer> out = Pipeline.from(range(1000))
+          .fork(p -> p.transform(first(5)).map(x -> -1 - x), p -> p.map(x -> x))
+          .toList(s);
+      assertThat(out.stream().filter(x -> x < 0).toList()).containsExactly(-1, -2, -3, -4, -5);
+      assertThat(out.stream().filter(x -> x >= 0).toList()).isEqualTo(range(1000));
+      List<Integer> infinite = naturals().fork(p -> p.transform(first(3)), p -> p.transform(first(4))).toList(s);
+      assertThat(infinite).hasSize(7);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void fork_branchFails_rethrowsNamingBranchStage(Config config) {
+    Scheduler s = config.create();
+    try {
+      assertThatThrownBy(() -> Pipeline.from(range(1000))
+          .fork(p -> p.map(x -> x), p -> p.filter(x -> 1 / (x - 700) != 5).named("picky"))
+          .toList(s))
+          .isInstanceOfSatisfying(PipelineException.class, e -> assertThat(e.stage()).isEqualTo("picky"))
+          .hasCauseInstanceOf(ArithmeticException.class);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void toList_sameDescriptionTwice_runsTwiceIndependently(Config config) {
+    Scheduler s = config.create();
+    try {
+      Pipeline<Integer> p = Pipeline.from(range(300)).map(2, x -> x + 1).filter(x -> x % 2 == 1);
+      List<Integer> first = p.toList(s);
+      assertThat(p.toList(s)).isEqualTo(first).hasSize(150);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void forEach_orderedReplicatedStageSlowSink_inFlightStaysWithinDocumentedBound(Config config) {
+    Scheduler s = config.create();
+    try {
+      AtomicLong produced = new AtomicLong();
+      AtomicLong consumed = new AtomicLong();
+      long[] maxInFlight = new long[1];
+      int n = 3000;
+      Pipeline.<Integer>generate(o -> {
+        for (int i = 0; i < n; i++) {
+          produced.incrementAndGet();
+          o.push(i);
+        }
+      }).buffer(32).map(3, x -> x).buffer(8).forEach(s, x -> {
+        maxInFlight[0] = Math.max(maxInFlight[0], produced.get() - consumed.get());
+        s.sleep(Duration.ofNanos(2_000));
+        consumed.incrementAndGet();
+      });
+      // source→map: capacity 32, chunk 8, 1 producer + 3 consumers; map→sink: capacity 8, chunk 2, 3 + 1;
+      // plus 2 * 3 chunks of input (8 each) held by the order-keeping map.
+      long bound = (32 + 4 * 8) + (8 + 4 * 2) + 2 * 3 * 8;
+      assertThat(consumed.get()).isEqualTo(n);
+      assertThat(maxInFlight[0]).isPositive().isLessThanOrEqualTo(bound);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @Test
+  void start_jfrEnabled_recordsOneStageStatsEventPerStage() throws Exception {
+    java.nio.file.Path file = java.nio.file.Files.createTempFile("weft-flow", ".jfr");
+    Scheduler s = Scheduler.parallel(2);
+    try (jdk.jfr.Recording recording = new jdk.jfr.Recording()) {
+      recording.enable("weft.StageStats");
+      recording.start();
+      Pipeline.from(range(100)).map(x -> x * 2).named("double").forEach(s, x -> { });
+      recording.stop();
+      recording.dump(file);
+      List<String> seen = new ArrayList<>();
+      for (jdk.jfr.consumer.RecordedEvent e : jdk.jfr.consumer.RecordingFile.readAllEvents(file)) {
+        if (e.getEventType().getName().equals("weft.StageStats")) {
+          seen.add(e.getString("stage") + ":" + e.getLong("itemsIn") + ":" + e.getLong("itemsOut") + ":"
+              + e.getString("outcome"));
+        }
+      }
+      assertThat(seen).containsExactlyInAnyOrder("source:0:100:completed", "double:100:100:completed",
+          "sink:100:0:completed");
+    } finally {
+      java.nio.file.Files.deleteIfExists(file);
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @MethodSource("dev.weft.flow.Schedulers#seeds")
+  void stats_deterministicSlowStage_showsAsBottleneckOnVirtualClock(long seed) {
+    Scheduler s = Scheduler.deterministic(seed);
+    try {
+      PipelineRun run = Pipeline.from(range(2000))
+          .map(x -> x).named("before")
+          .map(x -> {
+            s.sleep(Duration.ofMillis(1));
+            return x;
+          }).named("slow")
+          .map(x -> x).named("after")
+          .start(s, x -> { });
+      run.join();
+      var byName = run.stats().stream().collect(Collectors.toMap(StageStats::name, st -> st));
+      // 2000 items at 1 ms each take 2 s of virtual time; only the slow stage never waits. (The source
+      // finishes once the rest fits in the buffers, after about 1.4 s.)
+      assertThat(byName.get("slow").starved()).isZero();
+      assertThat(byName.get("slow").backpressured()).isZero();
+      assertThat(byName.get("source").backpressured()).isGreaterThan(Duration.ofSeconds(1));
+      assertThat(byName.get("before").backpressured()).isGreaterThan(Duration.ofSeconds(1));
+      assertThat(byName.get("after").starved()).isGreaterThan(Duration.ofSeconds(1));
+      assertThat(byName.get("sink").starved()).isGreaterThan(Duration.ofSeconds(1));
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  // ---- differential: random pipelines against the same steps on a plain list
+
+  private static int f(int x, int k) {
+    return Math.floorMod(x * 31 + k, 100_003);
+  }
+
+  /** A random pipeline, the reference computation of its output, and whether its output order is defined. */
+  private record RandomPipeline(Pipeline<Integer> pipeline, Function<List<Integer>, List<Integer>> reference,
+      boolean ordered, String shape) {}
+
+  private static RandomPipeline randomPipeline(long seed, Scheduler s) {
+    SplittableRandom r = new SplittableRandom(seed);
+    Pipeline<Integer> p = Pipeline.from(range(400));
+    Function<List<Integer>, List<Integer>> ref = l -> l;
+    boolean ordered = true;
+    int stages = 2 + r.nextInt(6);
+    for (int i = 0; i < stages; i++) {
+      int k = r.nextInt(1000);
+      int kind = r.nextInt(8);
+      if (kind == 6 && !ordered) {
+        kind = 0; // pairing is order-sensitive; only meaningful while the order is defined
+      }
+      switch (kind) {
+        case 0 -> {
+          p = p.map(x -> f(x, k));
+          ref = ref.andThen(l -> l.stream().map(x -> f(x, k)).toList());
+        }
+        case 1, 2 -> {
+          int workers = 1 + r.nextInt(4);
+          StageFunction<Integer, Integer> fn = x -> {
+            if (x % 16 == 0) {
+              s.sleep(delay(x, 10_000));
+            }
+            return f(x, k);
+          };
+          p = kind == 1 ? p.map(workers, fn) : p.mapUnordered(workers, fn);
+          ref = ref.andThen(l -> l.stream().map(x -> f(x, k)).toList());
+          ordered &= kind == 1 || workers == 1;
+        }
+        case 3 -> {
+          p = p.filter(x -> x % 3 != k % 3);
+          ref = ref.andThen(l -> l.stream().filter(x -> x % 3 != k % 3).toList());
+        }
+        case 4 -> {
+          p = p.flatMap((Integer x, Outbox<Integer> o) -> {
+            o.push(x);
+            if (x % 2 == 0) {
+              o.push(f(x, k));
+            }
+          });
+          ref = ref.andThen(l -> l.stream()
+              .flatMap(x -> x % 2 == 0 ? Stream.of(x, f(x, k)) : Stream.of(x))
+              .toList());
+        }
+        case 5 -> {
+          p = p.batch(1 + r.nextInt(10)).flatMap((List<Integer> b, Outbox<Integer> o) -> b.forEach(o::push));
+        }
+        case 6 -> {
+          p = p.transform((Inbox<Integer> in, Outbox<Integer> o) -> {
+            for (Integer a; (a = in.take()) != null; ) {
+              Integer b = in.take();
+              o.push(b == null ? a : f(a + b, k));
+            }
+          });
+          ref = ref.andThen(l -> {
+            List<Integer> out = new ArrayList<>();
+            for (int j = 0; j < l.size(); j += 2) {
+              out.add(j + 1 < l.size() ? f(l.get(j) + l.get(j + 1), k) : l.get(j));
+            }
+            return out;
+          });
+        }
+        default -> {
+          p = p.fork(q -> q.map(x -> f(x, k)), q -> q.buffer(1 + r.nextInt(20)).filter(x -> x % 2 == 0));
+          ref = ref.andThen(l -> {
+            List<Integer> out = new ArrayList<>(l.stream().map(x -> f(x, k)).toList());
+            out.addAll(l.stream().filter(x -> x % 2 == 0).toList());
+            return out;
+          });
+          ordered = false;
+        }
+      }
+      if (r.nextInt(3) == 0) {
+        p = p.buffer(1 + r.nextInt(300));
+      }
+    }
+    return new RandomPipeline(p, ref, ordered, p.toString());
+  }
+
+  static Stream<Arguments> seedsAndSchedulers() {
+    return Schedulers.all().flatMap(c -> LongStream.rangeClosed(1, 12).mapToObj(seed -> Arguments.of(c, seed)));
+  }
+
+  @ParameterizedTest(name = "{0} seed {1}")
+  @MethodSource("seedsAndSchedulers")
+  void toList_randomPipeline_matchesListComputation(Config config, long seed) {
+    Scheduler s = config.create();
+    try {
+      RandomPipeline rp = randomPipeline(seed, s);
+      List<Integer> expected = rp.reference().apply(range(400));
+      List<Integer> actual = rp.pipeline().toList(s);
+      if (rp.ordered()) {
+        assertThat(actual).as(rp.shape()).isEqualTo(expected);
+      } else {
+        assertThat(actual).as(rp.shape()).containsExactlyInAnyOrderElementsOf(expected);
+      }
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
+  void toList_emptySource_everyShapeEndsEmpty(Config config) {
+    Scheduler s = config.create();
+    try {
+      List<Integer> none = List.of();
+      assertThat(Pipeline.from(none).map(x -> x).map(3, x -> x).mapUnordered(2, x -> x).filter(x -> true)
+          .batch(4).flatMap((List<Integer> b, Outbox<Integer> o) -> b.forEach(o::push))
+          .fork(p -> p, p -> p.map(x -> x))
+          .toList(s)).isEmpty();
+      assertThat(Pipeline.<Integer>generate(o -> { }).batch(3).toList(s)).isEmpty();
+      assertThat(Pipeline.from(List.of(7)).batch(3).toList(s)).containsExactly(List.of(7));
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
   }
 }
