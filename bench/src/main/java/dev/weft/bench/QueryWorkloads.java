@@ -19,7 +19,7 @@ final class QueryWorkloads {
         return new Measured() {
           @Override
           public long run(long iterations) {
-            return MemoKind.loop(lookup, keys, iterations);
+            return lookup.loop(keys, iterations);
           }
 
           @Override
