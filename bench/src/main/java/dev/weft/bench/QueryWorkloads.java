@@ -107,6 +107,37 @@ final class QueryWorkloads {
         DagKind.WEFT_PARALLEL_1.label, DagKind.WEFT_PARALLEL_2.label, 1.8));
     list.add(dag.build());
 
+    String onOne = "Weft queries, parallel(1)";
+    String onTwo = "Weft queries, parallel(2)";
+    String plain = "sequential HashMap memos";
+    list.add(Workload.builder("analysis",
+            "synthetic compiler-like analysis: " + Analysis.FILES + " files parsed (~6 µs), resolved against "
+                + Analysis.IMPORTS + " imports each, checked (~2 µs); " + Analysis.QUERIES + " queries")
+        .unit("ms/run", 1).millis()
+        .add(Alternative.weft(onOne, () -> WeftSide.analysis(1)))
+        .add(Alternative.weft(onTwo, () -> WeftSide.analysis(2)))
+        .add(Alternative.baseline(plain, () -> {
+          long expected = Analysis.sequential();
+          return iterations -> {
+            long t0 = System.nanoTime();
+            for (long i = 0; i < iterations; i++) {
+              if (Analysis.sequential() != expected) {
+                throw new IllegalStateException("wrong result");
+              }
+            }
+            return System.nanoTime() - t0;
+          };
+        }))
+        .target("(demo analogue) parallel(2) ≥ 1.7x the same queries on 1 carrier",
+            Workload.Verdict.ratioAtLeast(onOne, onTwo, 1.7))
+        .target("(demo analogue) single-carrier overhead ≤ 1.2x a plain sequential HashMap memo",
+            m -> m.of(onOne).flatMap(w -> m.of(plain).map(p -> {
+              String d = String.format(java.util.Locale.ROOT, "%s / %s = %.2fx (target ≤ 1.20x)", onOne, plain,
+                  w / p);
+              return w / p <= 1.2 ? Workload.Verdict.met(d) : Workload.Verdict.missed(d);
+            })).orElse(Workload.Verdict.notMeasurable("not measured")))
+        .build());
+
     String verify = "Weft re-verify after one input change";
     list.add(Workload.builder("incremental",
             IncrementalGraph.QUERIES + " queries, " + IncrementalGraph.EDGES

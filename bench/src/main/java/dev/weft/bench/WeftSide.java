@@ -183,6 +183,50 @@ final class WeftSide {
     };
   }
 
+  // ---------------------------------------------------------------- synthetic analysis
+
+  /** {@link Analysis} as queries; a fresh engine per run; the root reads every check with getAll. */
+  static Measured analysis(int carriers) {
+    Scheduler scheduler = Scheduler.parallel(carriers);
+    Query<Integer, Long> parse = Query.of("parse", (ctx, f) -> Analysis.parse(f));
+    Query<Integer, Long> decls = Query.of("declarations", (ctx, f) -> Analysis.declarations(ctx.get(parse, f)));
+    Query<Integer, Long> resolve = Query.of("resolve", (ctx, f) -> {
+      long resolution = ctx.get(decls, f);
+      for (int i = 0; i < Analysis.IMPORTS; i++) {
+        resolution = resolution * 31 + ctx.get(decls, Analysis.imported(f, i));
+      }
+      return resolution;
+    });
+    Query<Integer, Long> check = Query.of("check", (ctx, f) -> Analysis.check(f, ctx.get(resolve, f)));
+    List<Integer> files = new ArrayList<>();
+    for (int f = 0; f < Analysis.FILES; f++) {
+      files.add(f);
+    }
+    Query<Integer, Long> root = Query.of("root", (ctx, unused) ->
+        ctx.getAll(check, files).stream().mapToLong(Long::longValue).sum());
+    long expected = Analysis.sequential();
+    return new Measured() {
+      @Override
+      public long run(long iterations) {
+        long total = 0;
+        for (long i = 0; i < iterations; i++) {
+          try (QueryEngine engine = engine(scheduler)) {
+            long t0 = System.nanoTime();
+            long v = engine.get(root, 0);
+            total += System.nanoTime() - t0;
+            check(v, expected);
+          }
+        }
+        return total;
+      }
+
+      @Override
+      public void close() {
+        scheduler.close();
+      }
+    };
+  }
+
   // ---------------------------------------------------------------- incremental
 
   /** The queries of {@link IncrementalGraph}. */
