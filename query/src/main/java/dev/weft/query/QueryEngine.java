@@ -30,7 +30,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * (verified against its recorded dependencies if it has an older outcome, else executed); from any other
  * thread the read is submitted to the scheduler and the caller blocks. A query being computed by another
  * task makes the reader park until it completes; concurrent readers of one key share one execution.
- * Inside a body, read through the {@link QueryContext}: it records the dependency.
+ * Inside a body, read through the {@link QueryContext}, which records the dependency; the engine's own read
+ * methods called from a body throw {@link IllegalStateException} (on a memo hit, which is served without any
+ * thread lookup, the read is returned but not recorded).
  *
  * <p><b>Failures.</b> An exception from a body is memoized like a value and reaches every reader as
  * {@link QueryFailedException} (cause = the body's exception, message = the query path such as
@@ -165,7 +167,7 @@ public final class QueryEngine implements AutoCloseable {
     }
     Runner cur = CURRENT.get();
     if (cur != null && cur.engine == this && cur.top != null && cur.thread == Thread.currentThread()) {
-      return cur.top.getAll(query, keys);
+      throw insideBody(cur, t, keys);
     }
     checkCaller(cur, t, keys);
     if (scheduler.owns(Thread.currentThread())) {
@@ -345,6 +347,12 @@ public final class QueryEngine implements AutoCloseable {
     }
   }
 
+  private IllegalStateException insideBody(Runner cur, Table t, Object key) {
+    return new IllegalStateException("QueryEngine.get/getAll/evaluate of " + t.query.name + "(" + key
+        + ") called inside the body of " + cur.top.memo + "; read through its QueryContext so that the"
+        + " dependency is recorded");
+  }
+
   CancelledException cancelledException(Memo at) {
     boolean interrupted = Thread.currentThread().isInterrupted();
     return new CancelledException((interrupted ? "evaluation interrupted" : closed ? "engine '" + name + "' closed"
@@ -369,11 +377,7 @@ public final class QueryEngine implements AutoCloseable {
   private Object slow(Table t, Object key, boolean evaluate) {
     Runner cur = CURRENT.get();
     if (cur != null && cur.engine == this && cur.thread == Thread.currentThread() && cur.top != null) {
-      // engine.get inside a body: treat as a context read (a memo hit above does not record it).
-      @SuppressWarnings("unchecked")
-      Query<Object, Object> q = (Query<Object, Object>) t.query;
-      Object v = ctxGet(cur.top, q, key);
-      return evaluate ? new EvaluationImpl<>(v, null, collect(t.memo(key))) : v;
+      throw insideBody(cur, t, key);
     }
     checkCaller(cur, t, key);
     if (t.input && !evaluate) {
@@ -1017,8 +1021,12 @@ public final class QueryEngine implements AutoCloseable {
           throw cancelledException(node != null ? r.waitMemo : null);
         }
         if (!registered) {
+          r.waitNode = node;
           parked.add(r);
           registered = true;
+          if (parked.size() >= active.get()) {
+            checkStall(r);
+          }
           continue; // re-check the flags after registering, so a set's wake-up cannot be missed
         }
         LockSupport.park(this);
@@ -1026,8 +1034,46 @@ public final class QueryEngine implements AutoCloseable {
     } finally {
       if (registered) {
         parked.remove(r);
+        r.waitNode = null;
       }
     }
+  }
+
+  /**
+   * The backstop behind cycle detection: called when every running evaluation of this engine is parked in an
+   * engine wait. If none of those waits is satisfied, nothing can ever wake them (a cycle would have been
+   * found when the closing wait started, so this means a lost wake-up); rather than hang, the caller fails
+   * with a dump of every waiting runner, which releases its claims and lets the others proceed.
+   */
+  private void checkStall(Runner self) {
+    if (cancelling) {
+      return;
+    }
+    List<Runner> waiting = new ArrayList<>(parked);
+    if (waiting.size() < active.get()) {
+      return;
+    }
+    for (Runner w : waiting) {
+      WaitNode n = w.waitNode;
+      Runner c = w.waitChild;
+      if (w.unwind != null || (n != null && n.done) || (c != null && c.done) || (n == null && c == null)) {
+        return;
+      }
+    }
+    StringBuilder sb = new StringBuilder("query engine '").append(name)
+        .append("' stalled: every running evaluation waits and none can proceed (no cycle was found)");
+    for (Runner w : waiting) {
+      sb.append("\n  ").append(w).append(" waits for ");
+      Memo wm = w.waitMemo;
+      Runner wc = w.waitChild;
+      sb.append(wm != null ? wm + " (claimed by " + wm.owner + ")" : String.valueOf(wc));
+      for (Frame f = w.top; f != null; f = f.parent) {
+        sb.append("\n    in ").append(f.memo);
+      }
+    }
+    String dump = sb.toString();
+    System.getLogger("dev.weft.query").log(System.Logger.Level.ERROR, dump);
+    throw new IllegalStateException(dump);
   }
 
   private void checkSignals(Runner r, Memo at) {

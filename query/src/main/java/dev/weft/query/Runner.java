@@ -29,6 +29,8 @@ final class Runner {
   int depth;
   volatile Memo waitMemo;
   volatile Runner waitChild;
+  /** The node of the current memo wait once registered for wake-ups (stall check only). */
+  volatile WaitNode waitNode;
   volatile Cycle unwind;
   // child results
   Object outcome;

@@ -9,7 +9,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>The LRU keeps the memos that hold a result in {@code valued} (guarded by {@code lock}); readers stamp
  * {@link Memo#lastUsed} racily on hits, and admission evicts the least recently stamped memos beyond the
- * capacity by clearing their result. Eviction never touches dependency records.
+ * capacity by clearing their result. Eviction never touches dependency records, so an evicted memo still
+ * verifies in a later revision and re-executes only when its value is asked for.
  */
 final class Table {
   final QueryEngine engine;
@@ -20,6 +21,8 @@ final class Table {
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayList<Memo> valued = new ArrayList<>();
   private long clock;
+  private int hand;
+  static final int SAMPLE = 8;
 
   Table(QueryEngine engine, QueryDef<?, ?> query) {
     this.engine = engine;
@@ -44,7 +47,11 @@ final class Table {
     m.lastUsed = ++clock; // racy on purpose: an approximate recency is enough
   }
 
-  /** Records that {@code m} now holds a result, evicting the least recently used beyond the capacity. */
+  /**
+   * Records that {@code m} now holds a result, evicting beyond the capacity. The victim is the least recently
+   * used of up to {@link #SAMPLE} memos starting at a rotating hand (exact LRU for small capacities, sampled
+   * LRU for large ones), so admission costs O(1) whatever the capacity.
+   */
   void admit(Memo m) {
     lock.lock();
     try {
@@ -54,8 +61,10 @@ final class Table {
         valued.add(m);
       }
       while (valued.size() > capacity) {
+        int size = valued.size();
         int victim = -1;
-        for (int i = 0; i < valued.size(); i++) {
+        for (int k = 0; k < Math.min(size, SAMPLE); k++) {
+          int i = (hand + k) % size;
           Memo c = valued.get(i);
           if (c.result == null) {
             victim = i;
@@ -65,7 +74,12 @@ final class Table {
             victim = i;
           }
         }
-        Memo v = valued.remove(victim);
+        hand = size > SAMPLE ? (hand + SAMPLE) % size : 0;
+        Memo v = valued.get(victim);
+        Memo last = valued.remove(size - 1);
+        if (victim < size - 1) {
+          valued.set(victim, last);
+        }
         v.inLru = false;
         if (v.result != null) {
           v.result = null;

@@ -372,4 +372,27 @@ class IncrementalTest {
       }
     }
   }
+
+  @ParameterizedTest
+  @MethodSource("some")
+  void withLru_manyKeys_sampledEvictionKeepsAtMostCapacity(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      Query<Integer, Integer> cube = Query.<Integer, Integer>of("cube", (ctx, k) -> k * k * k).withLru(50);
+      Query<Integer, Long> sum = Query.of("sum", (ctx, n) -> {
+        long s = 0;
+        for (int i = 0; i < n; i++) {
+          s += ctx.get(cube, i);
+        }
+        return s;
+      });
+      assertThat(h.engine.get(sum, 500)).isEqualTo(15_562_562_500L);
+      EngineStats st = h.engine.stats();
+      assertThat(st.evictions()).isEqualTo(450);
+      assertThat(st.liveMemos()).isEqualTo(51); // 50 cubes and the sum
+      for (int i = 0; i < 500; i += 7) {
+        assertThat(h.engine.get(cube, i)).isEqualTo(i * i * i);
+      }
+      assertThat(h.engine.stats().liveMemos()).isEqualTo(51);
+    }
+  }
 }

@@ -49,7 +49,7 @@ abstract class AbstractScheduler implements Scheduler {
     task.bind(thread);
     spawned.incrementAndGet();
     try {
-      thread.start();
+      start(thread);
     } catch (RuntimeException | Error e) {
       taskExited();
       throw e;
@@ -108,6 +108,11 @@ abstract class AbstractScheduler implements Scheduler {
 
   final boolean isClosing() {
     return closing;
+  }
+
+  /** Starts a task's thread; deterministic mode marks starts from outside as entry points, not wakeups. */
+  void start(Thread thread) {
+    thread.start();
   }
 
   /** Stops the carrier threads once every task has finished. */

@@ -23,6 +23,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * When the ready list is empty the carrier advances {@link #now} to the earliest deadline and wakes every
  * timer due then, in registration order. Time therefore moves only when no task can run.
  *
+ * <p><b>Entry points.</b> A task spawned from outside the scheduler (a test's main thread, a platform thread
+ * calling a query engine) is an entry point, not a foreign wakeup. Its position relative to tasks already
+ * running depends on when it arrives, so a run is exactly reproducible when it is started by one entry
+ * point (or by several while the scheduler is idle) and everything else is spawned from inside.
+ *
  * <p><b>Foreign wakeups.</b> A continuation submitted by a thread other than the carrier (the JDK's timer
  * threads after a timed {@code Thread.sleep}, the monitor unblocker, I/O pollers) arrives at a moment the
  * program does not control. It is still run (dropping it would hang the task), but it is counted, warned
@@ -80,50 +85,59 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
     }
   }
 
+  /** Set while a thread outside the scheduler starts a task: that submission is an entry point. */
+  private static final ThreadLocal<Boolean> STARTING = new ThreadLocal<>();
+
+  @Override
+  void start(Thread thread) {
+    if (VirtualThreads.currentCarrier() == carrier) {
+      thread.start();
+      return;
+    }
+    STARTING.set(Boolean.TRUE);
+    try {
+      thread.start();
+    } finally {
+      STARTING.remove();
+    }
+  }
+
   /** Called by the JDK, from any thread, to make a continuation runnable. Never blocks for long. */
   @Override
   public void execute(Runnable continuation) {
-    boolean foreign = VirtualThreads.currentCarrier() != carrier;
+    boolean outside = VirtualThreads.currentCarrier() != carrier;
+    boolean foreign = outside && STARTING.get() == null;
+    boolean warn = false;
     lock.lock();
     try {
+      if (foreign) {
+        // Recorded before the continuation becomes runnable, so the woken task cannot finish unnoticed.
+        foreignWakeups++;
+        if (strict && strictFailure == null) {
+          strictFailure = new IllegalStateException("deterministic scheduler '" + name
+              + "' (strict): a task was woken from outside the scheduler by " + Thread.currentThread()
+              + "; use Scheduler.sleep instead of Thread.sleep, and avoid contended monitors and blocking I/O");
+        }
+        warn = !strict && !warned;
+        warned = true;
+      }
       if (stopping) {
-        // Only reachable through a foreign wakeup of a thread that outlived close(); run it anyway so it can end.
+        // Only reachable through a foreign wakeup of a thread that outlived close(); let it run to its end.
         Thread.ofPlatform().daemon(true).start(continuation);
         return;
       }
       ready.add(continuation);
-      if (foreign) {
-        foreignWakeups++;
+      if (outside) {
         work.signal();
       }
     } finally {
       lock.unlock();
     }
-    if (foreign) {
-      reportForeign();
-    }
-  }
-
-  private void reportForeign() {
-    String where = Thread.currentThread().toString();
-    if (strict && strictFailure == null) {
-      strictFailure = new IllegalStateException("deterministic scheduler '" + name
-          + "' (strict): a task was woken from outside the scheduler by " + where
-          + "; use Scheduler.sleep instead of Thread.sleep, and avoid contended monitors and blocking I/O");
-    }
-    boolean first;
-    lock.lock();
-    try {
-      first = !warned;
-      warned = true;
-    } finally {
-      lock.unlock();
-    }
-    if (first && !strict) {
+    if (warn) {
       LOG.log(System.Logger.Level.WARNING,
           "Deterministic scheduler ''{0}'' (seed {1}): a task was woken from outside the scheduler by {2}. "
               + "Such wakeups (timed Thread.sleep, contended monitors, I/O) break replay; see "
-              + "SchedulerStats.foreignWakeups(). Warned once.", name, seed, where);
+              + "SchedulerStats.foreignWakeups(). Warned once.", name, seed, Thread.currentThread());
     }
   }
 
