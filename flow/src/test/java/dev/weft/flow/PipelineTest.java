@@ -31,6 +31,12 @@ import org.junit.jupiter.params.provider.MethodSource;
 @Timeout(value = 30, threadMode = ThreadMode.SEPARATE_THREAD)
 class PipelineTest {
   private static final String ALL = "dev.weft.flow.Schedulers#all";
+  /** Scales every per-item delay below (real time on parallel schedulers, virtual time on deterministic ones). */
+  private static final int DELAY_SCALE = 1;
+  /** Upper bound of the random per-item delay of a slow replicated stage. */
+  private static final int ITEM_DELAY_NANOS = 20_000 * DELAY_SCALE;
+  /** Per-item delay of a slow sink. */
+  private static final Duration SINK_DELAY = Duration.ofNanos(2_000L * DELAY_SCALE);
 
   private static List<Integer> range(int n) {
     return IntStream.range(0, n).boxed().toList();
@@ -108,7 +114,7 @@ class PipelineTest {
       List<Integer> out = Pipeline.from(range(2000))
           .buffer(8)
           .map(4, x -> {
-            s.sleep(delay(x, 20_000));
+            s.sleep(delay(x, ITEM_DELAY_NANOS));
             return x;
           })
           .map(3, x -> {
@@ -132,7 +138,7 @@ class PipelineTest {
       List<Integer> out = Pipeline.from(range(2000))
           .buffer(4)
           .mapUnordered(4, x -> {
-            s.sleep(delay(x, 20_000));
+            s.sleep(delay(x, ITEM_DELAY_NANOS));
             return x;
           })
           .toList(s);
@@ -488,7 +494,7 @@ class PipelineTest {
       };
       Pipeline.from(source).map(x -> x).buffer(16).forEach(s, x -> {
         maxInFlight[0] = Math.max(maxInFlight[0], produced.get() - consumed.get());
-        s.sleep(Duration.ofNanos(2_000));
+        s.sleep(SINK_DELAY);
         consumed.incrementAndGet();
       });
       // Channels: source→map (256, chunk 64, 1 producer + 1 consumer), map→sink (16, chunk 4, 1 + 1).
@@ -540,7 +546,7 @@ class PipelineTest {
       run = Pipeline.from(range(500))
           .buffer(8)
           .mapUnordered(3, x -> {
-            s.sleep(delay(x, 5_000));
+            s.sleep(delay(x, ITEM_DELAY_NANOS / 4));
             return x;
           })
           .fork(p -> p.map(x -> "a" + x), p -> p.filter(x -> x % 7 == 0).map(x -> "b" + x))
@@ -594,7 +600,7 @@ class PipelineTest {
     Scheduler s = config.create();
     try {
       List<Integer> ordered = naturals().map(4, x -> {
-        s.sleep(delay(x, 3_000));
+        s.sleep(delay(x, ITEM_DELAY_NANOS / 8));
         return x;
       }).transform(first(50)).toList(s);
       assertThat(ordered).isEqualTo(range(50));
@@ -666,7 +672,7 @@ class PipelineTest {
         }
       }).buffer(32).map(3, x -> x).buffer(8).forEach(s, x -> {
         maxInFlight[0] = Math.max(maxInFlight[0], produced.get() - consumed.get());
-        s.sleep(Duration.ofNanos(2_000));
+        s.sleep(SINK_DELAY);
         consumed.incrementAndGet();
       });
       // source→map: capacity 32, chunk 8, 1 producer + 3 consumers; map→sink: capacity 8, chunk 2, 3 + 1;
@@ -763,7 +769,7 @@ class PipelineTest {
           int workers = 1 + r.nextInt(4);
           StageFunction<Integer, Integer> fn = x -> {
             if (x % 16 == 0) {
-              s.sleep(delay(x, 10_000));
+              s.sleep(delay(x, ITEM_DELAY_NANOS / 2));
             }
             return f(x, k);
           };
