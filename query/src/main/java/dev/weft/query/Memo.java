@@ -109,6 +109,6 @@ final class Memo {
 
   @Override
   public String toString() {
-    return table.query.name + "(" + key + ")";
+    return table == null ? String.valueOf(key) : table.query.name + "(" + key + ")";
   }
 }

@@ -15,8 +15,12 @@ sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
   final CycleFallback<K, V> fallback;
   final BiPredicate<? super V, ? super V> cutoff;
   final int lru;
-  /** The table of the engine that used this query last; checked against the engine on every read. */
-  volatile Table table;
+  /**
+   * The table of the engine that used this query last; checked against the engine on every read. Plain on
+   * purpose: a racy read sees null, a stale table (rejected by the engine check) or a fully constructed one,
+   * because every field a reader uses is final.
+   */
+  Table table;
 
   QueryDef(String name, QueryFunction<K, V> fn, CycleFallback<K, V> fallback,
       BiPredicate<? super V, ? super V> cutoff, int lru) {

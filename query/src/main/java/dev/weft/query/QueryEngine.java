@@ -25,6 +25,32 @@ import java.util.concurrent.locks.ReentrantLock;
  * Evaluates {@link Query queries}: memoized, blocking-style, on virtual threads of a {@link Scheduler}, with
  * cycle detection, sequential-order diagnostics and incremental revisions.
  *
+ * {@snippet :
+ * Input<String, String> source = Query.input("source");
+ * Query<String, Integer> lines = Query.of("lines", (ctx, file) -> {
+ *   int n = ctx.get(source, file).split("\n", -1).length;
+ *   if (n > 2) {
+ *     ctx.report(Diagnostic.warning(file + " is long"));
+ *   }
+ *   return n;
+ * });
+ * Query<List<String>, Integer> total = Query.of("total", (ctx, files) -> {
+ *   int sum = 0;
+ *   for (int n : ctx.getAll(lines, files)) { // one virtual thread per file not yet computed
+ *     sum += n;
+ *   }
+ *   return sum;
+ * });
+ * try (QueryEngine engine = QueryEngine.create()) {
+ *   engine.set(source, "A.java", "class A {}");
+ *   engine.set(source, "B.java", "class B {\n}\n");
+ *   Evaluation<Integer> e = engine.evaluate(total, List.of("A.java", "B.java"));
+ *   // e.value() == 4, e.diagnostics() == [warning: B.java is long]
+ *   engine.set(source, "A.java", "class A { }"); // new revision: lines(A.java) re-executes, same count,
+ *   engine.get(total, List.of("A.java", "B.java")); // so total is reused (early cutoff): 4
+ * }
+ * }
+ *
  * <p><b>Reads.</b> {@link #get} serves a current memo on the calling thread, whatever thread that is, with no
  * task, lock or allocation. Otherwise, on a virtual thread of the engine's scheduler, the query runs inline
  * (verified against its recorded dependencies if it has an older outcome, else executed); from any other
@@ -33,6 +59,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * Inside a body, read through the {@link QueryContext}, which records the dependency; the engine's own read
  * methods called from a body throw {@link IllegalStateException} (on a memo hit, which is served without any
  * thread lookup, the read is returned but not recorded).
+ *
+ * <p><b>Parallelism.</b> {@link QueryContext#getAll} runs the first key nobody has computed inline and gives
+ * every other such key its own virtual thread (a child runner), then waits for them in key order. Verifying
+ * a memo that read a getAll brings the group's stale keys up to date the same way.
  *
  * <p><b>Failures.</b> An exception from a body is memoized like a value and reaches every reader as
  * {@link QueryFailedException} (cause = the body's exception, message = the query path such as
@@ -54,6 +84,33 @@ import java.util.concurrent.locks.ReentrantLock;
  * that changed after the memo was last verified makes it re-execute, and a re-executed outcome equal by the
  * query's cutoff keeps its old changed-at revision (early cutoff).
  *
+ * <p><b>Backstop.</b> When every running evaluation of the engine is parked in an engine wait and none of
+ * those waits can be satisfied, yet no cycle was found, the last one to park fails with an
+ * {@link IllegalStateException} carrying a dump of every waiting runner and its query stack, instead of
+ * hanging. Waits the engine cannot see (a body blocked on its own latch) are the deadlock module's
+ * {@code Watchdog}'s business.
+ *
+ * <p><b>Invariants.</b>
+ * <ul>
+ *   <li>A memo has at most one claim; every claim ends exactly once, by completion, verification or
+ *       abandonment, and each of those releases the claim and wakes the registered waiters.</li>
+ *   <li>The revision is constant while any evaluation runs; a memo's {@code verifiedAt} only grows.</li>
+ *   <li>A runner waits for at most one thing; its wait-for edge exists only while its wait target is
+ *       recorded, and a detector acts on a refused edge only after checking every edge of the cycle still
+ *       stands for a real wait.</li>
+ *   <li>Frames marked on a cycle are contiguous at the top of each member runner's stack; an unwinding
+ *       runner's marks are set before its {@code unwind} field is published.</li>
+ * </ul>
+ *
+ * <p><b>Deterministic mode.</b> Everything the engine does between its own tasks (claims, waits, wake-ups,
+ * cycle unwinding, cancellation) goes through {@code LockSupport}, so a run on
+ * {@link Scheduler#deterministic} replays exactly from its seed. Calls from a platform thread are entry
+ * points; a {@link #set} or {@link #close} from a platform thread that has to cancel running evaluations wakes
+ * them from outside the scheduler (a foreign wakeup). Issue edits from a task to keep a run replayable.
+ *
+ * <p><b>Events.</b> {@code weft.QueryExecuted}, {@code weft.QueryBlocked} and {@code weft.CycleDetected}
+ * (JFR, disabled by default); {@link QueryEngineMetrics} binds {@link #stats()} to Micrometer.
+ *
  * <p><b>Diagnostics.</b> {@link #evaluate} collects the diagnostics of a query and of everything it read by
  * a depth-first walk of the dependency records (own reports and reads in program order, getAll in key
  * order, each memo once at its first read), skipping memos whose subtree reported nothing.
@@ -66,7 +123,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * name ({@link IllegalArgumentException}), {@link #set} or {@link #close} from a query body
  * ({@link IllegalStateException}).
  *
- * @implNote Deep recursion through {@link QueryContext#get} continues on a fresh virtual thread every
+ * @implNote A cycle is the chain of claimed queries that a closing read finds. For a simple cycle (each
+ *     member reads one other member) that chain is the same whatever the entry point and timing. In a
+ *     strongly connected group with several overlapping cycles, which chain is found first depends on which
+ *     reads happened first, as in a sequential run started at a different query; under
+ *     {@link Scheduler#deterministic} it is reproduced exactly by the seed.
+ *     Deep recursion through {@link QueryContext#get} continues on a fresh virtual thread every
  *     {@value #HOP_DEPTH} nested executions, so recursion depth is bounded by memory, not by one stack.
  */
 public final class QueryEngine implements AutoCloseable {
@@ -400,7 +462,7 @@ public final class QueryEngine implements AutoCloseable {
         : new EvaluationImpl<>(out, null, collect(m));
   }
 
-  /** A frame-less frame for a root getAll: records nothing anyone reads. */
+  /** The context of a root getAll: a frame on no memo and on no stack, whose record nobody reads. */
   private Frame rootFrame() {
     Runner r = CURRENT.get();
     Frame f = new Frame(r, new Memo(null, "getAll"), null);
@@ -628,7 +690,9 @@ public final class QueryEngine implements AutoCloseable {
       if (m.verifiedAt == rev) { // acquire
         Object res = m.result;
         if (res != null || !needValue) {
-          hits.increment();
+          if (needValue) {
+            hits.increment();
+          }
           return res;
         }
       }
@@ -648,7 +712,6 @@ public final class QueryEngine implements AutoCloseable {
           Object res = m.result;
           if (res != null || !needValue) {
             m.release(res, this);
-            hits.increment();
             return res;
           }
         }
@@ -669,6 +732,11 @@ public final class QueryEngine implements AutoCloseable {
     Runner r = f.runner;
     Memo m = f.memo;
     long rev = r.revision;
+    Events.QueryExecuted ev = null;
+    if (Events.EXECUTED.isEnabled()) {
+      ev = new Events.QueryExecuted();
+      ev.begin();
+    }
     r.push(f);
     boolean restoreOnly = false;
     boolean executed = false;
@@ -686,6 +754,7 @@ public final class QueryEngine implements AutoCloseable {
             m.verifiedAt = rev; // release
             r.pop(f);
             m.release(res, this);
+            emit(ev, m, "verified");
             return res;
           }
           restoreOnly = true;
@@ -701,13 +770,16 @@ public final class QueryEngine implements AutoCloseable {
     } catch (CycleUnwind u) {
       if (f.cycle == null) {
         abandon(f);
+        emit(ev, m, "cancelled");
         throw u;
       }
     } catch (CancelledException | Error e) {
       abandon(f);
+      emit(ev, m, "cancelled");
       throw e;
     } catch (RuntimeException e) {
       abandon(f);
+      emit(ev, m, "cancelled");
       throw e;
     }
     if (f.cycle != null) {
@@ -715,10 +787,12 @@ public final class QueryEngine implements AutoCloseable {
     }
     if (f.cancelled || (f.cycle == null && r.thread.isInterrupted())) {
       abandon(f);
+      emit(ev, m, "cancelled");
       throw cancelledException(m);
     }
     r.pop(f);
     complete(f, outcome, restoreOnly, executed);
+    emit(ev, m, f.cycle != null ? "cycle" : restoreOnly ? "restored" : "computed");
     if (f.cycle != null) {
       Frame below = f.parent;
       if (below != null && below.cycle == f.cycle) {
@@ -727,6 +801,32 @@ public final class QueryEngine implements AutoCloseable {
       r.unwind = null;
     }
     return outcome;
+  }
+
+  private void emit(Events.QueryExecuted ev, Memo m, String outcome) {
+    if (ev != null) {
+      ev.end();
+      if (ev.shouldCommit()) {
+        ev.engine = name;
+        ev.query = m.table.query.name;
+        ev.key = String.valueOf(m.key);
+        ev.outcome = outcome;
+        ev.commit();
+      }
+    }
+  }
+
+  private void cycleEvent(Cycle c) {
+    cycles.increment();
+    if (Events.CYCLE.isEnabled()) {
+      Events.CycleDetected ev = new Events.CycleDetected();
+      if (ev.shouldCommit()) {
+        ev.engine = name;
+        ev.cycle = c.calls.toString();
+        ev.size = c.calls.size();
+        ev.commit();
+      }
+    }
   }
 
   /** Runs the body; a body exception becomes a {@link Failure}; signals propagate. */
@@ -998,7 +1098,24 @@ public final class QueryEngine implements AutoCloseable {
       if (m.owner != o) {
         return node.done ? node.outcome : null;
       }
-      waitLoop(r, node, null);
+      Events.QueryBlocked ev = null;
+      if (Events.BLOCKED.isEnabled()) {
+        ev = new Events.QueryBlocked();
+        ev.begin();
+      }
+      try {
+        waitLoop(r, node, null);
+      } finally {
+        if (ev != null) {
+          ev.end();
+          if (ev.shouldCommit()) {
+            ev.engine = name;
+            ev.waiter = r.top == null ? r.toString() : r.top.memo.toString();
+            ev.awaited = m.toString();
+            ev.commit();
+          }
+        }
+      }
       return node.outcome;
     } finally {
       graph.stopWaiting(r);
@@ -1096,7 +1213,7 @@ public final class QueryEngine implements AutoCloseable {
     }
     Collections.reverse(seg);
     Cycle c = Cycle.of(seg);
-    cycles.increment();
+    cycleEvent(c);
     for (Frame f : seg) {
       f.cycle = c;
     }
@@ -1183,7 +1300,7 @@ public final class QueryEngine implements AutoCloseable {
       return;
     }
     Cycle c = Cycle.of(all);
-    cycles.increment();
+    cycleEvent(c);
     for (Frame f : all) {
       f.cycle = c;
     }

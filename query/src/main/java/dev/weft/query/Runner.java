@@ -55,6 +55,17 @@ final class Runner {
     depth--;
   }
 
+  /** By id, so that hash-ordered sets of runners iterate in the same order on every replay. */
+  @Override
+  public int hashCode() {
+    return Long.hashCode(id);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o == this;
+  }
+
   @Override
   public String toString() {
     Thread t = thread;

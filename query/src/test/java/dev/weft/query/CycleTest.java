@@ -302,4 +302,71 @@ class CycleTest {
       return ctx.get(x, 1) + k;
     });
   }
+
+  /** A dense strongly connected graph read through getAll from several roots at once. */
+  static Query<Integer, Integer> ring(int n, boolean sleep) {
+    Query<Integer, Integer>[] self = new Query[1];
+    self[0] = Query.<Integer, Integer>of("ring", (ctx, k) -> {
+      if (sleep) {
+        ctx.scheduler().sleep(Duration.ofNanos(100_000L * (k % 3)));
+      }
+      int sum = k;
+      for (int v : ctx.getAll(self[0], List.of((k + 1) % n, (k * 7 + 3) % n))) {
+        sum += v;
+      }
+      return sum % 1000;
+    }).withCycleFallback((k, cycle) -> -cycle.size());
+    return self[0];
+  }
+
+  @ParameterizedTest
+  @MethodSource("modes")
+  void getAll_denseCyclicGraphFromManyRoots_terminatesAndIsConsistent(Modes.Mode mode) {
+    int n = 12;
+    try (Harness h = new Harness(mode)) {
+      Query<Integer, Integer> ring = ring(n, true);
+      List<Callable<Integer>> reads = new ArrayList<>();
+      for (int root : List.of(0, 5, 9, 3)) {
+        reads.add(() -> h.engine.get(ring, root));
+      }
+      List<Object> out = readConcurrently(h, reads);
+      for (Object o : out) {
+        assertThat(o).isInstanceOf(Integer.class);
+      }
+      // every key has a memoized outcome now, and re-reading changes nothing
+      for (int k = 0; k < n; k++) {
+        final int key = k;
+        Object first = outcome(() -> h.engine.get(ring, key));
+        assertThat(outcome(() -> h.engine.get(ring, key))).isEqualTo(first);
+      }
+      assertThat(h.engine.stats().cycles()).isPositive();
+    }
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.ValueSource(longs = {0, 3, 17, 99, 123456789})
+  void deterministic_sameSeedTwice_sameOutcomesAndCounters(long seed) {
+    List<Object> first = null;
+    for (int run = 0; run < 2; run++) {
+      try (Harness h = new Harness(new Modes.Mode("deterministic(" + seed + ")", false, seed))) {
+        Query<Integer, Integer> ring = ring(12, true);
+        List<Callable<Integer>> reads = new ArrayList<>();
+        for (int root : List.of(0, 5, 9, 3)) {
+          reads.add(() -> h.engine.get(ring, root));
+        }
+        List<Object> out = new ArrayList<>(readConcurrently(h, reads));
+        for (int k = 0; k < 12; k++) {
+          final int key = k;
+          out.add(outcome(() -> h.engine.get(ring, key)));
+        }
+        EngineStats st = h.engine.stats();
+        out.add(List.of(st.executions(), st.cycles(), st.waits()));
+        if (first == null) {
+          first = out;
+        } else {
+          assertThat(out).isEqualTo(first);
+        }
+      }
+    }
+  }
 }

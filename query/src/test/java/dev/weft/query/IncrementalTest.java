@@ -395,4 +395,35 @@ class IncrementalTest {
       assertThat(h.engine.stats().liveMemos()).isEqualTo(51);
     }
   }
+
+  @org.junit.jupiter.api.Test
+  void set_fromPlatformThreadWhileBodyRuns_bodyCancelledAndSetCompletes() throws Exception {
+    try (dev.weft.scheduler.Scheduler s = dev.weft.scheduler.Scheduler.parallel(2);
+        QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      Input<Integer, Integer> in = Query.input("in");
+      java.util.concurrent.CountDownLatch entered = new java.util.concurrent.CountDownLatch(1);
+      Query<Integer, Integer> spin = Query.of("spin", (ctx, k) -> {
+        int v = ctx.get(in, k);
+        entered.countDown();
+        while (v < 2) {
+          ctx.checkCancelled(); // a long computation polling for cancellation
+          Thread.onSpinWait();
+        }
+        return v;
+      });
+      e.set(in, 0, 1);
+      Task<Object> t = s.spawn("spinner", () -> {
+        try {
+          return e.get(spin, 0);
+        } catch (CancelledException c) {
+          return "cancelled";
+        }
+      });
+      entered.await();
+      e.set(in, 0, 2);
+      assertThat(t.join()).isEqualTo("cancelled");
+      assertThat(e.get(spin, 0)).isEqualTo(2);
+      assertThat(e.stats().cancellations()).isEqualTo(1);
+    }
+  }
 }

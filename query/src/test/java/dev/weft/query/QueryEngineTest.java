@@ -391,4 +391,21 @@ class QueryEngineTest {
       assertThat(h.engine.get(leaf, 1)).isEqualTo(1);
     }
   }
+
+  @ParameterizedTest
+  @MethodSource("some")
+  void get_claimNobodyWillRelease_stallBackstopFailsInsteadOfHanging(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      Query<Integer, Integer> q = Query.of("orphan", (ctx, k) -> k);
+      // Simulates a lost wake-up: a claim held by a runner that is not running.
+      Table t = h.engine.table(q);
+      Memo m = t.memo(1);
+      Runner ghost = new Runner(h.engine, -1, h.engine.revision(), Thread.currentThread(), null);
+      assertThat(m.claim(new Frame(ghost, m, null))).isTrue();
+      assertThatThrownBy(() -> h.engine.get(q, 1)).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("stalled").hasMessageContaining("orphan(1)");
+      m.release(null, h.engine);
+      assertThat(h.engine.get(q, 1)).isEqualTo(1);
+    }
+  }
 }

@@ -1,0 +1,76 @@
+package dev.weft.query;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import java.util.Objects;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Micrometer meters for a {@link QueryEngine}, read from {@link QueryEngine#stats()} snapshots when scraped.
+ * Every meter is tagged {@code engine} (the engine's name) plus the given tags.
+ *
+ * <table>
+ *   <caption>Meters</caption>
+ *   <tr><th>name</th><th>type</th><th>meaning</th></tr>
+ *   <tr><td>{@code weft.query.executions}</td><td>counter</td><td>query bodies run</td></tr>
+ *   <tr><td>{@code weft.query.hits}</td><td>counter</td><td>reads served from a current memo</td></tr>
+ *   <tr><td>{@code weft.query.waits}</td><td>counter</td><td>reads that waited for another task</td></tr>
+ *   <tr><td>{@code weft.query.cycles}</td><td>counter</td><td>dependency cycles detected</td></tr>
+ *   <tr><td>{@code weft.query.verifications}</td><td>counter</td><td>memos checked in a newer revision</td></tr>
+ *   <tr><td>{@code weft.query.reexecutions}</td><td>counter</td><td>verifications that re-ran the body</td></tr>
+ *   <tr><td>{@code weft.query.cutoffs}</td><td>counter</td><td>re-executions with an unchanged value</td></tr>
+ *   <tr><td>{@code weft.query.evictions}</td><td>counter</td><td>values dropped by an LRU</td></tr>
+ *   <tr><td>{@code weft.query.cancellations}</td><td>counter</td><td>evaluations cancelled</td></tr>
+ *   <tr><td>{@code weft.query.memos.live}</td><td>gauge</td><td>memos holding a value or failure</td></tr>
+ *   <tr><td>{@code weft.query.revision}</td><td>gauge</td><td>the current revision</td></tr>
+ * </table>
+ *
+ * <p>Micrometer is an optional dependency of Weft; only this class needs it. The binder holds the engine
+ * strongly; bind it for the engine's lifetime.
+ *
+ * {@snippet :
+ * new QueryEngineMetrics(engine, Tags.of("job", "analysis")).bindTo(registry);
+ * }
+ */
+public final class QueryEngineMetrics implements MeterBinder {
+  private final QueryEngine engine;
+  private final Tags tags;
+
+  /** Meters tagged with the engine's name and {@code tags}. */
+  public QueryEngineMetrics(QueryEngine engine, Iterable<Tag> tags) {
+    this.engine = Objects.requireNonNull(engine, "engine");
+    this.tags = Tags.of(Objects.requireNonNull(tags, "tags")).and("engine", engine.name());
+  }
+
+  /** Meters tagged with the engine's name. */
+  public QueryEngineMetrics(QueryEngine engine) {
+    this(engine, Tags.empty());
+  }
+
+  @Override
+  public void bindTo(MeterRegistry registry) {
+    counter(registry, "weft.query.executions", "Query bodies run", s -> s.stats().executions());
+    counter(registry, "weft.query.hits", "Reads served from a current memo", s -> s.stats().hits());
+    counter(registry, "weft.query.waits", "Reads that waited for another task", s -> s.stats().waits());
+    counter(registry, "weft.query.cycles", "Dependency cycles detected", s -> s.stats().cycles());
+    counter(registry, "weft.query.verifications", "Memos checked in a newer revision",
+        s -> s.stats().verifications());
+    counter(registry, "weft.query.reexecutions", "Verifications that re-ran the body",
+        s -> s.stats().reExecutions());
+    counter(registry, "weft.query.cutoffs", "Re-executions with an unchanged value", s -> s.stats().cutoffs());
+    counter(registry, "weft.query.evictions", "Values dropped by an LRU", s -> s.stats().evictions());
+    counter(registry, "weft.query.cancellations", "Evaluations cancelled", s -> s.stats().cancellations());
+    Gauge.builder("weft.query.memos.live", engine, s -> s.stats().liveMemos())
+        .tags(tags).description("Memos holding a value or failure").baseUnit("memos").register(registry);
+    Gauge.builder("weft.query.revision", engine, QueryEngine::revision)
+        .tags(tags).description("The current revision").register(registry);
+  }
+
+  private void counter(MeterRegistry registry, String name, String description, ToDoubleFunction<QueryEngine> f) {
+    FunctionCounter.builder(name, engine, f).tags(tags).description(description).register(registry);
+  }
+}
