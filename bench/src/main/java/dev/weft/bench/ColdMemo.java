@@ -50,7 +50,7 @@ public enum ColdMemo {
     }
 
     @Override
-    default void close() throws Exception {}
+    default void close() {}
   }
 
   Solver open(Shape shape) {

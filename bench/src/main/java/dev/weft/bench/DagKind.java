@@ -50,7 +50,7 @@ enum DagKind {
     long compute() throws Exception;
 
     @Override
-    default void close() throws Exception {}
+    default void close() {}
   }
 
   Dag open() {

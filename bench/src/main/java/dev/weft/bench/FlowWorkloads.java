@@ -56,7 +56,7 @@ final class FlowWorkloads {
           }
 
           @Override
-          public void close() throws Exception {
+          public void close() {
             chain.close();
           }
         };
@@ -79,7 +79,7 @@ final class FlowWorkloads {
           }
 
           @Override
-          public void close() throws Exception {
+          public void close() {
             chain.close();
           }
         };
@@ -118,7 +118,7 @@ final class FlowWorkloads {
       }
 
       @Override
-      public void close() throws Exception {
+      public void close() {
         pipes.close();
       }
     };

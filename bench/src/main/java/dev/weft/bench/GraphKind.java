@@ -26,7 +26,7 @@ enum GraphKind {
     void noChange() throws Exception;
 
     @Override
-    default void close() throws Exception {}
+    default void close() {}
   }
 
   Chain open() {

@@ -19,5 +19,5 @@ interface Measured extends AutoCloseable {
   }
 
   @Override
-  default void close() throws Exception {}
+  default void close() {}
 }

@@ -72,7 +72,7 @@ enum PipeKind {
     long replicated(List<Integer> items) throws Exception;
 
     @Override
-    default void close() throws Exception {}
+    default void close() {}
   }
 
   Pipes open() {

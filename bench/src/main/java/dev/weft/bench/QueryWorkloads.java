@@ -65,7 +65,7 @@ final class QueryWorkloads {
           }
 
           @Override
-          public void close() throws Exception {
+          public void close() {
             waiting.close();
           }
         };
@@ -97,7 +97,7 @@ final class QueryWorkloads {
           }
 
           @Override
-          public void close() throws Exception {
+          public void close() {
             d.close();
           }
         };
@@ -238,7 +238,7 @@ final class QueryWorkloads {
       }
 
       @Override
-      public void close() throws Exception {
+      public void close() {
         solver.close();
       }
     };

@@ -27,7 +27,7 @@ enum WaitKind {
     long run(int keys) throws Exception;
 
     @Override
-    default void close() throws Exception {}
+    default void close() {}
   }
 
   Waiting open() {

@@ -70,7 +70,7 @@ final class WeftSide {
     final Query<Integer, Long> root;
 
     ShapeQueries(Shape shape) {
-      @SuppressWarnings("unchecked")
+      @SuppressWarnings({"unchecked", "rawtypes"})
       Query<Long, Long>[] self = new Query[1];
       self[0] = Query.of("node", (ctx, k) -> {
         if (shape.leaf(k)) {
