@@ -1,7 +1,9 @@
 package dev.weft.query;
 
 /**
- * A snapshot of a {@link QueryEngine}'s counters since it was created.
+ * A snapshot of a {@link QueryEngine}'s counters since it was created. Exact whenever no evaluation is
+ * running; while one runs, its {@code executions} and {@code liveMemos} are added in batches (every few hundred
+ * executions and when each of its threads finishes), so the cold path pays no atomic add per query.
  *
  * @param executions query bodies run (first executions, re-executions and restores of evicted values)
  * @param hits reads served from a memo that was already up to date

@@ -18,6 +18,8 @@ final class Frame implements QueryContext {
   final Runner runner;
   final Memo memo;
   final Frame parent;
+  /** The first dependency; most frames read one or two, so the array is only made for a second. */
+  private Object dep0;
   private Object[] deps;
   private int size;
   boolean reported;
@@ -40,17 +42,30 @@ final class Frame implements QueryContext {
   }
 
   void record(Object dep) {
+    int n = size;
+    if (n == 0) {
+      dep0 = dep;
+      size = 1;
+      return;
+    }
     Object[] d = deps;
     if (d == null) {
-      d = deps = new Object[8];
-    } else if (size == d.length) {
-      d = deps = Arrays.copyOf(d, size * 2);
+      d = deps = new Object[4]; // slot 0 unused: dep0 holds it
+    } else if (n == d.length) {
+      d = deps = Arrays.copyOf(d, n * 2);
     }
-    d[size++] = dep;
+    d[n] = dep;
+    size = n + 1;
   }
 
   Object[] depsArray() {
-    return size == 0 ? NO_DEPS : Arrays.copyOf(deps, size);
+    int n = size;
+    if (n == 0) {
+      return NO_DEPS;
+    }
+    Object[] out = n == 1 ? new Object[1] : Arrays.copyOf(deps, n);
+    out[0] = dep0;
+    return out;
   }
 
   private void enter(String op) {

@@ -11,7 +11,8 @@ import java.lang.invoke.VarHandle;
  * ({@code owner != null}) that verifies or executes it. Independently it is <em>empty</em>
  * ({@code verifiedAt < 0}: never completed), <em>current</em> ({@code verifiedAt == } the engine's revision)
  * or <em>stale</em> (completed in an older revision). A current memo whose {@code result} is {@code null}
- * had its value evicted by the LRU: its dependency record is still exact.
+ * had its value evicted by the LRU: its dependency record is still exact, and so is {@code cycle}, which
+ * decides the outcome of a cycle member (its body's reads cannot reproduce it, see {@link #cycle}).
  *
  * <p><b>Transitions.</b>
  * <ul>
@@ -31,7 +32,6 @@ import java.lang.invoke.VarHandle;
  */
 final class Memo {
   static final int HAS_DIAGNOSTICS = 1;
-  static final int CYCLE = 2;
 
   final Table table;
   final Object key;
@@ -48,8 +48,16 @@ final class Memo {
    * {@link Diagnostic} for an own report. Null for inputs and never-completed memos.
    */
   Object[] deps;
-  /** {@link #HAS_DIAGNOSTICS} (this memo or anything it read reported), {@link #CYCLE}. */
+  /** {@link #HAS_DIAGNOSTICS}: this memo or anything it read reported. */
   int flags;
+  /**
+   * The cycle this memo was found on when it last completed, or null. A member's outcome is the cycle's
+   * verdict (its fallback value or the cycle's {@link CycleException}), not a function of what its body
+   * read: re-running the body after its partners completed would read their outcomes as ordinary values.
+   * So the verdict is restored from here after an eviction, and a member always re-executes in a later
+   * revision (the cycle may have vanished). Survives eviction like {@link #deps}.
+   */
+  Cycle cycle;
   /** LRU recency stamp; racy writes by readers are fine. */
   long lastUsed;
   /** Whether the table's LRU list holds this memo; guarded by the table's lock. */
@@ -59,12 +67,14 @@ final class Memo {
 
   private static final VarHandle OWNER;
   private static final VarHandle WAITERS;
+  private static final VarHandle VERIFIED_AT;
 
   static {
     try {
       MethodHandles.Lookup l = MethodHandles.lookup();
       OWNER = l.findVarHandle(Memo.class, "owner", Frame.class);
       WAITERS = l.findVarHandle(Memo.class, "waiters", WaitNode.class);
+      VERIFIED_AT = l.findVarHandle(Memo.class, "verifiedAt", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -77,6 +87,14 @@ final class Memo {
 
   boolean claim(Frame frame) {
     return OWNER.compareAndSet(this, (Frame) null, frame);
+  }
+
+  /**
+   * Claimant only: {@code verifiedAt = rev} with release semantics, publishing the data fields written before
+   * it to readers that acquire {@code verifiedAt}. No full fence: {@link #release} that follows has one.
+   */
+  void publish(long rev) {
+    VERIFIED_AT.setRelease(this, rev);
   }
 
   /** Pushes a waiter; the caller re-checks {@link #owner} afterwards. */

@@ -73,8 +73,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link WaitForGraph} over runners), is a cycle. The detector marks every frame on the cycle and wakes their
  * runners, which unwind with an internal signal; each marked frame completes its memo with its
  * {@link Query#withCycleFallback fallback} value, or with a {@link CycleException} whose message lists the
- * cycle in canonical rotation. Readers off the cycle get those outcomes. Cycle members always re-execute in
- * later revisions, so cycles may appear and vanish between revisions.
+ * cycle in canonical rotation. Readers off the cycle get those outcomes. A member's memo keeps its cycle, so
+ * a member whose value the LRU evicted gets the same verdict back in that revision without running its body
+ * (which would read its partners' outcomes as ordinary values). Cycle members always re-execute in later
+ * revisions, so cycles may appear and vanish between revisions.
  *
  * <p><b>Revisions and cancellation.</b> {@link #set} raises a flag that every evaluation observes at its next
  * context call or wait and unwinds with {@link CancelledException}, waits until no evaluation is running,
@@ -133,6 +135,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class QueryEngine implements AutoCloseable {
   static final int HOP_DEPTH = 96;
+  static final int FLUSH_EVERY = 256;
   private static final long CLOSED = -2;
   private static final ThreadLocal<Runner> CURRENT = new ThreadLocal<>();
 
@@ -486,12 +489,29 @@ public final class QueryEngine implements AutoCloseable {
       cancellations.increment();
       throw e;
     } finally {
+      flush(r);
       if (prev == null) {
         CURRENT.remove();
       } else {
         CURRENT.set(prev);
       }
       leave();
+    }
+  }
+
+  /**
+   * Adds a runner's batched counts to the engine's counters. The miss path counts executions and new live
+   * memos in plain runner fields (an atomic add per query costs a fenced instruction each); they are added
+   * when the runner finishes, every {@link #FLUSH_EVERY} executions, and before an LRU admission may evict.
+   */
+  void flush(Runner r) {
+    if (r.executed != 0) {
+      executions.add(r.executed);
+      r.executed = 0;
+    }
+    if (r.became != 0) {
+      live.add(r.became);
+      r.became = 0;
     }
   }
 
@@ -744,14 +764,24 @@ public final class QueryEngine implements AutoCloseable {
     try {
       long verified = m.verifiedAt;
       if (verified == rev) {
+        Cycle c = m.cycle;
+        if (c != null) {
+          // An evicted cycle member: restore the cycle's verdict. Re-running the body would read the other
+          // members' completed outcomes as ordinary values and lose the cycle.
+          outcome = cycleOutcome(m, c);
+          r.pop(f);
+          restore(m, outcome, rev);
+          emit(ev, m, "restored");
+          return outcome;
+        }
         restoreOnly = true; // evicted: the dependency record is current, only the value is missing
-      } else if (verified >= 0 && (m.flags & Memo.CYCLE) == 0) {
+      } else if (verified >= 0 && m.cycle == null) {
         verifications.increment();
         if (!depsChanged(r, m, verified)) {
           Object res = m.result;
           if (res != null || !needValue) {
             m.flags = flagsOf(m.deps, false);
-            m.verifiedAt = rev; // release
+            m.publish(rev);
             r.pop(f);
             m.release(res, this);
             emit(ev, m, "verified");
@@ -765,7 +795,9 @@ public final class QueryEngine implements AutoCloseable {
         reExecutions.increment(); // a cycle member always re-executes
       }
       executed = true;
-      executions.increment();
+      if (++r.executed >= FLUSH_EVERY) {
+        flush(r);
+      }
       outcome = invoke(f);
     } catch (CycleUnwind u) {
       if (f.cycle == null) {
@@ -783,7 +815,7 @@ public final class QueryEngine implements AutoCloseable {
       throw e;
     }
     if (f.cycle != null) {
-      outcome = cycleOutcome(f);
+      outcome = cycleOutcome(m, f.cycle);
     }
     if (f.cancelled || (f.cycle == null && r.thread.isInterrupted())) {
       abandon(f);
@@ -865,15 +897,15 @@ public final class QueryEngine implements AutoCloseable {
     }
   }
 
-  private Object cycleOutcome(Frame f) {
-    Memo m = f.memo;
+  /** The outcome of member {@code m} of cycle {@code c}: its fallback value, or the cycle's exception. */
+  private Object cycleOutcome(Memo m, Cycle c) {
     @SuppressWarnings("unchecked")
     CycleFallback<Object, Object> fb = (CycleFallback<Object, Object>) m.table.query.fallback;
     if (fb == null) {
-      return new Failure(f.cycle.exception, null);
+      return new Failure(c.exception, null);
     }
     try {
-      Object v = fb.recover(m.key, f.cycle.calls);
+      Object v = fb.recover(m.key, c.calls);
       if (v == null) {
         return new Failure(new NullPointerException("cycle fallback of " + m + " returned null"),
             List.of(m.call()));
@@ -912,14 +944,28 @@ public final class QueryEngine implements AutoCloseable {
     } else if (m.deps == null) {
       m.deps = Frame.NO_DEPS;
     }
-    m.flags = flagsOf(m.deps, f.reported || cyc) | (cyc ? Memo.CYCLE : 0);
+    // A member's partners complete after it, so their flags are not final yet: assume diagnostics.
+    m.flags = flagsOf(m.deps, f.reported || cyc);
+    m.cycle = f.cycle;
     m.result = outcome;
     if (old == null) {
-      live.increment();
+      f.runner.became++;
     }
-    m.verifiedAt = rev; // release: publishes result, changedAt, deps, flags
+    m.publish(rev); // publishes result, changedAt, deps, flags, cycle
     if (t.capacity >= 0) {
+      flush(f.runner); // so that an eviction's decrement never meets a count not yet added
       t.admit(m);
+    }
+    m.release(outcome, this);
+  }
+
+  /** Puts back the evicted outcome of a current memo; its dates, record and flags stay as they are. */
+  private void restore(Memo m, Object outcome, long rev) {
+    m.result = outcome;
+    live.increment();
+    m.publish(rev); // unchanged value; the release write publishes result to the hit path
+    if (m.table.capacity >= 0) { // always: only an evicted memo is restored
+      m.table.admit(m);
     }
     m.release(outcome, this);
   }
@@ -1028,6 +1074,7 @@ public final class QueryEngine implements AutoCloseable {
         } catch (Throwable t) {
           c.error = t;
         } finally {
+          flush(c);
           CURRENT.remove();
           c.done = true; // release: publishes outcome/error
           LockSupport.unpark(c.parentThread);

@@ -32,6 +32,9 @@ final class Runner {
   /** The node of the current memo wait once registered for wake-ups (stall check only). */
   volatile WaitNode waitNode;
   volatile Cycle unwind;
+  /** Executions and memos that became live, not yet added to the engine's counters; runner thread only. */
+  int executed;
+  int became;
   // child results
   Object outcome;
   Throwable error;

@@ -369,4 +369,51 @@ class CycleTest {
       }
     }
   }
+
+  // ------------------------------------------------------------------------------------------- LRU
+
+  /**
+   * a(1) and b(1) read each other (b has a fallback), c(1) reads b(1) from off the cycle; both members keep at
+   * most {@code capacity} values, and keys from 100 on are plain values that evict them. After eviction a
+   * member's outcome must still be the cycle's verdict, from either entry point, in any interleaving and in a
+   * later revision: re-running a(1)'s body would read b(1)'s fallback as an ordinary value.
+   */
+  @ParameterizedTest
+  @MethodSource("modes")
+  void get_cycleMembersEvictedByLru_outcomesUnchangedFromEitherEntry(Modes.Mode mode) {
+    for (int capacity : new int[] {0, 1}) {
+      for (String entry : List.of("a", "b")) {
+        try (Harness h = new Harness(mode)) {
+          Map<String, Query<Integer, Integer>> q = new java.util.HashMap<>();
+          q.put("a", Query.<Integer, Integer>of("a", (ctx, k) -> k >= 100 ? k : 1 + ctx.get(q.get("b"), k))
+              .withLru(capacity));
+          q.put("b", Query.<Integer, Integer>of("b", (ctx, k) -> k >= 100 ? k : 1 + ctx.get(q.get("a"), k))
+              .withCycleFallback((k, cycle) -> 50).withLru(capacity));
+          Query<Integer, Integer> c = Query.of("c", (ctx, k) -> 1 + ctx.get(q.get("b"), k));
+          Input<Integer, Integer> other = Query.input("other");
+          Callable<Integer> a1 = () -> h.engine.get(q.get("a"), 1);
+          Callable<Integer> b1 = () -> h.engine.get(q.get("b"), 1);
+          Callable<Integer> c1 = () -> h.engine.get(c, 1);
+          Runnable evict = () -> {
+            h.engine.get(q.get("a"), 100);
+            h.engine.get(q.get("b"), 100);
+          };
+          for (int revision = 0; revision < 2; revision++) {
+            String at = "capacity " + capacity + ", entry " + entry + ", revision " + revision;
+            assertThat(outcome(() -> h.engine.get(q.get(entry), 1))).as(at).isEqualTo(entry.equals("a") ? AB : 50);
+            evict.run();
+            assertThat(List.of(outcome(a1), outcome(b1), outcome(c1))).as(at).containsExactly(AB, 50, 51);
+            evict.run();
+            assertThat(readConcurrently(h, List.of(a1, b1, c1, a1))).as(at).containsExactly(AB, 50, 51, AB);
+            evict.run();
+            assertThat(List.of(outcome(b1), outcome(a1))).as(at).containsExactly(50, AB);
+            assertThat(h.engine.stats().evictions()).as(at).isPositive();
+            // restoring an evicted member does not run the cycle again: one cycle per revision
+            assertThat(h.engine.stats().cycles()).as(at).isEqualTo(revision + 1);
+            h.engine.set(other, 0, revision); // a new revision: members re-execute and find the cycle again
+          }
+        }
+      }
+    }
+  }
 }

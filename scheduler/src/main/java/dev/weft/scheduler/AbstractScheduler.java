@@ -12,8 +12,10 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * Task bookkeeping shared by both kinds of scheduler.
  *
- * <p>States: open → closing (spawn refused, waiting for live tasks) → closed (carriers stopped). The live
- * count is {@code spawned - completed}; {@link #close} waits on {@link #quiet} until it is zero. A task spawned
+ * <p>States: open → closing (spawn refused, waiting for live tasks) → closed (carriers stopped). A task is
+ * counted twice on its way out: {@code completed} before its outcome is published (so a joiner sees it in
+ * {@link #stats()}), {@code exited} after (so {@link #close} returns only once every task {@link Task#isDone()}).
+ * The live count for closing is {@code spawned - exited}; {@link #close} waits on {@link #quiet} until it is zero. A task spawned
  * by a task while closing is still accepted: its parent is alive, so the scheduler is not quiet yet, and
  * refusing it would fail work that {@code close} promised to wait for.
  */
@@ -21,14 +23,34 @@ abstract class AbstractScheduler implements Scheduler {
   final String name;
   final AtomicLong spawned = new AtomicLong();
   final AtomicLong completed = new AtomicLong();
+  // Counted after a task's outcome is published, so exited <= completed.
+  private final AtomicLong exited = new AtomicLong();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition quiet = lock.newCondition();
   private volatile boolean closing;
   private volatile boolean closed;
   private ThreadFactory threads;
+  // Only with a watchdog: live task threads and a counter of starts, ends and wakeups.
+  final java.util.Set<Thread> live;
+  final java.util.concurrent.atomic.LongAdder progress;
+  private dev.weft.deadlock.Watchdog watchdog;
 
-  AbstractScheduler(String name) {
+  AbstractScheduler(String name, boolean watched) {
     this.name = name;
+    this.live = watched ? java.util.concurrent.ConcurrentHashMap.newKeySet() : null;
+    this.progress = watched ? new java.util.concurrent.atomic.LongAdder() : null;
+  }
+
+  final void startWatchdog(Duration quietPeriod,
+      java.util.function.Consumer<? super dev.weft.deadlock.StallReport> listener) {
+    watchdog = dev.weft.deadlock.Watchdog.builder()
+        .name(name + "-watchdog")
+        .quietPeriod(quietPeriod)
+        .threads(() -> live)
+        .progress(progress::sum)
+        .graph(dev.weft.deadlock.TrackedLock.waitForGraph())
+        .listener(listener)
+        .start();
   }
 
   /** Called once by the subclass constructor when its executor exists. */
@@ -47,18 +69,36 @@ abstract class AbstractScheduler implements Scheduler {
     Thread thread = threads.newThread(task::run);
     thread.setName(taskName);
     task.bind(thread);
+    if (live != null) {
+      live.add(thread);
+      progress.increment();
+    }
     spawned.incrementAndGet();
     try {
       start(thread);
     } catch (RuntimeException | Error e) {
-      taskExited();
+      if (live != null) {
+        live.remove(thread);
+      }
+      completed.incrementAndGet();
+      exited.incrementAndGet();
       throw e;
     }
     return task;
   }
 
-  final void taskExited() {
+  /** The task's outcome is recorded but not yet published: counted as completed in {@link #stats()}. */
+  final void taskCompleting() {
+    if (live != null) {
+      live.remove(Thread.currentThread());
+      progress.increment();
+    }
     completed.incrementAndGet();
+  }
+
+  /** The task's outcome is published: {@link #close} may stop waiting for it. */
+  final void taskExited() {
+    exited.incrementAndGet();
     if (closing) {
       lock.lock();
       try {
@@ -69,8 +109,9 @@ abstract class AbstractScheduler implements Scheduler {
     }
   }
 
+  /** Tasks whose outcome is not yet published; {@link #close} waits for this to reach zero. */
   final long alive() {
-    return spawned.get() - completed.get();
+    return spawned.get() - exited.get();
   }
 
   @Override
@@ -101,6 +142,9 @@ abstract class AbstractScheduler implements Scheduler {
       closed = true;
     } finally {
       lock.unlock();
+    }
+    if (watchdog != null) {
+      watchdog.close();
     }
     stopCarriers();
     checkStrict();

@@ -63,8 +63,8 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
   private volatile IllegalStateException strictFailure;
   private boolean warned;
 
-  DeterministicScheduler(String name, long seed, boolean strict) {
-    super(name);
+  DeterministicScheduler(String name, long seed, boolean strict, boolean watched) {
+    super(name, watched);
     if (!VirtualThreads.available()) {
       throw new IllegalStateException("Scheduler.deterministic needs Weft's own carrier: "
           + VirtualThreads.unavailableReason());
@@ -127,6 +127,9 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
         return;
       }
       ready.add(continuation);
+      if (progress != null) {
+        progress.increment();
+      }
       if (outside) {
         work.signal();
       }

@@ -2,6 +2,7 @@ package dev.weft.scheduler;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
@@ -18,10 +19,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ParallelScheduler extends AbstractScheduler {
   private final ForkJoinPool pool;
+  /** What the virtual threads submit to: the pool, or with a watchdog a wrapper counting submissions. */
+  private final Executor executor;
   private final int carriers;
 
-  ParallelScheduler(String name, int carriers) {
-    super(name);
+  ParallelScheduler(String name, int carriers, boolean watched) {
+    super(name, watched);
     if (VirtualThreads.available()) {
       AtomicInteger index = new AtomicInteger();
       this.pool = new ForkJoinPool(carriers, p -> {
@@ -31,10 +34,17 @@ final class ParallelScheduler extends AbstractScheduler {
         return t;
       }, null, true, 0, carriers, 1, null, 30, TimeUnit.SECONDS);
       this.carriers = carriers;
-      threads(VirtualThreads.factory(pool));
+      // With a watchdog, every submission (start, unpark, yield) counts as progress.
+      ForkJoinPool p = pool;
+      this.executor = watched ? r -> {
+        progress.increment();
+        p.execute(r);
+      } : pool;
+      threads(VirtualThreads.factory(executor));
     } else {
       VirtualThreads.warnFallback(name);
       this.pool = null;
+      this.executor = null;
       this.carriers = Runtime.getRuntime().availableProcessors();
       threads(Thread.ofVirtual().factory());
     }
@@ -55,7 +65,7 @@ final class ParallelScheduler extends AbstractScheduler {
     if (pool == null) {
       return thread.isVirtual();
     }
-    return VirtualThreads.schedulerOf(thread) == pool;
+    return VirtualThreads.schedulerOf(thread) == executor;
   }
 
   @Override

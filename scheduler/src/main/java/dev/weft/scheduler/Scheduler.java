@@ -108,6 +108,8 @@ public interface Scheduler extends AutoCloseable {
     long seed;
     boolean strict;
     String name = "weft";
+    java.time.Duration watchdogQuiet;
+    java.util.function.Consumer<? super dev.weft.deadlock.StallReport> watchdogListener;
 
     Builder() {}
 
@@ -148,11 +150,36 @@ public interface Scheduler extends AutoCloseable {
       return this;
     }
 
+    /**
+     * Watches this scheduler's tasks with a {@link dev.weft.deadlock.Watchdog}: when tasks are blocked and no
+     * task has started, ended or been woken for {@code quietPeriod}, a {@link dev.weft.deadlock.StallReport}
+     * (the tracked locks' wait-for graph and the stack of every blocked task) goes to {@code listener}, to the
+     * log and to the JFR event {@code weft.Stall}. It reports; it does not interrupt. Without this option the
+     * scheduler keeps no registry of its threads and counts no wakeups, so the option costs nothing when off.
+     *
+     * @throws IllegalArgumentException if {@code quietPeriod} is not positive
+     */
+    public Builder watchdog(java.time.Duration quietPeriod,
+        java.util.function.Consumer<? super dev.weft.deadlock.StallReport> listener) {
+      java.util.Objects.requireNonNull(quietPeriod, "quietPeriod");
+      java.util.Objects.requireNonNull(listener, "listener");
+      if (quietPeriod.isNegative() || quietPeriod.isZero()) {
+        throw new IllegalArgumentException("quietPeriod must be positive, got " + quietPeriod);
+      }
+      this.watchdogQuiet = quietPeriod;
+      this.watchdogListener = listener;
+      return this;
+    }
+
     /** Builds and starts the scheduler. */
     public Scheduler build() {
-      return deterministic
-          ? new DeterministicScheduler(name, seed, strict)
-          : new ParallelScheduler(name, carriers);
+      AbstractScheduler s = deterministic
+          ? new DeterministicScheduler(name, seed, strict, watchdogQuiet != null)
+          : new ParallelScheduler(name, carriers, watchdogQuiet != null);
+      if (watchdogQuiet != null) {
+        s.startWatchdog(watchdogQuiet, watchdogListener);
+      }
+      return s;
     }
   }
 }

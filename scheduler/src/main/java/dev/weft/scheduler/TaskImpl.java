@@ -48,8 +48,9 @@ final class TaskImpl<T> implements Task<T> {
         }
       }
     } finally {
-      owner.taskExited();
+      owner.taskCompleting();
       done.countDown();
+      owner.taskExited();
     }
   }
 
