@@ -210,7 +210,7 @@ public final class QueryEngine implements AutoCloseable {
     if (m != null && m.verifiedAt == current) { // acquire: publishes result
       Object r = m.result;
       if (r != null && !(r instanceof Failure)) {
-        hits.increment();
+        t.hits.count++; // plain, see Table.HitCounter
         if (t.capacity >= 0) {
           t.touch(m);
         }
@@ -318,7 +318,7 @@ public final class QueryEngine implements AutoCloseable {
 
   /** A snapshot of the counters. */
   public EngineStats stats() {
-    return new EngineStats(executions.sum(), hits.sum(), waits.sum(), cycles.sum(), live.sum(),
+    return new EngineStats(executions.sum(), hits.sum() + topLevelHits(), waits.sum(), cycles.sum(), live.sum(),
         verifications.sum(), reExecutions.sum(), cutoffs.sum(), evictions.sum(), cancellations.sum());
   }
 
@@ -507,7 +507,24 @@ public final class QueryEngine implements AutoCloseable {
    * memos in plain runner fields (an atomic add per query costs a fenced instruction each); they are added
    * when the runner finishes, every {@link #FLUSH_EVERY} executions, and before an LRU admission may evict.
    */
+  /** Hits of {@link #get} from outside a body, summed over the per-query plain counters. */
+  private long topLevelHits() {
+    long n = 0;
+    for (Table t : tables.values()) {
+      n += t.hits.count;
+    }
+    return n;
+  }
+
   void flush(Runner r) {
+    if (r.hits != 0) {
+      hits.add(r.hits);
+      r.hits = 0;
+    }
+    if (r.verified != 0) {
+      verifications.add(r.verified);
+      r.verified = 0;
+    }
     if (r.executed != 0) {
       executions.add(r.executed);
       r.executed = 0;
@@ -612,7 +629,7 @@ public final class QueryEngine implements AutoCloseable {
     if (m.verifiedAt == r.revision) { // acquire
       Object res = m.result;
       if (res != null && !(res instanceof Failure)) {
-        hits.increment();
+        r.hits++;
         if (t.capacity >= 0) {
           t.touch(m);
         }
@@ -658,7 +675,7 @@ public final class QueryEngine implements AutoCloseable {
       if (m.verifiedAt == rev) {
         Object res = m.result;
         if (res != null) {
-          hits.increment();
+          r.hits++;
           outs[i] = res;
           continue;
         }
@@ -714,7 +731,7 @@ public final class QueryEngine implements AutoCloseable {
         Object res = m.result;
         if (res != null || !needValue) {
           if (needValue) {
-            hits.increment();
+            r.hits++;
           }
           return res;
         }
@@ -780,7 +797,7 @@ public final class QueryEngine implements AutoCloseable {
         }
         restoreOnly = true; // evicted: the dependency record is current, only the value is missing
       } else if (verified >= 0 && m.cycle == null) {
-        verifications.increment();
+        r.verified++;
         if (!depsChanged(r, m, verified)) {
           Object res = m.result;
           if (res != null || !needValue) {
