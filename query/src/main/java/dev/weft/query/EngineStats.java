@@ -2,13 +2,11 @@ package dev.weft.query;
 
 /**
  * A snapshot of a {@link QueryEngine}'s counters since it was created. Exact whenever no evaluation is
- * running; while one runs, its {@code executions}, {@code liveMemos}, {@code hits} and {@code verifications} are
- * added in batches (every few hundred executions and when each of its threads finishes), so neither the cold
- * path nor verification pays an atomic add per query.
+ * running; while one runs, its {@code executions} and {@code liveMemos} are added in batches (every few hundred
+ * executions and when each of its threads finishes), so the cold path pays no atomic add per query.
  *
  * @param executions query bodies run (first executions, re-executions and restores of evicted values)
- * @param hits reads served from a memo that was already up to date (hits of {@code get} from outside a body
- *     are counted without atomics and may undercount under concurrent hits on one query)
+ * @param hits reads served from a memo that was already up to date
  * @param waits reads that parked because another task was computing the memo
  * @param cycles dependency cycles detected
  * @param liveMemos memos currently holding a value or failure

@@ -210,7 +210,7 @@ public final class QueryEngine implements AutoCloseable {
     if (m != null && m.verifiedAt == current) { // acquire: publishes result
       Object r = m.result;
       if (r != null && !(r instanceof Failure)) {
-        t.hits.count++; // plain, see Table.HitCounter
+        hits.increment();
         if (t.capacity >= 0) {
           t.touch(m);
         }
@@ -318,7 +318,7 @@ public final class QueryEngine implements AutoCloseable {
 
   /** A snapshot of the counters. */
   public EngineStats stats() {
-    return new EngineStats(executions.sum(), hits.sum() + topLevelHits(), waits.sum(), cycles.sum(), live.sum(),
+    return new EngineStats(executions.sum(), hits.sum(), waits.sum(), cycles.sum(), live.sum(),
         verifications.sum(), reExecutions.sum(), cutoffs.sum(), evictions.sum(), cancellations.sum());
   }
 
@@ -507,24 +507,7 @@ public final class QueryEngine implements AutoCloseable {
    * memos in plain runner fields (an atomic add per query costs a fenced instruction each); they are added
    * when the runner finishes, every {@link #FLUSH_EVERY} executions, and before an LRU admission may evict.
    */
-  /** Hits of {@link #get} from outside a body, summed over the per-query plain counters. */
-  private long topLevelHits() {
-    long n = 0;
-    for (Table t : tables.values()) {
-      n += t.hits.count;
-    }
-    return n;
-  }
-
   void flush(Runner r) {
-    if (r.hits != 0) {
-      hits.add(r.hits);
-      r.hits = 0;
-    }
-    if (r.verified != 0) {
-      verifications.add(r.verified);
-      r.verified = 0;
-    }
     if (r.executed != 0) {
       executions.add(r.executed);
       r.executed = 0;
@@ -629,7 +612,7 @@ public final class QueryEngine implements AutoCloseable {
     if (m.verifiedAt == r.revision) { // acquire
       Object res = m.result;
       if (res != null && !(res instanceof Failure)) {
-        r.hits++;
+        hits.increment();
         if (t.capacity >= 0) {
           t.touch(m);
         }
@@ -675,7 +658,7 @@ public final class QueryEngine implements AutoCloseable {
       if (m.verifiedAt == rev) {
         Object res = m.result;
         if (res != null) {
-          r.hits++;
+          hits.increment();
           outs[i] = res;
           continue;
         }
@@ -731,7 +714,7 @@ public final class QueryEngine implements AutoCloseable {
         Object res = m.result;
         if (res != null || !needValue) {
           if (needValue) {
-            r.hits++;
+            hits.increment();
           }
           return res;
         }
@@ -797,7 +780,7 @@ public final class QueryEngine implements AutoCloseable {
         }
         restoreOnly = true; // evicted: the dependency record is current, only the value is missing
       } else if (verified >= 0 && m.cycle == null) {
-        r.verified++;
+        verifications.increment();
         if (!depsChanged(r, m, verified)) {
           Object res = m.result;
           if (res != null || !needValue) {

@@ -34,9 +34,6 @@ final class Runner {
   volatile Cycle unwind;
   /** Executions and memos that became live, not yet added to the engine's counters; runner thread only. */
   int executed;
-  /** Memo hits and verifications on this runner, added to the engine's counters by {@code flush}. */
-  long hits;
-  long verified;
   int became;
   // child results
   Object outcome;

@@ -18,20 +18,6 @@ final class Table {
   final boolean input;
   final int capacity; // -1: unbounded
   final ConcurrentHashMap<Object, Memo> memos = new ConcurrentHashMap<>();
-  final HitCounter hits = new HitCounter();
-
-  /**
-   * Hits of {@code QueryEngine.get} from outside a body. A plain field in an object of its own: an atomic add
-   * per hit costs more than the rest of the hit (a locked instruction), and keeping the field off the
-   * table's own cache line keeps concurrent hits from invalidating what every reader of the table needs.
-   * Concurrent hits on one query may lose increments, so {@code EngineStats.hits} can undercount them;
-   * single-threaded counts and every other statistic are exact.
-   */
-  static final class HitCounter {
-    long p01, p02, p03, p04, p05, p06, p07; // padding before
-    long count;
-    long p11, p12, p13, p14, p15, p16, p17; // padding after
-  }
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayList<Memo> valued = new ArrayList<>();
   private long clock;
