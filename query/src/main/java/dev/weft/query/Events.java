@@ -19,11 +19,20 @@ final class Events {
   static final EventType BLOCKED = EventType.getEventType(QueryBlocked.class);
   static final EventType CYCLE = EventType.getEventType(CycleDetected.class);
 
+  /** Longest key text an event carries; longer keys are cut and end with an ellipsis. */
+  static final int MAX_KEY = 200;
+
   private Events() {}
+
+  /** The key as events show it: {@code toString}, capped at {@link #MAX_KEY} characters. */
+  static String key(Object key) {
+    String s = String.valueOf(key);
+    return s.length() <= MAX_KEY ? s : s.substring(0, MAX_KEY - 1) + "…";
+  }
 
   @Name("weft.QueryExecuted")
   @Label("Query Executed")
-  @Description("A query was verified or executed (outcome: computed, failed, verified, restored, cycle, cancelled)")
+  @Description("A query was verified or executed (outcome: computed, failed, verified, restored, cycle, cancelled, cached)")
   @Category("Weft")
   @StackTrace(false)
   @Enabled(false)

@@ -214,6 +214,9 @@ public final class QueryEngine implements AutoCloseable {
         if (t.capacity >= 0) {
           t.touch(m);
         }
+        if (Events.EXECUTED.isEnabled()) {
+          cached(m);
+        }
         return (V) r;
       }
     }
@@ -616,6 +619,9 @@ public final class QueryEngine implements AutoCloseable {
         if (t.capacity >= 0) {
           t.touch(m);
         }
+        if (Events.EXECUTED.isEnabled()) {
+          cached(m);
+        }
         return (V) res;
       }
     }
@@ -840,6 +846,18 @@ public final class QueryEngine implements AutoCloseable {
     return outcome;
   }
 
+  /** A memo hit as a zero-length {@code weft.QueryExecuted} with outcome {@code cached} (profiling runs). */
+  private void cached(Memo m) {
+    Events.QueryExecuted ev = new Events.QueryExecuted();
+    if (ev.shouldCommit()) {
+      ev.engine = name;
+      ev.query = m.table.query.name;
+      ev.key = Events.key(m.key);
+      ev.outcome = "cached";
+      ev.commit();
+    }
+  }
+
   private void emit(Events.QueryExecuted ev, long t0, Memo m, String outcome) {
     QueryTimings t = timings;
     if (t != null) {
@@ -850,7 +868,7 @@ public final class QueryEngine implements AutoCloseable {
       if (ev.shouldCommit()) {
         ev.engine = name;
         ev.query = m.table.query.name;
-        ev.key = String.valueOf(m.key);
+        ev.key = Events.key(m.key);
         ev.outcome = outcome;
         ev.commit();
       }

@@ -28,6 +28,10 @@ class EventsTest {
           QueryEngine e = QueryEngine.builder().scheduler(s).name("events").build()) {
         Query<Integer, Integer> sq = Query.of("sq", (ctx, k) -> k * k);
         assertThat(e.get(sq, 3)).isEqualTo(9);
+        assertThat(e.get(sq, 3)).isEqualTo(9); // a hit
+        String longKey = "k".repeat(1000);
+        Query<String, Integer> len = Query.of("len", (ctx, k) -> k.length());
+        assertThat(e.get(len, longKey)).isEqualTo(1000);
         Query<Integer, Integer>[] qs = new Query[1];
         qs[0] = Query.of("self", (ctx, k) -> ctx.get(qs[0], k));
         assertThat(e.evaluate(qs[0], 1).failure()).isPresent();
@@ -44,7 +48,8 @@ class EventsTest {
         seen.add("cycle " + ev.getString("cycle"));
       }
     }
-    assertThat(seen).contains("sq(3) computed", "self(1) cycle", "cycle [self(1)]");
+    assertThat(seen).contains("sq(3) computed", "sq(3) cached", "self(1) cycle", "cycle [self(1)]",
+        "len(" + "k".repeat(Events.MAX_KEY - 1) + "…) computed");
     assertThat(Files.size(file)).isPositive();
   }
 }
