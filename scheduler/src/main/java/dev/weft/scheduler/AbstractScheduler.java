@@ -1,13 +1,20 @@
 package dev.weft.scheduler;
 
+import dev.weft.deadlock.StallReport;
+import dev.weft.deadlock.TrackedLock;
+import dev.weft.deadlock.Watchdog;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * Task bookkeeping shared by both kinds of scheduler.
@@ -31,24 +38,24 @@ abstract class AbstractScheduler implements Scheduler {
   private volatile boolean closed;
   private ThreadFactory threads;
   // Only with a watchdog: live task threads and a counter of starts, ends and wakeups.
-  final java.util.Set<Thread> live;
-  final java.util.concurrent.atomic.LongAdder progress;
-  private dev.weft.deadlock.Watchdog watchdog;
+  final Set<Thread> live;
+  final LongAdder progress;
+  private Watchdog watchdog;
 
   AbstractScheduler(String name, boolean watched) {
     this.name = name;
-    this.live = watched ? java.util.concurrent.ConcurrentHashMap.newKeySet() : null;
-    this.progress = watched ? new java.util.concurrent.atomic.LongAdder() : null;
+    this.live = watched ? ConcurrentHashMap.newKeySet() : null;
+    this.progress = watched ? new LongAdder() : null;
   }
 
   final void startWatchdog(Duration quietPeriod,
-      java.util.function.Consumer<? super dev.weft.deadlock.StallReport> listener) {
-    watchdog = dev.weft.deadlock.Watchdog.builder()
+      Consumer<? super StallReport> listener) {
+    watchdog = Watchdog.builder()
         .name(name + "-watchdog")
         .quietPeriod(quietPeriod)
         .threads(() -> live)
         .progress(progress::sum)
-        .graph(dev.weft.deadlock.TrackedLock.waitForGraph())
+        .graph(TrackedLock.waitForGraph())
         .listener(listener)
         .start();
   }

@@ -1,8 +1,11 @@
 package dev.weft.scheduler;
 
+import dev.weft.deadlock.StallReport;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 
 /**
  * Runs Weft's computations as virtual threads on carriers that Weft owns.
@@ -108,8 +111,8 @@ public interface Scheduler extends AutoCloseable {
     long seed;
     boolean strict;
     String name = "weft";
-    java.time.Duration watchdogQuiet;
-    java.util.function.Consumer<? super dev.weft.deadlock.StallReport> watchdogListener;
+    Duration watchdogQuiet;
+    Consumer<? super StallReport> watchdogListener;
 
     Builder() {}
 
@@ -152,17 +155,16 @@ public interface Scheduler extends AutoCloseable {
 
     /**
      * Watches this scheduler's tasks with a {@link dev.weft.deadlock.Watchdog}: when tasks are blocked and no
-     * task has started, ended or been woken for {@code quietPeriod}, a {@link dev.weft.deadlock.StallReport}
+     * task has started, ended or been woken for {@code quietPeriod}, a {@link StallReport}
      * (the tracked locks' wait-for graph and the stack of every blocked task) goes to {@code listener}, to the
      * log and to the JFR event {@code weft.Stall}. It reports; it does not interrupt. Without this option the
      * scheduler keeps no registry of its threads and counts no wakeups, so the option costs nothing when off.
      *
      * @throws IllegalArgumentException if {@code quietPeriod} is not positive
      */
-    public Builder watchdog(java.time.Duration quietPeriod,
-        java.util.function.Consumer<? super dev.weft.deadlock.StallReport> listener) {
-      java.util.Objects.requireNonNull(quietPeriod, "quietPeriod");
-      java.util.Objects.requireNonNull(listener, "listener");
+    public Builder watchdog(Duration quietPeriod, Consumer<? super StallReport> listener) {
+      Objects.requireNonNull(quietPeriod, "quietPeriod");
+      Objects.requireNonNull(listener, "listener");
       if (quietPeriod.isNegative() || quietPeriod.isZero()) {
         throw new IllegalArgumentException("quietPeriod must be positive, got " + quietPeriod);
       }
