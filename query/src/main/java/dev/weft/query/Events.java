@@ -5,19 +5,53 @@ import jdk.jfr.Description;
 import jdk.jfr.Enabled;
 import jdk.jfr.Event;
 import jdk.jfr.EventType;
+import jdk.jfr.FlightRecorder;
+import jdk.jfr.FlightRecorderListener;
 import jdk.jfr.Label;
 import jdk.jfr.Name;
+import jdk.jfr.Recording;
+import jdk.jfr.RecordingState;
 import jdk.jfr.StackTrace;
 
 /**
  * The engine's JFR events, disabled by default and enabled by the profiles in {@code jfr-profiles/}. The engine
  * checks the cached {@link EventType#isEnabled()} before allocating an event, so a disabled event costs one
- * field read on the slow paths and nothing on the memo-hit path, which emits no event.
+ * field read on the slow paths. The memo-hit path first checks {@link #recording}, one static field read that
+ * is false unless a recording runs: the enabled check costs as much as the rest of a hit.
  */
 final class Events {
   static final EventType EXECUTED = EventType.getEventType(QueryExecuted.class);
   static final EventType BLOCKED = EventType.getEventType(QueryBlocked.class);
   static final EventType CYCLE = EventType.getEventType(CycleDetected.class);
+
+  /**
+   * Whether some recording is running, kept by a recorder listener. An event can only be enabled while one
+   * runs; the recorder enables a new recording's events just before it tells listeners, so the hits of that
+   * instant may go unrecorded, as events of any kind may at a recording's edges.
+   */
+  static volatile boolean recording;
+
+  static {
+    FlightRecorder.addListener(new FlightRecorderListener() {
+      @Override
+      public void recorderInitialized(FlightRecorder recorder) {
+        update(recorder);
+      }
+
+      @Override
+      public void recordingStateChanged(Recording changed) {
+        update(FlightRecorder.getFlightRecorder());
+      }
+    });
+  }
+
+  private static void update(FlightRecorder recorder) {
+    boolean any = false;
+    for (Recording r : recorder.getRecordings()) {
+      any |= r.getState() == RecordingState.RUNNING;
+    }
+    recording = any;
+  }
 
   /** Longest key text an event carries; longer keys are cut and end with an ellipsis. */
   static final int MAX_KEY = 200;

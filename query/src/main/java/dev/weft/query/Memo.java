@@ -30,19 +30,14 @@ import java.lang.invoke.VarHandle;
  * to end), so a claimant's view of "current" is stable. Readers read {@code verifiedAt} (acquire) before
  * {@code result}, and read {@code result} once into a local, because eviction may clear it at any time.
  */
-final class Memo {
+final class Memo extends MemoHot {
   static final int HAS_DIAGNOSTICS = 1;
 
   final Table table;
-  final Object key;
   /** The frame that claimed this memo, or null. CAS only; release is a volatile write. */
   volatile Frame owner;
-  /** Revision at which the outcome was last known current; -1 before the first completion. */
-  volatile long verifiedAt = -1;
   /** Revision at which the outcome last changed (by the query's cutoff). */
   long changedAt;
-  /** The value, a {@link Failure}, or null (never completed, or evicted). Published by verifiedAt. */
-  Object result;
   /**
    * Dependency record in read order: {@link Memo} for a read, {@code Memo[]} for a getAll (key order),
    * {@link Diagnostic} for an own report. Null for inputs and never-completed memos.
@@ -74,15 +69,15 @@ final class Memo {
       MethodHandles.Lookup l = MethodHandles.lookup();
       OWNER = l.findVarHandle(Memo.class, "owner", Frame.class);
       WAITERS = l.findVarHandle(Memo.class, "waiters", AwaitingQuery.class);
-      VERIFIED_AT = l.findVarHandle(Memo.class, "verifiedAt", long.class);
+      VERIFIED_AT = l.findVarHandle(MemoHot.class, "verifiedAt", long.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
-  Memo(Table table, Object key) {
+  Memo(Table table, Object key, int hash) {
+    super(key, hash);
     this.table = table;
-    this.key = key;
   }
 
   boolean claim(Frame frame) {
@@ -128,5 +123,32 @@ final class Memo {
   @Override
   public String toString() {
     return table == null ? String.valueOf(key) : table.query.name + "(" + key + ")";
+  }
+}
+
+/**
+ * The fields a memo hit reads, declared in a superclass so that the JVM lays them out first and together
+ * (superclass fields precede subclass fields): a hit then touches one cache line of the memo, not two.
+ */
+abstract class MemoHot {
+  final Object key;
+  /** {@link Table#hash} of the key; final, so a racy table lookup may read it. */
+  final int hash;
+  /** Revision at which the outcome was last known current; -1 before the first completion. */
+  volatile long verifiedAt = -1;
+  /** The value, a {@link Failure}, or null (never completed, or evicted). Published by verifiedAt. */
+  Object result;
+  /**
+   * Hits of {@link QueryEngine#get} from outside query bodies; reads inside bodies count in their runner. A
+   * plain increment on a line the hit has just read: an atomic add (a fenced instruction) or a shared counter
+   * (a store-to-load chain across hits) would cost as much as the rest of the hit. Two threads hitting this
+   * memo at the same instant may lose a count, so the total is exact for one reading thread and may
+   * undercount slightly under concurrent reads of one key.
+   */
+  long hits;
+
+  MemoHot(Object key, int hash) {
+    this.key = key;
+    this.hash = hash;
   }
 }

@@ -16,9 +16,9 @@ sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
   final BiPredicate<? super V, ? super V> cutoff;
   final int lru;
   /**
-   * The table of the engine that used this query last; checked against the engine on every read. Plain on
-   * purpose: a racy read sees null, a stale table (rejected by the engine check) or a fully constructed one,
-   * because every field a reader uses is final.
+   * The table of the engine that used this query last, unless the query has an LRU. Plain on purpose: a racy
+   * read sees null, a stale table or a fully constructed one, because every field a reader uses is final; a
+   * stale table only costs a miss, since its memos never carry the reading engine's revision stamp.
    */
   Table table;
 

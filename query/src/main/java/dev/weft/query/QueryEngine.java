@@ -147,9 +147,21 @@ public final class QueryEngine implements AutoCloseable {
   private final ConcurrentHashMap<String, QueryDef<?, ?>> names = new ConcurrentHashMap<>();
   private final AtomicLong runnerIds = new AtomicLong();
 
-  /** The revision as the hit path sees it: equal to {@link #revision} while open, {@link #CLOSED} after. */
-  private volatile long current = 1;
-  private volatile long revision = 1;
+  /**
+   * Revision stamps: memos record the stamp of the revision they were verified and changed in. Stamps come
+   * from one counter shared by every engine, so a stamp names one revision of one engine: a memo current in
+   * another engine never equals this engine's {@link #current}, and the hit path needs no engine check on the
+   * table a query object caches. Within an engine stamps grow with its revisions, which is all the
+   * verification compares. The public {@link #revision()} counts revisions from 1.
+   */
+  private static final AtomicLong STAMPS = new AtomicLong();
+
+  /** The revision stamp; only {@link #set} changes it. */
+  private volatile long revision = STAMPS.incrementAndGet();
+  /** The stamp as the hit path sees it: equal to {@link #revision} while open, {@link #CLOSED} after. */
+  private volatile long current = revision;
+  /** The public revision number: 1 at creation, one more per value-changing {@link #set}. */
+  private volatile long revisions = 1;
   private volatile boolean closed;
 
   // Cancellation: a set raises `cancelling`, wakes parked runners, waits for `active` to reach zero.
@@ -160,7 +172,10 @@ public final class QueryEngine implements AutoCloseable {
   private final Set<Runner> parked = ConcurrentHashMap.newKeySet();
 
   private final LongAdder executions = new LongAdder();
+  /** Hits inside query bodies, added from runners in batches like executions. */
   private final LongAdder hits = new LongAdder();
+  /** The largest hit total {@link #stats} returned: keeps the reported count monotonic. */
+  private final AtomicLong hitsReported = new AtomicLong();
   private final LongAdder waits = new LongAdder();
   private final LongAdder cycles = new LongAdder();
   private final LongAdder live = new LongAdder();
@@ -202,22 +217,37 @@ public final class QueryEngine implements AutoCloseable {
    */
   @SuppressWarnings("unchecked")
   public <K, V> V get(Query<K, V> query, K key) {
-    Table t = table(query);
-    if (key == null) {
-      throw nullKey(t);
-    }
-    Memo m = t.memos.get(key);
-    if (m != null && m.verifiedAt == current) { // acquire: publishes result
+    // The hit path: the table the query object caches may be another engine's, whose memos never carry
+    // this engine's current stamp, so a foreign table only costs a miss.
+    Table t;
+    Memo m;
+    if (query instanceof QueryDef<?, ?> d && key != null && (t = d.table) != null && (m = t.find(key)) != null
+        && m.verifiedAt == current) { // acquire: publishes result
       Object r = m.result;
       if (r != null && !(r instanceof Failure)) {
-        hits.increment();
-        if (t.capacity >= 0) {
-          t.touch(m);
-        }
-        if (Events.EXECUTED.isEnabled()) {
+        m.hits++; // plain: see MemoHot#hits
+        if (Events.recording && Events.EXECUTED.isEnabled()) {
           cached(m);
         }
         return (V) r;
+      }
+    }
+    t = table(query);
+    if (key == null) {
+      throw nullKey(t);
+    }
+    if (t.capacity >= 0) { // an LRU query: its table is not cached in the query object, so it hits here
+      Memo m2 = t.find(key);
+      if (m2 != null && m2.verifiedAt == current) {
+        Object r = m2.result;
+        if (r != null && !(r instanceof Failure)) {
+          m2.hits++;
+          t.touch(m2);
+          if (Events.recording && Events.EXECUTED.isEnabled()) {
+            cached(m2);
+          }
+          return (V) r;
+        }
       }
     }
     return (V) unwrap(slow(t, key, false));
@@ -296,7 +326,7 @@ public final class QueryEngine implements AutoCloseable {
       }
       quiesce();
       try {
-        long next = revision + 1;
+        long next = STAMPS.incrementAndGet();
         if (old == null) {
           live.increment();
         }
@@ -304,6 +334,7 @@ public final class QueryEngine implements AutoCloseable {
         m.changedAt = next;
         m.verifiedAt = next;
         revision = next;
+        revisions++; // only set writes it, under setLock
         current = next; // release: publishes the input and the new revision to the hit path
       } finally {
         cancelling = false;
@@ -316,12 +347,17 @@ public final class QueryEngine implements AutoCloseable {
 
   /** The current revision: 1 at creation, advanced by each {@link #set} that changes a value. */
   public long revision() {
-    return revision;
+    return revisions;
   }
 
   /** A snapshot of the counters. */
   public EngineStats stats() {
-    return new EngineStats(executions.sum(), hits.sum(), waits.sum(), cycles.sum(), live.sum(),
+    long h = hits.sum();
+    for (Table t : tables.values()) {
+      h += t.outerHits();
+    }
+    long reported = hitsReported.accumulateAndGet(h, Math::max);
+    return new EngineStats(executions.sum(), reported, waits.sum(), cycles.sum(), live.sum(),
         verifications.sum(), reExecutions.sum(), cutoffs.sum(), evictions.sum(), cancellations.sum());
   }
 
@@ -366,7 +402,7 @@ public final class QueryEngine implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "QueryEngine[" + name + ", revision " + revision + ", " + stats() + "]";
+    return "QueryEngine[" + name + ", revision " + revisions + ", " + stats() + "]";
   }
 
   // ------------------------------------------------------------------------------------ tables, misuse
@@ -394,7 +430,9 @@ public final class QueryEngine implements AutoCloseable {
       }
       t = tables.computeIfAbsent(d, k -> new Table(this, k));
     }
-    d.table = t;
+    if (t.capacity < 0) {
+      d.table = t; // not for an LRU query: the hit path would skip its recency stamp
+    }
     return t;
   }
 
@@ -474,7 +512,7 @@ public final class QueryEngine implements AutoCloseable {
   /** The context of a root getAll: a frame on no memo and on no stack, whose record nobody reads. */
   private Frame rootFrame() {
     Runner r = CURRENT.get();
-    Frame f = new Frame(r, new Memo(null, "getAll"), null);
+    Frame f = new Frame(r, new Memo(null, "getAll", 0), null);
     f.active = true;
     return f;
   }
@@ -518,6 +556,10 @@ public final class QueryEngine implements AutoCloseable {
     if (r.became != 0) {
       live.add(r.became);
       r.became = 0;
+    }
+    if (r.hits != 0) {
+      hits.add(r.hits);
+      r.hits = 0;
     }
   }
 
@@ -615,7 +657,7 @@ public final class QueryEngine implements AutoCloseable {
     if (m.verifiedAt == r.revision) { // acquire
       Object res = m.result;
       if (res != null && !(res instanceof Failure)) {
-        hits.increment();
+        r.hits++;
         if (t.capacity >= 0) {
           t.touch(m);
         }
@@ -664,7 +706,7 @@ public final class QueryEngine implements AutoCloseable {
       if (m.verifiedAt == rev) {
         Object res = m.result;
         if (res != null) {
-          hits.increment();
+          r.hits++;
           outs[i] = res;
           continue;
         }
@@ -720,7 +762,7 @@ public final class QueryEngine implements AutoCloseable {
         Object res = m.result;
         if (res != null || !needValue) {
           if (needValue) {
-            hits.increment();
+            r.hits++;
           }
           return res;
         }

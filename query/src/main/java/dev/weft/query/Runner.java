@@ -21,7 +21,7 @@ package dev.weft.query;
 final class Runner {
   final QueryEngine engine;
   final long id;
-  /** The engine revision this runner works in; constant, since a set waits for all runners. */
+  /** The revision stamp this runner works in; constant, since a set waits for all runners. */
   final long revision;
   final Thread parentThread;
   volatile Thread thread;
@@ -35,6 +35,8 @@ final class Runner {
   /** Executions and memos that became live, not yet added to the engine's counters; runner thread only. */
   int executed;
   int became;
+  /** Memo hits of this runner's frames, not yet added to the engine's counter; runner thread only. */
+  long hits;
   // child results
   Object outcome;
   Throwable error;

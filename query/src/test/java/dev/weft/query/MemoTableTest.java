@@ -1,0 +1,202 @@
+package dev.weft.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weft.scheduler.Scheduler;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The open-addressing memo table and the memo-hit path built on it. */
+@Timeout(60)
+class MemoTableTest {
+
+  /** Keys whose hash codes collide in every bit the table could use, so they share one probe run. */
+  record Colliding(int id) {
+    @Override
+    public int hashCode() {
+      return 42;
+    }
+  }
+
+  private static Table table(QueryEngine engine) {
+    return engine.table(Query.<Object, Object>of("t", (ctx, k) -> k));
+  }
+
+  @ParameterizedTest
+  @ValueSource(longs = {1, 7, 31, 1024, 65_536, 1L << 32})
+  void memo_arithmeticKeys_oneMemoPerKeyAcrossGrowth(long stride) {
+    try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      Table t = table(e);
+      List<Memo> made = new ArrayList<>();
+      for (long i = 0; i < 5_000; i++) {
+        made.add(t.memo(i * stride));
+      }
+      assertThat(t.size()).isEqualTo(5_000);
+      for (int i = 0; i < 5_000; i++) {
+        Long key = i * stride; // a distinct but equal key object
+        assertThat(t.find(key)).isSameAs(made.get(i));
+        assertThat(t.memo(key)).isSameAs(made.get(i));
+      }
+      assertThat(t.find(-1L)).isNull();
+    }
+  }
+
+  @Test
+  void memo_collidingHashCodes_foundByEquality() {
+    try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      Table t = table(e);
+      for (int i = 0; i < 300; i++) {
+        t.memo(new Colliding(i));
+      }
+      assertThat(t.size()).isEqualTo(300);
+      for (int i = 0; i < 300; i++) {
+        assertThat(t.find(new Colliding(i)).key).isEqualTo(new Colliding(i));
+      }
+      assertThat(t.find(new Colliding(300))).isNull();
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 3, 4, 5})
+  void memo_concurrentInsertsAndLookups_everyCallerOfAKeyGetsOneMemo(int seed) throws Exception {
+    int threads = 4;
+    int keys = 20_000;
+    try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      Table t = table(e);
+      CyclicBarrier start = new CyclicBarrier(threads);
+      Memo[][] seen = new Memo[threads][keys];
+      AtomicReference<Throwable> failure = new AtomicReference<>();
+      List<Thread> workers = new ArrayList<>();
+      for (int w = 0; w < threads; w++) {
+        int me = w;
+        Random order = new Random(seed * 31L + w);
+        workers.add(Thread.ofPlatform().start(() -> {
+          try {
+            int[] perm = new int[keys];
+            for (int i = 0; i < keys; i++) {
+              perm[i] = i;
+            }
+            for (int i = keys - 1; i > 0; i--) {
+              int j = order.nextInt(i + 1);
+              int x = perm[i];
+              perm[i] = perm[j];
+              perm[j] = x;
+            }
+            start.await();
+            for (int i : perm) {
+              Memo m = t.memo(i);
+              // A lock-free lookup may miss a memo another thread is inserting, never return a wrong one.
+              Memo f = t.find(i);
+              if (f != null && f != m) {
+                throw new AssertionError("find returned another memo for " + i);
+              }
+              seen[me][i] = m;
+            }
+          } catch (Throwable x) {
+            failure.compareAndSet(null, x);
+          }
+        }));
+      }
+      for (Thread w : workers) {
+        w.join();
+      }
+      assertThat(failure.get()).isNull();
+      IdentityHashMap<Memo, Boolean> distinct = new IdentityHashMap<>();
+      for (int i = 0; i < keys; i++) {
+        for (int w = 1; w < threads; w++) {
+          assertThat(seen[w][i]).as("key %d", i).isSameAs(seen[0][i]);
+        }
+        assertThat(seen[0][i].key).isEqualTo(i);
+        assertThat(t.find(i)).isSameAs(seen[0][i]);
+        distinct.put(seen[0][i], true);
+      }
+      assertThat(distinct).hasSize(keys);
+      assertThat(t.size()).isEqualTo(keys);
+    }
+  }
+
+  @Test
+  void get_oneQueryObjectInTwoEngines_eachEngineSeesItsOwnMemos() {
+    Input<String, Integer> base = Query.input("base");
+    Query<String, Integer> twice = Query.of("twice", (ctx, k) -> 2 * ctx.get(base, k));
+    try (Scheduler s = Scheduler.parallel(1);
+        QueryEngine a = QueryEngine.builder().scheduler(s).name("a").build();
+        QueryEngine b = QueryEngine.builder().scheduler(s).name("b").build()) {
+      a.set(base, "x", 1);
+      b.set(base, "x", 100);
+      for (int i = 0; i < 3; i++) {
+        assertThat(a.get(twice, "x")).isEqualTo(2);
+        assertThat(b.get(twice, "x")).isEqualTo(200);
+        assertThat(a.get(base, "x")).isEqualTo(1);
+        assertThat(b.get(base, "x")).isEqualTo(100);
+      }
+      // Same revision numbers, different engines: a memo current in one is not current in the other.
+      assertThat(a.revision()).isEqualTo(b.revision());
+      b.set(base, "x", 7);
+      assertThat(a.get(twice, "x")).isEqualTo(2);
+      assertThat(b.get(twice, "x")).isEqualTo(14);
+      assertThat(a.stats().executions()).isEqualTo(1);
+      assertThat(b.stats().executions()).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void stats_hitsFromOneThread_countedExactlyAndNeverDecrease() {
+    Query<Integer, Integer> sq = Query.of("sq", (ctx, k) -> k * k);
+    Query<Integer, Integer> sum = Query.of("sum", (ctx, n) -> {
+      int total = 0;
+      for (int i = 0; i < n; i++) {
+        total += ctx.get(sq, i % 4);
+      }
+      return total;
+    });
+    try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      for (int i = 0; i < 4; i++) {
+        e.get(sq, i);
+      }
+      long before = e.stats().hits();
+      for (int r = 0; r < 1_000; r++) {
+        assertThat(e.get(sq, r % 4)).isEqualTo((r % 4) * (r % 4));
+      }
+      assertThat(e.stats().hits()).isEqualTo(before + 1_000);
+      e.get(sum, 10); // ten reads inside a body, all hits
+      assertThat(e.stats().hits()).isEqualTo(before + 1_010);
+      long last = 0;
+      for (int r = 0; r < 100; r++) {
+        long now = e.stats().hits();
+        assertThat(now).isGreaterThanOrEqualTo(last);
+        last = now;
+      }
+    }
+  }
+
+  @Test
+  void get_lruQuery_hitsStillStampRecency() {
+    AtomicReference<List<Integer>> runs = new AtomicReference<>(new ArrayList<>());
+    Query<Integer, Integer> q = Query.<Integer, Integer>of("lru", (ctx, k) -> {
+      runs.get().add(k);
+      return k;
+    }).withLru(2);
+    try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      e.get(q, 1);
+      e.get(q, 2);
+      e.get(q, 1); // a hit: 1 is now more recent than 2
+      e.get(q, 3); // evicts 2
+      runs.get().clear();
+      e.get(q, 1);
+      assertThat(runs.get()).isEmpty();
+      e.get(q, 2);
+      assertThat(runs.get()).containsExactly(2);
+      assertThat(q).isInstanceOf(QueryDef.class);
+      assertThat(((QueryDef<?, ?>) q).table).as("an LRU query's table is not cached for the hit path").isNull();
+    }
+  }
+}
