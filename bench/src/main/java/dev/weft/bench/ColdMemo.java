@@ -26,6 +26,7 @@ public enum ColdMemo {
   CF_SYNC("CompletableFuture + CHM memo, computed by the caller"),
   CF_ASYNC("CompletableFuture + CHM memo, async on the common pool"),
   CF_ASYNC_POOL_2("CompletableFuture + CHM memo, async on a ForkJoinPool(2)"),
+  CF_DIRECT("CompletableFuture + CHM memo, supplyAsync + join (default executor)"),
   PLATFORM_POOL("platform-thread pool, blocking Future.get");
 
   final String label;
@@ -67,6 +68,7 @@ public enum ColdMemo {
           pool().shutdownNow();
         }
       };
+      case CF_DIRECT -> new DirectFutureSolver(shape);
       case PLATFORM_POOL -> new PoolSolver(shape);
     };
   }
@@ -271,6 +273,57 @@ public enum ColdMemo {
       long sum = 0;
       for (CompletableFuture<Long> f : roots) {
         sum += f.join();
+      }
+      return sum;
+    }
+  }
+
+  /**
+   * The same blocking code as the query bodies, with futures: each key's value is {@code supplyAsync} on the
+   * default executor, and a body reads a dependency with {@code join}. The default executor is the common
+   * pool when its parallelism is above 1; on a 2-core machine it is one new thread per task, so this computes
+   * a sixteenth of the roots per iteration like {@link PoolSolver}.
+   */
+  private static final class DirectFutureSolver implements Solver {
+    private final Shape shape;
+    private final long[] roots;
+    private ConcurrentHashMap<Long, CompletableFuture<Long>> memo = new ConcurrentHashMap<>();
+
+    DirectFutureSolver(Shape shape) {
+      this.shape = shape;
+      this.roots = shape.roots(rootDivisor());
+    }
+
+    @Override
+    public int rootDivisor() {
+      return 16;
+    }
+
+    @Override
+    public void reset() {
+      memo = new ConcurrentHashMap<>();
+    }
+
+    private long get(long k) {
+      return memo.computeIfAbsent(k, key -> CompletableFuture.supplyAsync(() -> compute(key))).join();
+    }
+
+    private long compute(long k) {
+      if (shape.leaf(k)) {
+        return k;
+      }
+      long value = 1;
+      for (int i = 0, n = shape.arity(k); i < n; i++) {
+        value += get(shape.dep(k, i));
+      }
+      return value;
+    }
+
+    @Override
+    public long solve() {
+      long sum = 0;
+      for (long r : roots) {
+        sum += get(r);
       }
       return sum;
     }
