@@ -2,11 +2,14 @@ package dev.weft.query;
 
 /**
  * A snapshot of a {@link QueryEngine}'s counters since it was created. Exact whenever no evaluation is
- * running; while one runs, its {@code executions} and {@code liveMemos} are added in batches (every few hundred
- * executions and when each of its threads finishes), so the cold path pays no atomic add per query.
+ * running, except {@code hits} under concurrent reads (below); while one runs, its {@code executions},
+ * {@code liveMemos}, {@code hits} and {@code verifications} are added in batches (every few hundred
+ * executions and when each of its threads finishes), so neither the cold path nor a hit pays an atomic add.
  *
  * @param executions query bodies run (first executions, re-executions and restores of evicted values)
- * @param hits reads served from a memo that was already up to date
+ * @param hits reads served from a memo that was already up to date. Reads from outside query bodies are
+ *     counted with a plain increment on the memo, so two threads hitting one key at the same instant may
+ *     lose a count; the reported total never decreases
  * @param waits reads that parked because another task was computing the memo
  * @param cycles dependency cycles detected
  * @param liveMemos memos currently holding a value or failure

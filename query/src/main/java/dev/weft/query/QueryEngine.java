@@ -544,8 +544,8 @@ public final class QueryEngine implements AutoCloseable {
   }
 
   /**
-   * Adds a runner's batched counts to the engine's counters. The miss path counts executions and new live
-   * memos in plain runner fields (an atomic add per query costs a fenced instruction each); they are added
+   * Adds a runner's batched counts to the engine's counters. The miss path counts executions, new live memos,
+   * hits and verifications in plain runner fields (an atomic add per query costs a fenced instruction each); they are added
    * when the runner finishes, every {@link #FLUSH_EVERY} executions, and before an LRU admission may evict.
    */
   void flush(Runner r) {
@@ -560,6 +560,10 @@ public final class QueryEngine implements AutoCloseable {
     if (r.hits != 0) {
       hits.add(r.hits);
       r.hits = 0;
+    }
+    if (r.verified != 0) {
+      verifications.add(r.verified);
+      r.verified = 0;
     }
   }
 
@@ -828,7 +832,7 @@ public final class QueryEngine implements AutoCloseable {
         }
         restoreOnly = true; // evicted: the dependency record is current, only the value is missing
       } else if (verified >= 0 && m.cycle == null) {
-        verifications.increment();
+        r.verified++;
         if (!depsChanged(r, m, verified)) {
           Object res = m.result;
           if (res != null || !needValue) {

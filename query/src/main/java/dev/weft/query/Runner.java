@@ -35,8 +35,9 @@ final class Runner {
   /** Executions and memos that became live, not yet added to the engine's counters; runner thread only. */
   int executed;
   int became;
-  /** Memo hits of this runner's frames, not yet added to the engine's counter; runner thread only. */
+  /** Memo hits and verifications of this runner's frames, not yet added to the engine's counters. */
   long hits;
+  long verified;
   // child results
   Object outcome;
   Throwable error;
