@@ -544,9 +544,10 @@ public final class QueryEngine implements AutoCloseable {
   }
 
   /**
-   * Adds a runner's batched counts to the engine's counters. The miss path counts executions, new live memos,
-   * hits and verifications in plain runner fields (an atomic add per query costs a fenced instruction each); they are added
-   * when the runner finishes, every {@link #FLUSH_EVERY} executions, and before an LRU admission may evict.
+   * Adds a runner's batched counts to the engine's counters. Executions, new live memos, hits and
+   * verifications are counted in plain runner fields (an atomic add per query costs a fenced instruction each)
+   * and added when the runner finishes, every {@link #FLUSH_EVERY} executions, and before an LRU admission
+   * may evict.
    */
   void flush(Runner r) {
     if (r.executed != 0) {
