@@ -11,10 +11,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Memo map.</b> Memos are never removed (eviction clears a memo's value, not the memo), so the map is
  * an insert-only open-addressing table with linear probing: {@code slots} holds the memos themselves, a
  * power-of-two array at most half full. Lookups are lock-free: they read {@code slots} once and probe until a
- * null slot, comparing the memo's final {@code hash} and {@code key}. Inserts take the table's monitor,
+ * null slot, comparing the memo's final {@code hash} and {@code key}. Inserts take {@code insertLock},
  * re-probe, and either store into a free slot (release) or publish a doubled copy (volatile write). A
  * lock-free lookup may therefore miss a memo inserted concurrently, or one inserted into a newer array after
- * it read {@code slots}; {@link #memo} then finds it under the monitor, so a key never gets two memos. A
+ * it read {@code slots}; {@link #memo} then finds it under the lock, so a key never gets two memos. A
  * lookup never sees a half-built memo: {@code hash} and {@code key} are final and every other field it reads
  * is published through {@code verifiedAt}. Against a {@code ConcurrentHashMap} this saves the node hop on
  * the hit path and the node copying of resizes, which dominated a cold engine's profile.
@@ -31,8 +31,14 @@ final class Table {
   final int capacity; // -1: unbounded
   /** Open-addressing slots, length a power of two, at most half full; replaced whole on growth. */
   private volatile Memo[] slots = new Memo[INITIAL];
-  /** Memos in {@code slots}; guarded by the table's monitor. */
+  /** Memos in {@code slots}; guarded by {@code insertLock}. */
   private int count;
+  /**
+   * Guards inserts. A {@code java.util.concurrent} lock, not a monitor: its waiters park through
+   * {@code LockSupport}, which the deterministic scheduler orders itself, while a contended monitor is released
+   * by the JVM from outside the scheduler (a foreign wakeup).
+   */
+  private final ReentrantLock insertLock = new ReentrantLock();
   static final int INITIAL = 16;
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayList<Memo> valued = new ArrayList<>();
@@ -85,7 +91,16 @@ final class Table {
     return m != null ? m : insert(key);
   }
 
-  private synchronized Memo insert(Object key) {
+  private Memo insert(Object key) {
+    insertLock.lock();
+    try {
+      return insertLocked(key);
+    } finally {
+      insertLock.unlock();
+    }
+  }
+
+  private Memo insertLocked(Object key) {
     int h = hash(key);
     Memo[] tab = slots;
     int mask = tab.length - 1;
@@ -133,8 +148,13 @@ final class Table {
   }
 
   /** Memos in the table (with or without a value). */
-  synchronized int size() {
-    return count;
+  int size() {
+    insertLock.lock();
+    try {
+      return count;
+    } finally {
+      insertLock.unlock();
+    }
   }
 
   void touch(Memo m) {
