@@ -35,6 +35,11 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Invariants.</b> {@code ready} and {@code timers} are guarded by {@code lock}. The carrier never runs
  * a continuation while holding {@code lock}, so a continuation may call {@link #execute} or {@link #sleep}.
+ * Code on the carrier (the loop, or a task mounted on it) never queues for {@code lock}: it barges with
+ * {@code tryLock} and spins ({@link #acquire}). Queueing would deadlock when a platform thread holds the lock:
+ * a task parked in the lock's queue unmounts, the loop queues behind it, and the release wakes only the task,
+ * which needs the loop to run. Spinning also keeps such contention from reordering tasks. Holders never
+ * park, so the spin is as short as the outside holder's critical section.
  * The carrier waits on {@code work} only when the ready list and the timers are both empty; it is signalled
  * by foreign submissions and by {@link #stopCarriers}.
  *
@@ -62,6 +67,7 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
   private volatile int running;
   private volatile IllegalStateException strictFailure;
   private boolean warned;
+  private volatile long carrierSpins; // contended acquisitions on the carrier, for tests
 
   DeterministicScheduler(String name, long seed, boolean strict, boolean watched) {
     super(name, watched);
@@ -108,7 +114,7 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
     boolean outside = VirtualThreads.currentCarrier() != carrier;
     boolean foreign = outside && STARTING.get() == null;
     boolean warn = false;
-    lock.lock();
+    acquire();
     try {
       if (foreign) {
         // Recorded before the continuation becomes runnable, so the woken task cannot finish unnoticed.
@@ -144,10 +150,34 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
     }
   }
 
+  /** Takes {@code lock}; on the carrier by barging and spinning, never by queueing (see the class comment). */
+  private void acquire() {
+    if (lock.tryLock()) {
+      return;
+    }
+    if (VirtualThreads.currentCarrier() != carrier) {
+      lock.lock(); // platform threads outside: parking is fine, the releaser wakes them directly
+      return;
+    }
+    carrierSpins++;
+    while (!lock.tryLock()) {
+      Thread.onSpinWait();
+    }
+  }
+
+  long carrierSpins() {
+    return carrierSpins;
+  }
+
+  /** The scheduler's lock, for tests that contend for it from outside. */
+  ReentrantLock lock() {
+    return lock;
+  }
+
   private void loop() {
     while (true) {
       Runnable next;
-      lock.lock();
+      acquire();
       try {
         while (true) {
           if (size() > 0) {
@@ -219,7 +249,7 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
       try {
         LockSupport.unpark(t.thread);
       } finally {
-        lock.lock();
+        acquire();
       }
     }
   }
@@ -235,7 +265,7 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
     long nanos = saturatedNanos(duration);
     boolean[] fired = new boolean[1];
     Timer timer;
-    lock.lock();
+    acquire();
     try {
       long deadline = nowNanos + nanos < nowNanos ? Long.MAX_VALUE : nowNanos + nanos;
       timer = new Timer(deadline, timerSequence++, Thread.currentThread(), fired);
@@ -245,7 +275,7 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
       lock.unlock();
     }
     while (true) {
-      lock.lock();
+      acquire();
       try {
         if (fired[0]) {
           return;
@@ -255,7 +285,7 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
       }
       LockSupport.park(this);
       if (Thread.interrupted()) {
-        lock.lock();
+        acquire();
         try {
           if (!fired[0]) {
             timers.remove(timer);
@@ -298,7 +328,7 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
     long spawned = this.spawned.get();
     long completed = this.completed.get();
     int queued;
-    lock.lock();
+    acquire();
     try {
       queued = size();
     } finally {
@@ -312,7 +342,7 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
 
   @Override
   void stopCarriers() {
-    lock.lock();
+    acquire();
     try {
       stopping = true;
       work.signalAll();

@@ -10,7 +10,10 @@ import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.LongStream;
@@ -224,6 +227,50 @@ class DeterministicSchedulerTest {
       assertThat(stats.carriers()).isEqualTo(1);
       assertThat(stats.deterministic()).isTrue();
       assertThat(s.isDeterministic()).isTrue();
+    }
+  }
+
+  /**
+   * A platform thread holds the scheduler's lock while a task on the carrier needs it. If the task queued for
+   * the lock it would unmount, the carrier loop would queue behind it, and the release would wake only the
+   * task, which needs the carrier: nothing would ever run again.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {0, 1, 2, 3})
+  void lockHeldOutside_whileATaskNeedsIt_theCarrierKeepsRunning(long seed) throws Exception {
+    DeterministicScheduler s = (DeterministicScheduler) Scheduler.deterministic(seed);
+    boolean ran = false;
+    try {
+      AtomicBoolean mounted = new AtomicBoolean();
+      AtomicBoolean go = new AtomicBoolean();
+      Task<Integer> sleeper = s.spawn("sleeper", () -> {
+        mounted.set(true);
+        while (!go.get()) {
+          Thread.onSpinWait();
+        }
+        s.sleep(Duration.ofMillis(1)); // takes the lock
+        return 1;
+      });
+      Task<Integer> other = s.spawn("other", () -> 2);
+      // While the sleeper spins it occupies the carrier, so the loop cannot be waiting for the lock yet.
+      Awaitility.await().atMost(Duration.ofSeconds(30)).untilTrue(mounted);
+      s.lock().lock();
+      try {
+        go.set(true);
+        // Either the task queued behind the lock (and the loop after it), or the carrier is spinning for it.
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+            .until(() -> s.lock().getQueueLength() >= 2 || s.carrierSpins() > 0);
+      } finally {
+        s.lock().unlock();
+      }
+      CompletableFuture<Integer> joined = CompletableFuture.supplyAsync(() -> sleeper.join() + other.join());
+      assertThat(joined.get(30, TimeUnit.SECONDS)).isEqualTo(3);
+      ran = true;
+      assertThat(s.stats().foreignWakeups()).isZero();
+    } finally {
+      if (ran) {
+        s.close(); // after a hang close() would wait for the stuck tasks too; the carrier is a daemon
+      }
     }
   }
 }
