@@ -603,10 +603,17 @@ public final class QueryEngine implements AutoCloseable {
   }
 
   private void leave() {
-    if (active.decrementAndGet() == 0 && cancelling) {
+    int left = active.decrementAndGet();
+    if (left == 0 && cancelling) {
       Thread s = setter;
       if (s != null) {
         LockSupport.unpark(s);
+      }
+    } else if (left > 0 && !parked.isEmpty() && parked.size() >= left) {
+      // Every remaining evaluation may be parked: let one of them run the stall check.
+      for (Runner p : parked) {
+        LockSupport.unpark(p.thread);
+        break;
       }
     }
   }
@@ -1217,6 +1224,7 @@ public final class QueryEngine implements AutoCloseable {
       AwaitingQuery node = new AwaitingQuery(r);
       m.push(node);
       if (m.owner != o) {
+        node.leave();
         return node.done ? node.outcome : null;
       }
       Events.QueryBlocked ev = null;
@@ -1227,6 +1235,9 @@ public final class QueryEngine implements AutoCloseable {
       try {
         waitLoop(r, node, null);
       } finally {
+        if (!node.done) {
+          node.leave(); // unwound or cancelled: a later release must not remove this runner's next edge
+        }
         if (ev != null) {
           ev.end();
           if (ev.shouldCommit()) {
@@ -1280,6 +1291,9 @@ public final class QueryEngine implements AutoCloseable {
           continue; // re-check the flags after registering, so a set's wake-up cannot be missed
         }
         LockSupport.park(node != null ? node : AWAITING_CHILDREN);
+        if (parked.size() >= active.get()) {
+          checkStall(r); // also reached when the last running evaluation ended (see leave)
+        }
       }
     } finally {
       if (registered) {
