@@ -11,6 +11,7 @@ import com.sun.source.util.JavacTask;
 import com.sun.source.util.SourcePositions;
 import com.sun.source.util.TreeScanner;
 import com.sun.source.util.Trees;
+import com.sun.tools.javac.api.JavacTaskPool;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -18,10 +19,9 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.tools.Diagnostic;
 import javax.tools.DiagnosticListener;
 import javax.tools.JavaCompiler;
@@ -34,10 +34,15 @@ import javax.tools.ToolProvider;
  * Parses one Java source with the JDK's own parser ({@code com.sun.source}, parse only: no symbol entry, no
  * attribution) and extracts a {@link ParsedFile}.
  *
- * <p>Each file gets its own {@link JavacTask}. Measured on java.base (3,400 files), batching files into one
- * task saves only the task set-up, roughly a tenth of the parse time, and would tie the memo of one file to
- * its batch; so the task is per file. Standard file managers are reused through a small pool (a task takes
- * one and returns it when done) rather than shared, because a file manager is not safe for concurrent tasks.
+ * <p>Each file gets its own {@link JavacTask}, so a file's memo depends on that file alone. Setting up a task
+ * builds a whole compiler context (symbol table, name table, class writer buffers), which on java.base was a
+ * quarter of the parse time and most of its garbage. So when {@code jdk.compiler} exports
+ * {@code com.sun.tools.javac.api} to the demo (the demo's jar manifest and launch do), tasks come from javac's
+ * own pool of reusable contexts ({@code JavacTaskPool}, the one jshell uses): each task still sees one file
+ * and its own diagnostics, but the context is cleared and reused. Without the export every task builds a
+ * fresh context; the results are the same, only slower, and {@link #describe} says which is in use.
+ * Standard file managers are reused through a small pool (a task takes one and returns it when done) rather
+ * than shared, because a file manager is not safe for concurrent tasks.
  * Options are minimal on purpose: {@code --release} alone makes each task load the platform's symbol
  * description and made parsing about five times slower in the same measurement.
  *
@@ -51,11 +56,26 @@ final class JavaSyntax {
   private static final JavaCompiler JAVAC = ToolProvider.getSystemJavaCompiler();
   private static final ConcurrentLinkedQueue<StandardJavaFileManager> MANAGERS = new ConcurrentLinkedQueue<>();
   private static final List<String> OPTIONS = List.of("-proc:none");
-  private static final Pattern DOC_TAG =
-      Pattern.compile("\\{@(?:link|linkplain|value)\\s([^}]*)}|@(?:see|throws|exception)\\s([^\\n]*)");
-  private static final Pattern WORD = Pattern.compile("[A-Za-z_$][A-Za-z0-9_$]*");
+  private static final String[] INLINE_TAGS = {"link", "linkplain", "value"};
+  private static final String[] LINE_TAGS = {"see", "throws", "exception"};
+
+  /** Whether tasks come from javac's pool of reusable contexts (see the class comment). */
+  static final boolean POOLED = exported();
 
   private JavaSyntax() {}
+
+  private static boolean exported() {
+    Optional<Module> compiler = ModuleLayer.boot().findModule("jdk.compiler");
+    return compiler.isPresent() && compiler.get().isExported("com.sun.tools.javac.api", JavaSyntax.class.getModule());
+  }
+
+  /** One line for the report: which parser, and how its contexts are managed. */
+  static String describe() {
+    return POOLED
+        ? "javac (com.sun.source, parse only), reusable compiler contexts"
+        : "javac (com.sun.source, parse only), a new compiler context per file (slower: add --add-exports "
+            + "jdk.compiler/com.sun.tools.javac.api=ALL-UNNAMED to reuse contexts)";
+  }
 
   /** Whether the running JDK has a compiler (a JRE-only runtime does not). */
   static boolean available() {
@@ -64,6 +84,11 @@ final class JavaSyntax {
 
   /** Parses {@code text} (the contents of {@code path}) and extracts what the analysis needs. */
   static ParsedFile parse(String path, String text) {
+    return parse(path, text, POOLED);
+  }
+
+  /** As {@link #parse(String, String)}, choosing how the task is made; {@code pooled} needs {@link #POOLED}. */
+  static ParsedFile parse(String path, String text, boolean pooled) {
     if (JAVAC == null) {
       throw new IllegalStateException("this Java runtime has no compiler (javax.tools.ToolProvider"
           + ".getSystemJavaCompiler() is null); run the demo on a JDK");
@@ -73,13 +98,13 @@ final class JavaSyntax {
       manager = JAVAC.getStandardFileManager(null, Locale.ROOT, null);
     }
     try {
-      return parse(manager, path, text);
+      return parse(manager, path, text, pooled);
     } finally {
       MANAGERS.offer(manager);
     }
   }
 
-  private static ParsedFile parse(StandardJavaFileManager manager, String path, String text) {
+  private static ParsedFile parse(StandardJavaFileManager manager, String path, String text, boolean pooled) {
     List<String> errors = new ArrayList<>();
     DiagnosticListener<JavaFileObject> listener = d -> {
       if (d.getKind() == Diagnostic.Kind.ERROR && errors.size() < ParsedFile.MAX_ERRORS) {
@@ -87,8 +112,21 @@ final class JavaSyntax {
         errors.add((line > 0 ? line : 1) + ": " + d.getMessage(Locale.ROOT).lines().findFirst().orElse(""));
       }
     };
-    JavacTask task = (JavacTask) JAVAC.getTask(null, manager, listener, OPTIONS, null,
-        List.of(new StringSource(path, text)));
+    List<StringSource> sources = List.of(new StringSource(path, text));
+    if (pooled) {
+      // The context is cleared after the worker returns: extract everything inside it.
+      return Pooled.TASKS.getTask(null, manager, listener, OPTIONS, null, sources,
+          task -> extract(task, path, text, errors));
+    }
+    return extract((JavacTask) JAVAC.getTask(null, manager, listener, OPTIONS, null, sources), path, text, errors);
+  }
+
+  /** Holds javac's context pool; loaded only when the package is exported to the demo. */
+  private static final class Pooled {
+    static final JavacTaskPool TASKS = new JavacTaskPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
+  }
+
+  private static ParsedFile extract(JavacTask task, String path, String text, List<String> errors) {
     CompilationUnitTree unit;
     try {
       Iterable<? extends CompilationUnitTree> units = task.parse();
@@ -117,14 +155,7 @@ final class JavaSyntax {
       }
     };
     identifiers.scan(unit, null);
-    Matcher doc = DOC_TAG.matcher(text);
-    while (doc.find()) {
-      Matcher word = WORD.matcher(text).region(doc.start(1) >= 0 ? doc.start(1) : doc.start(2),
-          doc.start(1) >= 0 ? doc.end(1) : doc.end(2));
-      while (word.find()) {
-        used.add(word.group());
-      }
-    }
+    docWords(text, used);
 
     List<ImportDecl> imports = new ArrayList<>();
     for (ImportTree imp : unit.getImports()) {
@@ -158,6 +189,81 @@ final class JavaSyntax {
       }
     }
     return new ParsedFile(pkg, types, nested[0], imports, errors, null);
+  }
+
+  /**
+   * Adds the words of the javadoc references in {@code text}: the argument of each <code>{@link ...}</code>,
+   * <code>{@linkplain ...}</code> or <code>{@value ...}</code> (up to the closing brace) and the rest of the line
+   * after {@code @see}, {@code @throws} or {@code @exception}; a tag is followed by whitespace. Matches are
+   * found left to right without overlapping. A hand-written scan: as a regular expression this was a tenth of
+   * the demo's parse time, most of it trying both alternatives at every character of every file.
+   */
+  static void docWords(String text, Set<String> used) {
+    int from = 0;
+    int at;
+    while ((at = text.indexOf('@', from)) >= 0) {
+      int start = -1;
+      int end = -1;
+      if (at > from && text.charAt(at - 1) == '{') {
+        int arg = afterTag(text, at + 1, INLINE_TAGS);
+        int close = arg < 0 ? -1 : text.indexOf('}', arg);
+        if (close >= 0) {
+          start = arg;
+          end = close;
+          from = close + 1;
+        }
+      }
+      if (start < 0) {
+        int arg = afterTag(text, at + 1, LINE_TAGS);
+        if (arg >= 0) {
+          int newline = text.indexOf('\n', arg);
+          start = arg;
+          end = newline < 0 ? text.length() : newline;
+          from = end;
+        } else {
+          from = at + 1;
+          continue;
+        }
+      }
+      words(text, start, end, used);
+    }
+  }
+
+  /** The index after the first of {@code tags} at {@code i} and the whitespace after it, or -1. */
+  private static int afterTag(String text, int i, String[] tags) {
+    for (String tag : tags) {
+      int after = i + tag.length();
+      if (after < text.length() && text.startsWith(tag, i) && isSpace(text.charAt(after))) {
+        return after + 1;
+      }
+    }
+    return -1;
+  }
+
+  private static boolean isSpace(char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
+  }
+
+  /** Adds each identifier-like word ({@code [A-Za-z_$][A-Za-z0-9_$]*}) of {@code text[start, end)}. */
+  private static void words(String text, int start, int end, Set<String> used) {
+    int i = start;
+    while (i < end) {
+      char c = text.charAt(i);
+      if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_' || c == '$') {
+        int j = i + 1;
+        while (j < end && isWordPart(text.charAt(j))) {
+          j++;
+        }
+        used.add(text.substring(i, j));
+        i = j;
+      } else {
+        i++;
+      }
+    }
+  }
+
+  private static boolean isWordPart(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '$';
   }
 
   /** An in-memory source file; its URI carries the path so javac's messages name the real file. */

@@ -30,6 +30,7 @@ final class Printer {
   void header(SourceTree tree, String what, String mode) {
     line("Weft demo: analyze %s in %s", what, tree.root());
     line("mode: %s", mode);
+    line("parser: %s", JavaSyntax.describe());
   }
 
   void summary(Report r, AnalysisRun.Counters c, boolean engine) {
