@@ -12,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
-import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 
@@ -22,7 +22,9 @@ import java.util.function.Consumer;
  * <p>States: open → closing (spawn refused, waiting for live tasks) → closed (carriers stopped). A task is
  * counted twice on its way out: {@code completed} before its outcome is published (so a joiner sees it in
  * {@link #stats()}), {@code exited} after (so {@link #close} returns only once every task {@link Task#isDone()}).
- * The live count for closing is {@code spawned - exited}; {@link #close} waits on {@link #quiet} until it is zero. A task spawned
+ * The live count for closing is {@code spawned - exited}; {@link #close} parks until it is zero, and each exiting
+ * task unparks the closer. Tasks never take a lock here: on the deterministic carrier a task queued behind a
+ * lock held by the (platform) closer would be woken by that thread, a foreign wakeup. A task spawned
  * by a task while closing is still accepted: its parent is alive, so the scheduler is not quiet yet, and
  * refusing it would fail work that {@code close} promised to wait for.
  */
@@ -32,8 +34,8 @@ abstract class AbstractScheduler implements Scheduler {
   final AtomicLong completed = new AtomicLong();
   // Counted after a task's outcome is published, so exited <= completed.
   private final AtomicLong exited = new AtomicLong();
-  private final ReentrantLock lock = new ReentrantLock();
-  private final Condition quiet = lock.newCondition();
+  private final ReentrantLock lock = new ReentrantLock(); // serializes closers only
+  private volatile Thread closer;
   private volatile boolean closing;
   private volatile boolean closed;
   private ThreadFactory threads;
@@ -106,13 +108,9 @@ abstract class AbstractScheduler implements Scheduler {
   /** The task's outcome is published: {@link #close} may stop waiting for it. */
   final void taskExited() {
     exited.incrementAndGet();
-    if (closing) {
-      lock.lock();
-      try {
-        quiet.signalAll();
-      } finally {
-        lock.unlock();
-      }
+    Thread c = closer; // volatile write of exited, then read of closer: pairs with close()
+    if (c != null) {
+      LockSupport.unpark(c);
     }
   }
 
@@ -132,14 +130,15 @@ abstract class AbstractScheduler implements Scheduler {
     lock.lock();
     try {
       closing = true;
+      closer = Thread.currentThread();
       boolean interrupted = false;
       while (alive() > 0) {
-        try {
-          quiet.await();
-        } catch (InterruptedException e) {
+        LockSupport.park(this);
+        if (Thread.interrupted()) {
           interrupted = true;
         }
       }
+      closer = null;
       if (interrupted) {
         Thread.currentThread().interrupt();
       }
