@@ -91,10 +91,17 @@ final class AnalyzeCommand implements Callable<Integer> {
       description = "How many diagnostics to print (default: ${DEFAULT-VALUE}); counts by kind are always printed.")
   int diagnosticLimit;
 
-  @Option(names = "--repeat", paramLabel = "N", defaultValue = "1",
+  @Option(names = "--repeat", paramLabel = "N",
       description = "Analyse N times, each on a fresh engine (or memo), and report the last: earlier rounds warm up"
-          + " the JIT so the timings of the last show the steady state (default: ${DEFAULT-VALUE}).")
-  int repeat;
+          + " the JIT so the timings of the last show the steady state (default: 1; with --compare: "
+          + CompareRounds.DEFAULT_ROUNDS + " rounds).")
+  Integer repeat;
+
+  @Option(names = "--compare",
+      description = "Measure instead of report: run parallel(1), parallel(N) (--threads, default: available"
+          + " processors) and the --baseline in turns in this JVM, --repeat rounds each, and print each one's"
+          + " median wall time over the second half of the rounds and their ratios.")
+  boolean compare;
 
   @Option(names = "--jfr", paramLabel = "FILE", description = "Record the run with JDK Flight Recorder into FILE.")
   Path jfr;
@@ -127,8 +134,15 @@ final class AnalyzeCommand implements Callable<Integer> {
       err.println("weft-demo: --threads must be at least 1, got " + threads);
       return USAGE;
     }
-    if (repeat < 1) {
-      err.println("weft-demo: --repeat must be at least 1, got " + repeat);
+    if (compare && (baseline || seed != null || edit != null)) {
+      err.println("weft-demo: --compare runs parallel(1), parallel(N) and the baseline itself; it takes no"
+          + " --baseline, --deterministic or --edit");
+      return USAGE;
+    }
+    int rounds = repeat != null ? repeat : compare ? CompareRounds.DEFAULT_ROUNDS : 1;
+    if (rounds < 1 || (compare && rounds < 2)) {
+      err.println("weft-demo: --repeat must be at least " + (compare ? "2 with --compare" : "1") + ", got "
+          + rounds);
       return USAGE;
     }
     if (diagnosticLimit < 0) {
@@ -197,7 +211,11 @@ final class AnalyzeCommand implements Callable<Integer> {
       }
     }
     try {
-      return analyse(tree, what, editFile, loadNanos, p, err);
+      if (compare) {
+        int carriers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        return new CompareRounds(tree, carriers, rounds).run(what, p, err);
+      }
+      return analyse(tree, what, editFile, rounds, loadNanos, p, err);
     } finally {
       if (recording != null) {
         finishRecording(recording, out, err);
@@ -241,7 +259,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     }
   }
 
-  private int analyse(SourceTree tree, String what, String editFile, long loadNanos, Printer p, PrintWriter err) {
+  private int analyse(SourceTree tree, String what, String editFile, int repeat, long loadNanos, Printer p,
+      PrintWriter err) {
     int carriers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
     Progress progress = interactive
         ? Progress.bar("parse", tree.files().size(), System.err)

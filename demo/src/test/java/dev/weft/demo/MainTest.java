@@ -211,6 +211,50 @@ class MainTest {
   }
 
   @Test
+  void execute_compare_everyModeEveryRoundThenMediansAndRatios() {
+    Result r = run(fixture(), "--compare", "--threads", "2", "--repeat", "4");
+
+    assertThat(r.code()).as(r.err()).isEqualTo(AnalyzeCommand.FILE_ERRORS); // the fixture has a syntax error
+    assertThat(r.out()).contains("mode: compare parallel(1), parallel(2), baseline in turns, 4 rounds");
+    List<String> rounds = r.lines().stream().filter(l -> l.startsWith("timing  round")).toList();
+    assertThat(rounds).hasSize(4);
+    assertThat(rounds.get(0)).startsWith("timing  round 1 of 4: parallel(1) ").contains(", parallel(2) ")
+        .contains(", baseline ").endsWith("(warm-up)");
+    assertThat(rounds.get(1)).endsWith("(warm-up)");
+    assertThat(rounds.get(2)).doesNotContain("warm-up");
+    assertThat(r.out()).contains("median (min - max) of rounds 3-4:");
+    assertThat(r.lines()).anyMatch(l -> l.startsWith("timing  parallel(1) ") && l.endsWith(")"))
+        .anyMatch(l -> l.startsWith("timing  parallel(2) "))
+        .anyMatch(l -> l.startsWith("timing  baseline "))
+        .anyMatch(l -> l.matches("timing  parallel\\(2\\) is \\d+\\.\\d\\dx as fast as parallel\\(1\\)"))
+        .anyMatch(l -> l.matches("timing  parallel\\(1\\) takes \\d+\\.\\d\\dx the baseline's time.*"));
+    assertThat(r.out()).doesNotContain("summary", "diagnostics by kind");
+  }
+
+  @Test
+  void execute_compareOnOneCarrier_comparesWithTheBaselineOnly() {
+    Result r = run(fixture(), "--compare", "--threads", "1", "--repeat", "2");
+
+    assertThat(r.code()).as(r.err()).isEqualTo(AnalyzeCommand.FILE_ERRORS);
+    assertThat(r.out()).contains("mode: compare parallel(1), baseline in turns, 2 rounds")
+        .doesNotContain("as fast as");
+    assertThat(r.lines()).filteredOn(l -> l.startsWith("timing  round")).hasSize(2);
+    assertThat(r.out()).contains("round 2 counts, earlier ones warm up", "median (min - max) of round 2:");
+  }
+
+  @Test
+  void execute_compareWithModeOptionsOrOneRound_exitsTwo() {
+    for (String[] extra : List.of(new String[] {"--baseline"}, new String[] {"--deterministic", "1"},
+        new String[] {"--edit", "D.java"}, new String[] {"--repeat", "1"})) {
+      List<String> args = new java.util.ArrayList<>(List.of(fixture(), "--compare"));
+      args.addAll(List.of(extra));
+      Result r = run(args.toArray(String[]::new));
+      assertThat(r.code()).as(String.join(" ", args)).isEqualTo(AnalyzeCommand.USAGE);
+      assertThat(r.err()).contains("--compare");
+    }
+  }
+
+  @Test
   void execute_help_listsOptionsAndExitCodes() {
     Result r = run("analyze", "--help");
 
