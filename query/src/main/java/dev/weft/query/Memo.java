@@ -20,7 +20,11 @@ import java.lang.invoke.VarHandle;
  *   <li>complete: the claimant writes {@code result}, {@code changedAt}, {@code deps}, {@code flags}, then
  *       {@code verifiedAt = revision} (release), then {@code owner = null} (release), then hands the outcome
  *       to every registered waiter and unparks it.</li>
- *   <li>verify: the claimant found no dependency changed: {@code verifiedAt = revision}, then release.</li>
+ *   <li>verify: the claimant found no dependency changed: {@code verifiedAt} CAS to the revision, then
+ *       release.</li>
+ *   <li>quick verify, without a claim: every dependency is already current and unchanged, so any claimant
+ *       would verify too; {@code verifiedAt} CAS to the revision. Only a completed memo that is not a cycle
+ *       member and whose table has no LRU; the CAS decides who counts the verification.</li>
  *   <li>abandon (cancellation): the claimant releases without writing; waiters get no outcome and retry.</li>
  *   <li>evict: the table's LRU sets {@code result = null} on a current memo, under the table's lock.</li>
  * </ul>
@@ -90,6 +94,16 @@ final class Memo extends MemoHot {
    */
   void publish(long rev) {
     VERIFIED_AT.setRelease(this, rev);
+  }
+
+  /**
+   * Stale to current after a check of the dependencies found nothing changed: {@code verifiedAt} CAS
+   * {@code from → rev}. A claimant and {@link QueryEngine}'s claim-free quick verification may check the same
+   * memo at once and reach the same verdict; the CAS makes exactly one of them the verifier (the one that
+   * counts it). A full fence, so it also publishes the fields written before it.
+   */
+  boolean verify(long from, long rev) {
+    return VERIFIED_AT.compareAndSet(this, from, rev);
   }
 
   /** Pushes a waiter; the caller re-checks {@link #owner} afterwards. */

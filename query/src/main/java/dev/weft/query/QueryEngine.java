@@ -723,6 +723,13 @@ public final class QueryEngine implements AutoCloseable {
           continue;
         }
       }
+      if (m.owner == null) {
+        Object res = quickVerify(r, m, rev);
+        if (res != null) {
+          outs[i] = res; // verified without a child
+          continue;
+        }
+      }
       if (first < 0) {
         first = i; // runs inline below, after the others are spawned
       } else {
@@ -784,6 +791,12 @@ public final class QueryEngine implements AutoCloseable {
       }
       Frame o = m.owner;
       if (o == null) {
+        if (m.verifiedAt >= 0) { // stale: try to verify without a claim (a cold memo never gets here)
+          Object quick = quickVerify(r, m, rev);
+          if (quick != null) {
+            return quick;
+          }
+        }
         if (r.depth >= HOP_DEPTH) {
           return awaitChild(r, spawnChild(r, m, needValue));
         }
@@ -828,6 +841,14 @@ public final class QueryEngine implements AutoCloseable {
     try {
       long verified = m.verifiedAt;
       if (verified == rev) {
+        Object current = m.result;
+        if (m.cycle == null && (current != null || !needValue)) {
+          // A quick verification (no claim) made it current after this frame claimed it.
+          r.pop(f);
+          m.release(current, this);
+          emit(ev, t0, m, "verified");
+          return current;
+        }
         Cycle c = m.cycle;
         if (c != null) {
           // An evicted cycle member: restore the cycle's verdict. Re-running the body would read the other
@@ -840,19 +861,22 @@ public final class QueryEngine implements AutoCloseable {
         }
         restoreOnly = true; // evicted: the dependency record is current, only the value is missing
       } else if (verified >= 0 && m.cycle == null) {
-        r.verified++;
         if (!depsChanged(r, m, verified)) {
           Object res = m.result;
           if (res != null || !needValue) {
             m.flags = flagsOf(m.deps, false);
-            m.publish(rev);
+            if (m.verify(verified, rev)) { // or a concurrent quick verification counted it
+              r.verified++;
+            }
             r.pop(f);
             m.release(res, this);
             emit(ev, t0, m, "verified");
             return res;
           }
+          r.verified++;
           restoreOnly = true;
         } else {
+          r.verified++;
           reExecutions.increment();
         }
       } else if (verified >= 0) {
@@ -1087,6 +1111,61 @@ public final class QueryEngine implements AutoCloseable {
     return 0;
   }
 
+  /**
+   * Verifies the stale memo {@code m} without claiming it, when every dependency it recorded is already
+   * current in this revision and none changed after {@code m} was last verified. Whatever runner claimed it
+   * would then decide the same (dependencies' {@code changedAt} is final once they are current, and the
+   * revision cannot move while this evaluation runs), so concurrent verifiers only repeat the same writes
+   * and no claim, frame or wake-up is needed. Returns {@code m}'s outcome, or null when a claimant must
+   * decide: a dependency not yet current or changed, a cycle member, an LRU table (recency and eviction go
+   * through the claim), an evicted value, or events or timings to record. The caller has seen
+   * {@code m.owner == null}, so {@code m} is not on this runner's own stack.
+   */
+  private Object quickVerify(Runner r, Memo m, long rev) {
+    long verified = m.verifiedAt; // acquire: the data fields of m's last completion
+    if (verified < 0 || verified == rev || m.cycle != null || m.table.capacity >= 0 || timings != null
+        || Events.recording) {
+      return null;
+    }
+    Object res = m.result;
+    Object[] deps = m.deps;
+    if (res == null || deps == null) {
+      return null;
+    }
+    int flags = 0;
+    for (Object d : deps) {
+      if (d instanceof Memo dm) {
+        if (!unchangedSince(dm, rev, verified)) {
+          return null;
+        }
+        flags |= dm.flags;
+      } else if (d instanceof Memo[] group) {
+        for (Memo g : group) {
+          if (!unchangedSince(g, rev, verified)) {
+            return null;
+          }
+          flags |= g.flags;
+        }
+      } else {
+        flags |= Memo.HAS_DIAGNOSTICS; // an own report
+      }
+    }
+    m.flags = flags & Memo.HAS_DIAGNOSTICS; // the value any verifier writes
+    if (m.verify(verified, rev)) {
+      r.verified++;
+    }
+    return res; // verified here or by a concurrent verifier: m is current either way
+  }
+
+  /**
+   * Whether {@code d} is current in revision {@code rev}, not a cycle member, with no change after
+   * {@code since}. A member is excluded because a memo reading it may be on its cycle: that memo's claimant
+   * then completes it with the cycle's verdict, not by verifying.
+   */
+  private static boolean unchangedSince(Memo d, long rev, long since) {
+    return (d.table.input || d.verifiedAt == rev) && d.cycle == null && d.changedAt <= since;
+  }
+
   /** Whether any recorded dependency of {@code m} changed after {@code since}, bringing each up to date. */
   private boolean depsChanged(Runner r, Memo m, long since) {
     for (Object d : m.deps) {
@@ -1111,8 +1190,8 @@ public final class QueryEngine implements AutoCloseable {
     int first = -1;
     for (int i = 0; i < group.length; i++) {
       Memo g = group[i];
-      if (g.table.input || g.verifiedAt == rev) {
-        continue;
+      if (g.table.input || g.verifiedAt == rev || (g.owner == null && quickVerify(r, g, rev) != null)) {
+        continue; // current, or verified here without a child
       }
       if (first < 0) {
         first = i;

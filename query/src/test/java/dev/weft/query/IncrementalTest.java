@@ -85,6 +85,151 @@ class IncrementalTest {
     }
   }
 
+  /**
+   * Many readers reach the same stale memos at once after a cut-off change: every memo is verified exactly
+   * once (verifications are exact under concurrency), no body but the changed one runs again, and the
+   * diagnostics, including the changed query's new one, are replayed through the verified memos.
+   */
+  @ParameterizedTest
+  @MethodSource("modes")
+  void set_cutOffChange_concurrentReadersVerifyEachMemoOnce(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      Counts c = new Counts();
+      int sources = 10;
+      int perGroup = 50;
+      int groups = 10;
+      Input<Integer, Integer> src = Query.input("src");
+      Query<Integer, Integer> parity = Query.of("parity", (ctx, i) -> {
+        c.hit("parity");
+        int v = ctx.get(src, i);
+        if (i == 3) {
+          ctx.report(Diagnostic.info("src 3 is " + v));
+        }
+        return v % 2;
+      });
+      Query<Integer, Integer> leaf = Query.of("leaf", (ctx, j) -> {
+        c.hit("leaf");
+        if (j % 7 == 0) {
+          ctx.report(Diagnostic.warning("leaf " + j));
+        }
+        return ctx.get(parity, j % sources) + j;
+      });
+      Query<Integer, Long> group = Query.of("group", (ctx, g) -> {
+        c.hit("group");
+        long sum = 0;
+        if (g % 2 == 0) {
+          List<Integer> keys = new ArrayList<>();
+          for (int j = g * perGroup; j < (g + 1) * perGroup; j++) {
+            keys.add(j);
+          }
+          for (int v : ctx.getAll(leaf, keys)) {
+            sum += v;
+          }
+        } else {
+          for (int j = g * perGroup; j < (g + 1) * perGroup; j++) {
+            sum += ctx.get(leaf, j);
+          }
+        }
+        return sum;
+      });
+      List<Integer> allGroups = new ArrayList<>();
+      for (int g = 0; g < groups; g++) {
+        allGroups.add(g);
+      }
+      Query<String, Long> root = Query.of("root", (ctx, k) -> {
+        c.hit("root");
+        return ctx.getAll(group, allGroups).stream().mapToLong(Long::longValue).sum();
+      });
+      for (int i = 0; i < sources; i++) {
+        h.engine.set(src, i, i);
+      }
+      Evaluation<Long> before = h.engine.evaluate(root, "");
+      assertThat(before.diagnostics()).contains(Diagnostic.info("src 3 is 3"));
+      Map<String, Integer> runs = Map.of("parity", c.of("parity"), "leaf", c.of("leaf"), "group", c.of("group"),
+          "root", c.of("root"));
+      long verifiedBefore = h.engine.stats().verifications();
+
+      h.engine.set(src, 3, 5); // same parity: parity(3) re-executes, is cut off, reports a new diagnostic
+      List<Integer> allLeaves = new ArrayList<>();
+      for (int j = 0; j < groups * perGroup; j++) {
+        allLeaves.add(j);
+      }
+      List<Task<Object>> readers = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        int which = i % 3;
+        readers.add(h.spawn("reader" + i, () -> switch (which) {
+          case 0 -> h.engine.get(root, "");
+          case 1 -> h.engine.getAll(group, allGroups);
+          default -> h.engine.getAll(leaf, allLeaves.reversed());
+        }));
+      }
+      for (Task<Object> t : readers) {
+        t.join();
+      }
+      Evaluation<Long> after = h.engine.evaluate(root, "");
+
+      assertThat(after.value()).isEqualTo(before.value());
+      assertThat(c.of("parity")).isEqualTo(runs.get("parity") + 1);
+      assertThat(c.of("leaf")).isEqualTo(runs.get("leaf"));
+      assertThat(c.of("group")).isEqualTo(runs.get("group"));
+      assertThat(c.of("root")).isEqualTo(runs.get("root"));
+      // every derived memo was stale once: 10 parity, 500 leaves, 10 groups, the root
+      assertThat(h.engine.stats().verifications() - verifiedBefore).isEqualTo(sources + groups * perGroup + groups + 1);
+      List<Diagnostic> expected = new ArrayList<>(before.diagnostics());
+      expected.replaceAll(d -> d.equals(Diagnostic.info("src 3 is 3")) ? Diagnostic.info("src 3 is 5") : d);
+      assertThat(after.diagnostics()).isEqualTo(expected);
+    }
+  }
+
+  /**
+   * Two carriers verify the same stale memos in lock-step (both read every key in the same order, released
+   * together), so they often reach one memo at the same instant, one of them sometimes holding its claim
+   * while the other verifies it without one: each memo is still counted once and no body runs again.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 2, 3, 4, 5, 6, 7})
+  void set_twoCarriersVerifyingTheSameMemos_eachCountedOnce(int round) throws Exception {
+    try (Harness h = new Harness(new Modes.Mode("parallel(2)#" + round, true, 0))) {
+      Input<Integer, Integer> src = Query.input("src");
+      AtomicInteger leafRuns = new AtomicInteger();
+      Query<Integer, Integer> mid = Query.of("mid", (ctx, j) -> ctx.get(src, j % 4) + j);
+      Query<Integer, Integer> leaf = Query.of("leaf", (ctx, j) -> {
+        leafRuns.incrementAndGet();
+        return ctx.get(mid, j) + 1;
+      });
+      int n = 10_000;
+      List<Integer> keys = new ArrayList<>();
+      for (int j = 0; j < n; j++) {
+        keys.add(j);
+      }
+      for (int i = 0; i < 4; i++) {
+        h.engine.set(src, i, i);
+      }
+      h.engine.getAll(leaf, keys);
+      for (int change = 0; change < 5; change++) {
+        h.engine.set(src, 4 + change, change); // an input nobody reads: every leaf is stale and unchanged
+        long before = h.engine.stats().verifications();
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+        List<Task<Object>> readers = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+          readers.add(h.spawn("reader" + i, () -> {
+            start.await();
+            long sum = 0;
+            for (int j = 0; j < n; j++) {
+              sum += h.engine.get(leaf, j);
+            }
+            return sum;
+          }));
+        }
+        for (Task<Object> t : readers) {
+          t.join();
+        }
+        assertThat(h.engine.stats().verifications() - before).as("change %d", change).isEqualTo(2L * n);
+        assertThat(leafRuns.get()).as("change %d", change).isEqualTo(n);
+      }
+    }
+  }
+
   @ParameterizedTest
   @MethodSource("modes")
   void set_sameLengthText_earlyCutoffStopsTheChain(Modes.Mode mode) {
