@@ -723,10 +723,10 @@ public final class QueryEngine implements AutoCloseable {
           continue;
         }
       }
-      if (m.owner == null) {
+      if (m.verifiedAt >= 0 && m.owner == null) { // stale and unclaimed: verify without a child if it can
         Object res = quickVerify(r, m, rev);
         if (res != null) {
-          outs[i] = res; // verified without a child
+          outs[i] = res;
           continue;
         }
       }
