@@ -1118,13 +1118,14 @@ public final class QueryEngine implements AutoCloseable {
    * revision cannot move while this evaluation runs), so concurrent verifiers only repeat the same writes
    * and no claim, frame or wake-up is needed. Returns {@code m}'s outcome, or null when a claimant must
    * decide: a dependency not yet current or changed, a cycle member, an LRU table (recency and eviction go
-   * through the claim), an evicted value, or events or timings to record. The caller has seen
+   * through the claim), an evicted value, or an enabled {@code weft.QueryExecuted} event or per-query timers
+   * to record. The caller has seen
    * {@code m.owner == null}, so {@code m} is not on this runner's own stack.
    */
   private Object quickVerify(Runner r, Memo m, long rev) {
     long verified = m.verifiedAt; // acquire: the data fields of m's last completion
     if (verified < 0 || verified == rev || m.cycle != null || m.table.capacity >= 0 || timings != null
-        || Events.recording) {
+        || (Events.recording && Events.EXECUTED.isEnabled())) {
       return null;
     }
     Object res = m.result;

@@ -52,4 +52,46 @@ class EventsTest {
         "len(" + "k".repeat(Events.MAX_KEY - 1) + "…) computed");
     assertThat(Files.size(file)).isPositive();
   }
+
+  /**
+   * A memo verified in a new revision emits its {@code verified} event while the event is recorded, even
+   * when all its dependencies are already current (the case verified without a claim when nothing records);
+   * a recording without Weft's events changes nothing about the outcome.
+   */
+  @Test
+  void recording_verificationInANewRevision_emitsVerified(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("verify.jfr");
+    Input<Integer, Integer> in = Query.input("in");
+    Query<Integer, Integer> twice = Query.of("twice", (ctx, k) -> ctx.get(in, k) * 2);
+    Query<Integer, Integer> plus = Query.of("plus", (ctx, k) -> ctx.get(twice, k) + 1);
+    try (Scheduler s = Scheduler.deterministic(0);
+        QueryEngine e = QueryEngine.builder().scheduler(s).name("verify").build()) {
+      e.set(in, 1, 5);
+      e.set(in, 2, 7);
+      assertThat(e.get(plus, 1)).isEqualTo(11);
+      try (Recording quiet = new Recording()) { // a recording without Weft's events
+        quiet.start();
+        e.set(in, 2, 8);
+        assertThat(e.get(plus, 1)).isEqualTo(11);
+      }
+      try (Recording rec = new Recording()) {
+        rec.enable("weft.QueryExecuted");
+        rec.start();
+        e.set(in, 2, 9);
+        assertThat(e.get(twice, 1)).isEqualTo(10); // verified first, so plus(1)'s only dependency is current
+        assertThat(e.get(plus, 1)).isEqualTo(11);
+        rec.stop();
+        rec.dump(file);
+      }
+      assertThat(e.stats().executions()).isEqualTo(2);
+      assertThat(e.stats().verifications()).isEqualTo(4);
+    }
+    List<String> seen = new ArrayList<>();
+    for (RecordedEvent ev : RecordingFile.readAllEvents(file)) {
+      if (ev.getEventType().getName().equals("weft.QueryExecuted")) {
+        seen.add(ev.getString("query") + "(" + ev.getString("key") + ") " + ev.getString("outcome"));
+      }
+    }
+    assertThat(seen).containsExactly("twice(1) verified", "plus(1) verified");
+  }
 }
