@@ -89,11 +89,11 @@ final class CompareRounds {
     p.text("wall time of one analysis, median (min - max) of %s:", counted());
     double[] median = new double[modes.size()];
     for (int m = 0; m < modes.size(); m++) {
-      long[] counted = Arrays.copyOfRange(wall[m], firstCounted() - 1, rounds);
-      Arrays.sort(counted);
-      median[m] = median(counted);
-      p.timing("%-13s %,9.0f ms  (%,.0f - %,.0f)", modes.get(m).name(), Printer.millis((long) median[m]),
-          Printer.millis(counted[0]), Printer.millis(counted[counted.length - 1]));
+      long[] kept = Arrays.copyOfRange(wall[m], firstCounted() - 1, rounds);
+      Arrays.sort(kept);
+      median[m] = median(kept);
+      p.timing("%-13s %,9.0f ms  (%,.0f - %,.0f)", modes.get(m).name(), median[m] / 1e6,
+          Printer.millis(kept[0]), Printer.millis(kept[kept.length - 1]));
     }
     int base = modes.size() - 1;
     if (modes.size() == 3) {
