@@ -29,6 +29,8 @@ final class Frame implements QueryContext {
   boolean cancelled;
   /** Set when this frame is found on a cycle. */
   Cycle cycle;
+  /** The {@link InterruptedException} the body threw, which cancels the frame. */
+  InterruptedException interruptedBy;
 
   Frame(Runner runner, Memo memo, Frame parent) {
     this.runner = runner;
@@ -76,23 +78,26 @@ final class Frame implements QueryContext {
     if (cycle != null) {
       throw new CycleUnwind();
     }
-    QueryEngine e = runner.engine;
-    if (e.cancelling || runner.thread.isInterrupted()) {
+    RevisionGate g = runner.engine.gate;
+    if (g.cancelling || runner.thread.isInterrupted()) {
       cancelled = true;
-      throw e.cancelledException(memo);
+      throw g.cancelled(memo);
     }
   }
 
   @Override
+  @SuppressWarnings("unchecked")
   public <K, V> V get(Query<K, V> query, K key) {
     enter("get");
-    return runner.engine.ctxGet(this, query, key);
+    return (V) Fetch.get(this, query, key);
   }
 
   @Override
+  @SuppressWarnings("unchecked")
   public <K, V> List<V> getAll(Query<K, V> query, List<? extends K> keys) {
     enter("getAll");
-    return runner.engine.ctxGetAll(this, query, keys);
+    java.util.Objects.requireNonNull(keys, "keys");
+    return (List<V>) Fetch.getAll(this, query, keys);
   }
 
   @Override

@@ -98,7 +98,7 @@ final class Memo extends MemoHot {
 
   /**
    * Stale to current after a check of the dependencies found nothing changed: {@code verifiedAt} CAS
-   * {@code from → rev}. A claimant and {@link QueryEngine}'s claim-free quick verification may check the same
+   * {@code from → rev}. A claimant and the claim-free {@link Verify#quick} may check the same
    * memo at once and reach the same verdict; the CAS makes exactly one of them the verifier (the one that
    * counts it). A full fence, so it also publishes the fields written before it.
    */
@@ -115,15 +115,35 @@ final class Memo extends MemoHot {
     } while (!WAITERS.compareAndSet(this, h, node));
   }
 
-  /** Releases the claim and hands {@code outcome} (null: none, retry) to every waiter. */
-  void release(Object outcome, QueryEngine engine) {
-    owner = null; // release: publishes the data fields written by the claimant
+  /**
+   * Ends the claim of {@code claimant} and hands {@code outcome} (null: none, retry) to every waiter. A
+   * compare-and-set, so a claim ends once even if a path that already released it reaches the claimant's
+   * final safety net ({@link Execute}).
+   */
+  void release(Frame claimant, Object outcome) {
+    if (!OWNER.compareAndSet(this, claimant, (Frame) null)) { // release: publishes the claimant's writes
+      return;
+    }
     if (waiters != null) {
       AwaitingQuery w = (AwaitingQuery) WAITERS.getAndSet(this, (AwaitingQuery) null);
       for (; w != null; w = w.next) {
-        w.wake(outcome, engine);
+        w.wake(outcome, table.engine);
       }
     }
+  }
+
+  /**
+   * The value a read may take as a hit in revision {@code rev}: this memo is current and holds a value (not
+   * evicted, not a failure); else null. Reads {@code verifiedAt} (acquire) before {@code result}.
+   */
+  Object hitValue(long rev) {
+    if (verifiedAt == rev) {
+      Object r = result;
+      if (!(r instanceof Failure)) {
+        return r;
+      }
+    }
+    return null;
   }
 
   boolean hasDiagnostics() {

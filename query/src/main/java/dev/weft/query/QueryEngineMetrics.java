@@ -58,19 +58,13 @@ public final class QueryEngineMetrics implements MeterBinder {
   @Override
   public void bindTo(MeterRegistry registry) {
     QueryTimings timings;
-    synchronized (engine) { // binders are rare; one timings object per engine however many registries
-      timings = engine.timings;
-      if (timings == null) {
-        timings = new QueryTimings();
-        engine.timings = timings;
-      }
-    }
+    timings = engine.timings();
     timings.addListener(p -> {
       Tags queryTags = tags.and("query", p.query);
-      for (int i = 0; i < QueryTimings.OUTCOMES.length; i++) {
+      for (int i = 0; i < Outcome.RUN.length; i++) {
         java.util.concurrent.atomic.LongAdder n = p.byOutcome[i];
         FunctionCounter.builder("weft.query.executions", n, java.util.concurrent.atomic.LongAdder::sum)
-            .tags(queryTags.and("outcome", QueryTimings.OUTCOMES[i]))
+            .tags(queryTags.and("outcome", Outcome.RUN[i].label()))
             .description("Verifications and executions of a query, by outcome").register(registry);
       }
       FunctionTimer.builder("weft.query.duration", p, QueryTimings.PerQuery::count,

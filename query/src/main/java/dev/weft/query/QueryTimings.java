@@ -11,13 +11,10 @@ import java.util.function.Consumer;
  * loads it; {@link QueryEngineMetrics} turns each new query into meters through {@link #addListener}.
  */
 final class QueryTimings {
-  /** Outcomes of one verification or execution, in the order of {@link #OUTCOMES}. */
-  static final String[] OUTCOMES = {"computed", "failed", "verified", "restored", "cycle", "cancelled"};
-
   /** The counters of one query. */
   static final class PerQuery {
     final String query;
-    final LongAdder[] byOutcome = new LongAdder[OUTCOMES.length];
+    final LongAdder[] byOutcome = new LongAdder[Outcome.RUN.length];
     final LongAdder nanos = new LongAdder();
 
     PerQuery(String query) {
@@ -45,7 +42,7 @@ final class QueryTimings {
     queries.values().forEach(onNewQuery);
   }
 
-  void record(Table table, String outcome, long nanos) {
+  void record(Table table, Outcome outcome, long nanos) {
     PerQuery p = queries.get(table);
     if (p == null) {
       PerQuery fresh = new PerQuery(table.query.name);
@@ -57,16 +54,7 @@ final class QueryTimings {
         }
       }
     }
-    p.byOutcome[index(outcome)].increment();
+    p.byOutcome[outcome.ordinal()].increment(); // Outcome.RUN lists the run outcomes first, in order
     p.nanos.add(nanos);
-  }
-
-  private static int index(String outcome) {
-    for (int i = 0; i < OUTCOMES.length; i++) {
-      if (OUTCOMES[i].equals(outcome)) {
-        return i;
-      }
-    }
-    throw new IllegalArgumentException(outcome);
   }
 }

@@ -19,6 +19,13 @@ package dev.weft.query;
  * then unparks its parent.
  */
 final class Runner {
+  /**
+   * The runner of the current thread, inherited by threads started from it: a thread a body starts sees its
+   * parent's runner with another {@link #thread}, which is how a {@code set} from such a thread, while the
+   * evaluation that started it still runs, is told apart (it could only wait for that evaluation forever).
+   */
+  static final InheritableThreadLocal<Runner> CURRENT = new InheritableThreadLocal<>();
+
   final QueryEngine engine;
   final long id;
   /** The revision stamp this runner works in; constant, since a set waits for all runners. */
@@ -41,6 +48,7 @@ final class Runner {
   // child results
   Object outcome;
   Throwable error;
+  /** The runner has finished: a child published its outcome or error (release), or a root returned. */
   volatile boolean done;
 
   Runner(QueryEngine engine, long id, long revision, Thread thread, Thread parentThread) {
@@ -59,6 +67,11 @@ final class Runner {
   void pop(Frame f) {
     top = f.parent;
     depth--;
+  }
+
+  /** Whether this runner is the current thread's own (not one inherited from the thread that started it). */
+  boolean isCurrentThread() {
+    return thread == Thread.currentThread();
   }
 
   /** By id, so that hash-ordered sets of runners iterate in the same order on every replay. */

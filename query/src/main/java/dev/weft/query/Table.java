@@ -162,6 +162,21 @@ final class Table {
   }
 
   /**
+   * What every read site does after serving a hit on {@code m}, beyond counting it: the LRU's recency stamp,
+   * and a {@code cached} event while a recording runs. One branch when neither applies.
+   */
+  void afterHit(Memo m) {
+    if (capacity >= 0 || Events.recording) {
+      if (capacity >= 0) {
+        touch(m);
+      }
+      if (Events.recording) {
+        engine.counters.cached(m);
+      }
+    }
+  }
+
+  /**
    * Records that {@code m} now holds a result, evicting beyond the capacity. The victim is the least recently
    * used of up to {@link #SAMPLE} memos starting at a rotating hand (exact LRU for small capacities, sampled
    * LRU for large ones), so admission costs O(1) whatever the capacity.
@@ -197,7 +212,7 @@ final class Table {
         v.inLru = false;
         if (v.result != null) {
           v.result = null;
-          engine.evicted();
+          engine.counters.evicted();
         }
       }
     } finally {

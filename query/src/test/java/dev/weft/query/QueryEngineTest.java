@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -307,7 +309,7 @@ class QueryEngineTest {
   }
 
   @Test
-  void get_interrupted_cancelledWithFlagRestored() throws Exception {
+  void get_bodyInterruptedWhileBlocked_cancelledNamingTheBody() throws Exception {
     try (Scheduler s = Scheduler.parallel(2); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
       CountDownLatch entered = new CountDownLatch(1);
       CountDownLatch never = new CountDownLatch(1);
@@ -316,21 +318,74 @@ class QueryEngineTest {
         never.await();
         return k;
       });
-      Task<Boolean> t = s.spawn("interrupted", () -> {
+      Task<String> t = s.spawn("interrupted", () -> {
         try {
           e.get(blocked, 1);
+          return "no cancellation";
+        } catch (CancelledException c) {
+          return c.getMessage();
+        }
+      });
+      entered.await();
+      t.cancel();
+      // the body's InterruptedException cancelled the evaluation, and the reader is told which body threw it
+      assertThat(t.join()).contains("blocked(1)").contains("InterruptedException");
+      // the claim was released without a value: a later read computes afresh
+      never.countDown();
+      assertThat(e.get(blocked, 1)).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void get_interruptedWhileWaitingForAnotherTask_cancelledWithFlagRestored() throws Exception {
+    try (Scheduler s = Scheduler.parallel(2); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      CountDownLatch entered = new CountDownLatch(1);
+      CountDownLatch release = new CountDownLatch(1);
+      Query<Integer, Integer> slow = Query.of("slow", (ctx, k) -> {
+        entered.countDown();
+        release.await();
+        return k;
+      });
+      Task<Integer> owner = s.spawn("owner", () -> e.get(slow, 1));
+      entered.await();
+      AtomicReference<Thread> waiterThread = new AtomicReference<>();
+      Task<Boolean> waiter = s.spawn("waiter", () -> {
+        waiterThread.set(Thread.currentThread());
+        try {
+          e.get(slow, 1);
           return false;
         } catch (CancelledException c) {
           return Thread.currentThread().isInterrupted();
         }
       });
-      entered.await();
-      t.cancel();
-      // the body caught CancelledException and saw its interrupt flag still set
-      assertThat(t.join()).isTrue();
-      // the claim was released without a value: a later read computes afresh
-      never.countDown();
-      assertThat(e.get(blocked, 1)).isEqualTo(1);
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> waiterThread.get() != null
+          && LockSupport.getBlocker(waiterThread.get()) instanceof AwaitingQuery);
+      waiter.cancel();
+      assertThat(waiter.join()).as("interrupt flag restored after the engine's own wait").isTrue();
+      release.countDown();
+      assertThat(owner.join()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void get_bodyThrowsInterruptedExceptionUninterrupted_laterReadsFromTheTaskWork() throws Exception {
+    try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      Query<Integer, Integer> liar = Query.of("liar", (ctx, k) -> {
+        throw new InterruptedException("not really interrupted");
+      });
+      Query<Integer, Integer> fine = Query.of("fine", (ctx, k) -> k + 1);
+      Task<String> t = s.spawn("reader", () -> {
+        String first;
+        try {
+          e.get(liar, 1);
+          first = "value";
+        } catch (CancelledException c) {
+          first = c.getMessage();
+        }
+        boolean interrupted = Thread.currentThread().isInterrupted();
+        return first + " | interrupted=" + interrupted + " | " + e.get(fine, 1);
+      });
+      assertThat(t.join()).contains("liar(1)").contains("interrupted=false").endsWith("| 2");
     }
   }
 
@@ -404,7 +459,7 @@ class QueryEngineTest {
       assertThat(m.claim(new Frame(ghost, m, null))).isTrue();
       assertThatThrownBy(() -> h.engine.get(q, 1)).isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("stalled").hasMessageContaining("orphan(1)");
-      m.release(null, h.engine);
+      m.release(m.owner, null);
       assertThat(h.engine.get(q, 1)).isEqualTo(1);
     }
   }

@@ -1,0 +1,270 @@
+package dev.weft.query;
+
+import java.util.List;
+
+/**
+ * Verifies or executes a memo its frame has claimed, and completes it: the claimant's side of a memo's life.
+ *
+ * <p><b>Implementation overview.</b> {@link #run} decides by the memo's state: a memo some claim-free
+ * verification made current meanwhile is released as it is; an evicted cycle member gets its cycle's
+ * verdict back; a stale memo is verified deeply ({@link Verify#deep}) and reused when nothing it read
+ * changed; everything else executes its body ({@link #invoke}). Completion ({@link #complete}) stores the
+ * outcome, the dependency record and the flags, dates the memo (keeping the old changed-at revision when
+ * the new outcome is the same by the query's cutoff: early cutoff, or backdating), publishes it and releases
+ * the claim, waking the waiters with the outcome.
+ *
+ * <p><b>Every claim ends exactly once.</b> Each path releases the claim itself; whatever throws before it
+ * did (a cancellation, a cycle unwinding past the frame, an {@link Error}) is caught by one {@code finally}
+ * that abandons the claim, so waiters retry and see the cause. Release is a compare-and-set from the frame to
+ * null, so the two can never both wake the waiters. User code that runs after the body (the cutoff, the
+ * cycle fallback) is guarded: a cutoff that throws counts as "changed", a fallback that throws becomes the
+ * member's failure.
+ *
+ * <p>A body that throws {@link InterruptedException} is treated as cancelled, not failed: nothing is stored,
+ * its reader gets a {@link CancelledException}, and the thread's interrupt status is left as the body left
+ * it (setting it would make every later read from that thread fail as interrupted).
+ */
+final class Execute {
+  private Execute() {}
+
+  /** Verifies or executes the memo {@code f} has claimed, then completes it; returns its outcome. */
+  static Object run(Frame f, boolean needValue) {
+    Runner r = f.runner;
+    Memo m = f.memo;
+    EngineCounters counters = r.engine.counters;
+    long rev = r.revision;
+    Events.QueryExecuted ev = EngineCounters.begin();
+    long t0 = counters.startTime();
+    r.push(f);
+    Outcome how = Outcome.CANCELLED;
+    try {
+      Object outcome = null;
+      boolean restoreOnly = false;
+      boolean executed = false;
+      try {
+        long verified = m.verifiedAt;
+        if (verified == rev) {
+          Object current = m.result;
+          Cycle c = m.cycle;
+          if (c == null && (current != null || !needValue)) {
+            // A quick verification (no claim) made it current after this frame claimed it.
+            r.pop(f);
+            m.release(f, current);
+            how = Outcome.VERIFIED;
+            return current;
+          }
+          if (c != null) {
+            // An evicted cycle member: restore the cycle's verdict. Re-running the body would read the other
+            // members' completed outcomes as ordinary values and lose the cycle.
+            outcome = cycleOutcome(m, c);
+            r.pop(f);
+            restore(f, outcome);
+            how = Outcome.RESTORED;
+            return outcome;
+          }
+          restoreOnly = true; // evicted: the dependency record is current, only the value is missing
+        } else if (verified >= 0 && m.cycle == null) {
+          if (!Verify.deep(r, m, verified)) {
+            Object res = m.result;
+            if (res != null || !needValue) {
+              m.flags = flagsOf(m.deps, false);
+              if (m.verify(verified, rev)) { // or a concurrent quick verification counted it
+                r.verified++;
+              }
+              r.pop(f);
+              m.release(f, res);
+              how = Outcome.VERIFIED;
+              return res;
+            }
+            r.verified++;
+            restoreOnly = true;
+          } else {
+            r.verified++;
+            counters.reExecutions.increment();
+          }
+        } else if (verified >= 0) {
+          counters.reExecutions.increment(); // a cycle member always re-executes
+        }
+        executed = true;
+        counters.executed(r);
+        outcome = invoke(f);
+      } catch (CycleUnwind u) {
+        if (f.cycle == null) {
+          throw u; // the cycle is below this frame; the finally abandons it
+        }
+      }
+      if (f.cycle != null) {
+        outcome = cycleOutcome(m, f.cycle);
+      }
+      if (f.cancelled || (f.cycle == null && r.thread.isInterrupted())) {
+        throw f.interruptedBy != null
+            ? new CancelledException("the body of " + m + " threw " + f.interruptedBy, f.interruptedBy)
+            : r.engine.gate.cancelled(m);
+      }
+      r.pop(f);
+      complete(f, outcome, restoreOnly, executed);
+      how = f.cycle != null ? Outcome.CYCLE : restoreOnly ? Outcome.RESTORED
+          : outcome instanceof Failure ? Outcome.FAILED : Outcome.COMPUTED;
+      if (f.cycle != null) {
+        Frame below = f.parent;
+        if (below != null && below.cycle == f.cycle) {
+          throw new CycleUnwind();
+        }
+        r.unwind = null;
+      }
+      return outcome;
+    } finally {
+      if (m.owner == f) {
+        abandon(f);
+      }
+      counters.end(ev, t0, m, how);
+    }
+  }
+
+  /** Runs the body; a body exception becomes a {@link Failure}; signals propagate. */
+  private static Object invoke(Frame f) {
+    Memo m = f.memo;
+    @SuppressWarnings("unchecked")
+    QueryFunction<Object, Object> fn = (QueryFunction<Object, Object>) m.table.query.fn;
+    f.resetDeps();
+    f.active = true;
+    try {
+      Object v = fn.compute(f, m.key);
+      if (v == null && f.cycle == null && !f.cancelled) {
+        return new Failure(new NullPointerException("query " + m + " returned null"), List.of(m.call()));
+      }
+      return v;
+    } catch (CycleUnwind u) {
+      if (f.cycle != null) {
+        return null;
+      }
+      throw u;
+    } catch (CancelledException e) {
+      f.cancelled = true;
+      return null;
+    } catch (InterruptedException e) {
+      f.cancelled = true;
+      f.interruptedBy = e;
+      return null;
+    } catch (Throwable t) {
+      if (f.cycle != null || f.cancelled) {
+        return null;
+      }
+      return Failure.of(t, m.call());
+    } finally {
+      f.active = false;
+    }
+  }
+
+  /** The outcome of member {@code m} of cycle {@code c}: its fallback value, or the cycle's exception. */
+  static Object cycleOutcome(Memo m, Cycle c) {
+    @SuppressWarnings("unchecked")
+    CycleFallback<Object, Object> fb = (CycleFallback<Object, Object>) m.table.query.fallback;
+    if (fb == null) {
+      return new Failure(c.exception, null);
+    }
+    try {
+      Object v = fb.recover(m.key, c.calls);
+      if (v == null) {
+        return new Failure(new NullPointerException("cycle fallback of " + m + " returned null"),
+            List.of(m.call()));
+      }
+      return v;
+    } catch (Throwable t) {
+      return Failure.of(t, m.call());
+    }
+  }
+
+  /** Releases a claim without storing anything; waiters retry (and see the cancellation). */
+  private static void abandon(Frame f) {
+    Runner r = f.runner;
+    if (r.top == f) {
+      r.pop(f);
+    }
+    f.memo.release(f, null);
+  }
+
+  private static void complete(Frame f, Object outcome, boolean restoreOnly, boolean executed) {
+    Memo m = f.memo;
+    Table t = m.table;
+    long rev = f.runner.revision;
+    Object old = m.result;
+    boolean completedBefore = m.verifiedAt >= 0;
+    if (!restoreOnly) {
+      if (completedBefore && old != null && sameOutcome(t.query, old, outcome)) {
+        t.engine.counters.cutoffs.increment();
+      } else {
+        m.changedAt = rev;
+      }
+    }
+    boolean cyc = f.cycle != null;
+    if (executed) {
+      m.deps = f.depsArray();
+    } else if (m.deps == null) {
+      m.deps = Frame.NO_DEPS;
+    }
+    // A member's partners complete after it, so their flags are not final yet: assume diagnostics.
+    m.flags = flagsOf(m.deps, f.reported || cyc);
+    m.cycle = f.cycle;
+    m.result = outcome;
+    if (old == null) {
+      f.runner.became++;
+    }
+    m.publish(rev); // publishes result, changedAt, deps, flags, cycle
+    if (t.capacity >= 0) {
+      t.engine.counters.flush(f.runner); // so that an eviction's decrement never meets a count not yet added
+      t.admit(m);
+    }
+    m.release(f, outcome);
+  }
+
+  /** Puts back the evicted outcome of a current memo; its dates, record and flags stay as they are. */
+  private static void restore(Frame f, Object outcome) {
+    Memo m = f.memo;
+    m.result = outcome;
+    m.table.engine.counters.live.increment();
+    m.publish(f.runner.revision); // unchanged value; the release publishes result to the hit path
+    if (m.table.capacity >= 0) { // always: only an evicted memo is restored
+      m.table.admit(m);
+    }
+    m.release(f, outcome);
+  }
+
+  /**
+   * Whether a re-executed outcome is the same as the old one, for early cutoff. A cutoff (or a failure's
+   * message) that throws, whatever it throws, counts as "changed": dependents then re-execute, which is
+   * always correct.
+   */
+  static boolean sameOutcome(QueryDef<?, ?> q, Object old, Object now) {
+    try {
+      if (old instanceof Failure a) {
+        return now instanceof Failure b && a.same(b);
+      }
+      return !(now instanceof Failure) && q.same(old, now);
+    } catch (Throwable t) {
+      return false;
+    }
+  }
+
+  static int flagsOf(Object[] deps, boolean own) {
+    if (own) {
+      return Memo.HAS_DIAGNOSTICS;
+    }
+    for (Object d : deps) {
+      if (d instanceof Memo dm) {
+        if (dm.hasDiagnostics()) {
+          return Memo.HAS_DIAGNOSTICS;
+        }
+      } else if (d instanceof Memo[] group) {
+        for (Memo g : group) {
+          if (g.hasDiagnostics()) {
+            return Memo.HAS_DIAGNOSTICS;
+          }
+        }
+      } else {
+        return Memo.HAS_DIAGNOSTICS;
+      }
+    }
+    return 0;
+  }
+}

@@ -1,0 +1,112 @@
+package dev.weft.query;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Brings a group of memos up to date at once: the keys of a {@link QueryContext#getAll} (for their values)
+ * and a getAll group in a dependency record being verified (for whether any changed).
+ *
+ * <p><b>Implementation overview.</b> One pass over the group sorts each memo into: current (taken as it is),
+ * stale but verifiable without a claim ({@link Verify#quick}, in place), or needing work. The first memo
+ * needing work runs inline on the caller's runner after every other one has been given a child runner on
+ * its own virtual thread ({@link #spawn}); then the children are awaited in key order. So a group whose
+ * members are all current or cheaply verified costs no thread, and one with work costs one thread fewer than
+ * it has memos needing work.
+ *
+ * <p>A child is counted in by the {@link RevisionGate} before it is spawned and out when it ends. It
+ * publishes its outcome or error, then {@link Runner#done} (release), then unparks its parent; its parent
+ * waits for it in {@link Waits#child}, which also adds the wait-for edge a cycle through the child needs.
+ */
+final class FanOut {
+  private FanOut() {}
+
+  /**
+   * Brings every memo of {@code ms} up to date on runner {@code r} and returns their outcomes in order (values
+   * or {@link Failure}s; with {@code needValue == false}, null for an evicted value). Memos of inputs are
+   * skipped (their slot stays null).
+   */
+  static Object[] run(Runner r, Memo[] ms, boolean needValue) {
+    long rev = r.revision;
+    int n = ms.length;
+    Object[] outs = new Object[n];
+    int first = -1;
+    Runner[] kids = null;
+    for (int i = 0; i < n; i++) {
+      Memo m = ms[i];
+      if (m.table.input) {
+        continue;
+      }
+      if (m.verifiedAt == rev) { // acquire
+        Object res = m.result;
+        if (res != null || !needValue) {
+          if (needValue) {
+            r.hits++;
+            m.table.afterHit(m);
+          }
+          outs[i] = res;
+          continue;
+        }
+      }
+      if (m.verifiedAt >= 0 && m.owner == null) { // stale and unclaimed: verify without a child if it can
+        Object res = Verify.quick(r, m, rev);
+        if (res != null) {
+          outs[i] = res;
+          continue;
+        }
+      }
+      if (first < 0) {
+        first = i; // runs inline below, after the others are spawned
+      } else {
+        if (kids == null) {
+          kids = new Runner[n];
+        }
+        kids[i] = spawn(r, m, needValue);
+      }
+    }
+    if (first >= 0) {
+      outs[first] = Fetch.fetch(r, ms[first], needValue);
+    }
+    if (kids != null) {
+      for (int i = 0; i < n; i++) {
+        if (kids[i] != null) {
+          outs[i] = Waits.child(r, kids[i]);
+        }
+      }
+    }
+    return outs;
+  }
+
+  /** The values (or failures) of the keys of a getAll, none of them inputs. */
+  static Object[] values(Runner r, Memo[] ms) {
+    return run(r, ms, true);
+  }
+
+  /** Starts a child runner of {@code parent} that fetches {@code m} on a virtual thread of its own. */
+  static Runner spawn(Runner parent, Memo m, boolean needValue) {
+    QueryEngine e = parent.engine;
+    Runner c = new Runner(e, e.nextRunnerId(), parent.revision, null, parent.thread);
+    e.gate.enterChild();
+    try {
+      e.scheduler().spawn("weft-query:" + m, () -> {
+        c.thread = Thread.currentThread();
+        Runner.CURRENT.set(c);
+        try {
+          c.outcome = Fetch.fetch(c, m, needValue);
+        } catch (Throwable t) {
+          c.error = t;
+        } finally {
+          e.counters.flush(c);
+          Runner.CURRENT.remove();
+          c.done = true; // release: publishes outcome/error
+          LockSupport.unpark(c.parentThread);
+          e.gate.leave();
+        }
+        return null;
+      });
+    } catch (RuntimeException x) {
+      e.gate.leave();
+      throw x;
+    }
+    return c;
+  }
+}

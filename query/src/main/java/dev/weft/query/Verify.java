@@ -1,0 +1,98 @@
+package dev.weft.query;
+
+/**
+ * Deciding whether a stale memo (completed in an older revision) can be reused in this one: the two depths
+ * of Salsa's "maybe changed after".
+ *
+ * <p><b>Implementation overview.</b>
+ * <ul>
+ *   <li><b>Shallow</b> ({@link #quick}, ADR 0035): when every dependency the memo recorded is already current
+ *       in this revision, not a cycle member, and unchanged since the memo was last verified, any claimant
+ *       would decide "verified" too (a current dependency's changed-at is final, and the revision cannot move
+ *       while an evaluation runs). So the memo is verified by one compare-and-set of its verified-at, with no
+ *       claim, frame or wake-up; concurrent verifiers repeat the same writes and the CAS picks the one that
+ *       counts it.</li>
+ *   <li><b>Deep</b> ({@link #deep}): the claimant brings each dependency up to date in read order (fetching
+ *       it without restoring an evicted value, verifying or re-executing it recursively; a getAll group
+ *       through {@link FanOut}, stale keys in parallel), and stops at the first one that changed after the
+ *       memo was last verified.</li>
+ * </ul>
+ */
+final class Verify {
+  private Verify() {}
+
+  /**
+   * Verifies the stale memo {@code m} without claiming it, when every dependency it recorded is current and
+   * unchanged; returns its outcome, or null when a claimant must decide: a dependency not yet current or
+   * changed, a cycle member, an LRU table (recency and eviction go through the claim), an evicted value, or a
+   * {@code weft.QueryExecuted} event or per-query timers to record. The caller has seen {@code m.owner == null},
+   * so {@code m} is not on this runner's own stack.
+   */
+  static Object quick(Runner r, Memo m, long rev) {
+    long verified = m.verifiedAt; // acquire: the data fields of m's last completion
+    if (verified < 0 || verified == rev || m.cycle != null || m.table.capacity >= 0
+        || r.engine.counters.timings != null || (Events.recording && Events.EXECUTED.isEnabled())) {
+      return null;
+    }
+    Object res = m.result;
+    Object[] deps = m.deps;
+    if (res == null || deps == null) {
+      return null;
+    }
+    int flags = 0;
+    for (Object d : deps) {
+      if (d instanceof Memo dm) {
+        if (!unchangedSince(dm, rev, verified)) {
+          return null;
+        }
+        flags |= dm.flags;
+      } else if (d instanceof Memo[] group) {
+        for (Memo g : group) {
+          if (!unchangedSince(g, rev, verified)) {
+            return null;
+          }
+          flags |= g.flags;
+        }
+      } else {
+        flags |= Memo.HAS_DIAGNOSTICS; // an own report
+      }
+    }
+    m.flags = flags & Memo.HAS_DIAGNOSTICS; // the value any verifier writes
+    if (m.verify(verified, rev)) {
+      r.verified++;
+    }
+    return res; // verified here or by a concurrent verifier: m is current either way
+  }
+
+  /**
+   * Whether {@code d} is current in revision {@code rev}, not a cycle member, with no change after
+   * {@code since}. A member is excluded because a memo reading it may be on its cycle: that memo's claimant
+   * then completes it with the cycle's verdict, not by verifying.
+   */
+  private static boolean unchangedSince(Memo d, long rev, long since) {
+    return (d.table.input || d.verifiedAt == rev) && d.cycle == null && d.changedAt <= since;
+  }
+
+  /**
+   * Whether any recorded dependency of {@code m} changed after {@code since}, bringing each up to date in
+   * read order and stopping at the first change. The caller holds {@code m}'s claim.
+   */
+  static boolean deep(Runner r, Memo m, long since) {
+    for (Object d : m.deps) {
+      if (d instanceof Memo dm) {
+        Fetch.fetch(r, dm, false);
+        if (dm.changedAt > since) {
+          return true;
+        }
+      } else if (d instanceof Memo[] group) {
+        FanOut.run(r, group, false);
+        for (Memo g : group) {
+          if (g.changedAt > since) {
+            return true;
+          }
+        }
+      }
+    }
+    return false;
+  }
+}
