@@ -61,6 +61,8 @@ final class Memo extends MemoHot {
   long lastUsed;
   /** Whether the table's LRU list holds this memo; guarded by the table's lock. */
   boolean inLru;
+  /** Whether the table holds this memo only weakly (its value was evicted); guarded by the table's lock. */
+  boolean weak;
   /** Registered waiters, a Treiber stack. */
   volatile AwaitingQuery waiters;
 
