@@ -63,7 +63,7 @@ class CycleTest {
     } catch (CycleException e) {
       return e.getMessage();
     } catch (QueryFailedException e) {
-      return "failed: " + e.getMessage() + ": " + e.getCause();
+      return "failed: " + e.getMessage(); // the path, then the cause
     } catch (Exception e) {
       return e.getClass().getSimpleName();
     }

@@ -467,9 +467,10 @@ class IncrementalTest {
         }
         return o;
       });
-      // every reader was inside the evaluation of sum when the set came, so every one was cancelled
-      assertThat(out).containsOnly("cancelled");
-      assertThat(h.engine.stats().cancellations()).isGreaterThanOrEqualTo(4);
+      // the reader that claimed sum was inside it when the set came (its leaves never end in revision 1),
+      // so it was cancelled; a reader that had not reached the engine yet reads the new value
+      assertThat(out).contains("cancelled").isSubsetOf("cancelled", 81);
+      assertThat(h.engine.stats().cancellations()).isPositive();
       assertThat(h.engine.get(sum, 0)).isEqualTo(81);
     }
   }
