@@ -67,7 +67,7 @@ final class Execute {
           if (!Verify.deep(r, m, verified)) {
             Object res = m.result;
             if (res != null || !needValue) {
-              m.flags = flagsOf(m.deps, false);
+              summarize(m, m.deps, false, false);
               if (m.verify(verified, rev)) { // or a concurrent quick verification counted it
                 r.verified++;
               }
@@ -203,8 +203,7 @@ final class Execute {
     } else if (m.deps == null) {
       m.deps = Frame.NO_DEPS;
     }
-    // A member's partners complete after it, so their flags are not final yet: assume diagnostics.
-    m.flags = flagsOf(m.deps, f.reported || cyc);
+    summarize(m, m.deps, f.reported, cyc);
     m.cycle = f.cycle;
     m.result = outcome;
     if (old == null) {
@@ -246,25 +245,39 @@ final class Execute {
     }
   }
 
-  static int flagsOf(Object[] deps, boolean own) {
-    if (own) {
-      return Memo.HAS_DIAGNOSTICS;
+  /**
+   * Writes {@code m}'s summaries of {@code deps}: whether it or anything it read reported, its durability
+   * (the lowest it read) and its input filter (the union of what it read). A cycle member's partners complete
+   * after it, so their summaries are not final yet: it assumes diagnostics, the lowest durability and every
+   * input.
+   */
+  static void summarize(Memo m, Object[] deps, boolean ownReports, boolean cycleMember) {
+    if (cycleMember) {
+      m.flags = Memo.HAS_DIAGNOSTICS;
+      m.durability = 0;
+      m.inputs = -1L;
+      return;
     }
+    int flags = ownReports ? Memo.HAS_DIAGNOSTICS : 0;
+    int durability = Durability.HIGH.ordinal();
+    long inputs = 0;
     for (Object d : deps) {
       if (d instanceof Memo dm) {
-        if (dm.hasDiagnostics()) {
-          return Memo.HAS_DIAGNOSTICS;
-        }
+        flags |= dm.flags;
+        durability = Math.min(durability, dm.durability);
+        inputs |= dm.inputs;
       } else if (d instanceof Memo[] group) {
         for (Memo g : group) {
-          if (g.hasDiagnostics()) {
-            return Memo.HAS_DIAGNOSTICS;
-          }
+          flags |= g.flags;
+          durability = Math.min(durability, g.durability);
+          inputs |= g.inputs;
         }
       } else {
-        return Memo.HAS_DIAGNOSTICS;
+        flags = Memo.HAS_DIAGNOSTICS; // an own report
       }
     }
-    return 0;
+    m.flags = flags & Memo.HAS_DIAGNOSTICS;
+    m.durability = durability;
+    m.inputs = inputs;
   }
 }

@@ -48,8 +48,14 @@ final class FanOut {
         }
       }
       if (m.verifiedAt >= 0 && m.owner == null) { // stale and unclaimed: verify without a child if it can
-        Object res = Verify.quick(r, m, rev);
-        if (res != null) {
+        Object res;
+        if (Verify.shallow(r, m, rev)) {
+          res = m.result;
+          if (res != null || !needValue) {
+            outs[i] = res;
+            continue;
+          }
+        } else if ((res = Verify.quick(r, m, rev)) != null) {
           outs[i] = res;
           continue;
         }

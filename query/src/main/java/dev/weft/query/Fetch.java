@@ -59,9 +59,16 @@ final class Fetch {
       Frame o = m.owner;
       if (o == null) {
         if (m.verifiedAt >= 0) { // stale: try to verify without a claim (a cold memo never gets here)
-          Object quick = Verify.quick(r, m, rev);
-          if (quick != null) {
-            return quick;
+          if (Verify.shallow(r, m, rev)) {
+            Object res = m.result;
+            if (res != null || !needValue) {
+              return res;
+            }
+          } else {
+            Object quick = Verify.quick(r, m, rev);
+            if (quick != null) {
+              return quick;
+            }
           }
         }
         if (r.depth >= HOP_DEPTH) {
@@ -179,7 +186,13 @@ final class Fetch {
   static Object root(QueryEngine e, Table t, Object key, boolean evaluate) {
     if (t.input && !evaluate) {
       Memo m = t.memo(key);
-      Object v = m.result;
+      e.gate.enter(); // waits for a write in progress: a read sees all of a transaction or none of it
+      Object v;
+      try {
+        v = m.result;
+      } finally {
+        e.gate.leave();
+      }
       if (v == null) {
         throw missing(m, null);
       }

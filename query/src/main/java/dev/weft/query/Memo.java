@@ -50,6 +50,16 @@ final class Memo extends MemoHot {
   /** {@link #HAS_DIAGNOSTICS}: this memo or anything it read reported. */
   int flags;
   /**
+   * The {@link Durability} ordinal: an input's own; for a derived memo the lowest of what it read (the
+   * highest when it read nothing). See {@link Changes}.
+   */
+  int durability;
+  /**
+   * Input filter: an input's own bit; for a derived memo the union of its dependencies' (all ones for a cycle
+   * member). See {@link Changes}.
+   */
+  long inputs;
+  /**
    * The cycle this memo was found on when it last completed, or null. A member's outcome is the cycle's
    * verdict (its fallback value or the cycle's {@link CycleException}), not a function of what its body
    * read: re-running the body after its partners completed would read their outcomes as ordinary values.
@@ -84,6 +94,9 @@ final class Memo extends MemoHot {
   Memo(Table table, Object key, int hash) {
     super(key, hash);
     this.table = table;
+    if (table.input) {
+      inputs = 1L << ((hash ^ table.salt) * 0x9E3779B97F4A7C15L >>> 58);
+    }
   }
 
   boolean claim(Frame frame) {

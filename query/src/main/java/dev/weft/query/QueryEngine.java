@@ -6,9 +6,11 @@ import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Evaluates {@link Query queries}: memoized, blocking-style, on virtual threads of a {@link Scheduler}, with
@@ -186,7 +188,11 @@ public final class QueryEngine implements AutoCloseable {
     checkCaller(t, key);
     Memo m = t.find(key);
     Object v;
-    if (m != null && (v = m.hitValue(current)) != null) { // the query object cached another engine's table
+    long rev = current;
+    // A hit the hit block missed (the query object cached another engine's table), or a stale memo that no
+    // change reached (by durability or input filter): current in O(1), without entering an evaluation.
+    if (m != null && ((v = m.hitValue(rev)) != null || (Verify.shallow(null, m, rev)
+        && (v = m.hitValue(rev)) != null))) {
       m.hits++;
       t.afterHit(m);
       return v;
@@ -234,39 +240,68 @@ public final class QueryEngine implements AutoCloseable {
   }
 
   /**
-   * Sets {@code input} at {@code key} to {@code value}. Unless the value equals the current one (by the
-   * input's cutoff, then nothing changes, the revision included), running evaluations are cancelled and
-   * waited for, the value is written and a new revision starts.
+   * Sets {@code input} at {@code key} to {@code value}, durability {@link Durability#LOW}. Unless the value
+   * equals the current one (by the input's cutoff) with the same durability, when nothing changes (the
+   * revision included), running evaluations are cancelled and waited for, the value is written and a new
+   * revision starts.
    *
    * @throws IllegalStateException after {@link #close}, from a query body, or from a thread started inside an
    *     evaluation that is still running
    */
   public <K, V> void set(Input<K, V> input, K key, V value) {
-    Table t = table(input);
-    checkKey(t, key);
-    if (value == null) {
-      throw new NullPointerException("null value for input " + t.query.name + "(" + key + ")");
-    }
-    checkWriter("set(" + t.query.name + "(" + key + "))");
+    set(input, key, value, Durability.LOW);
+  }
+
+  /**
+   * Sets {@code input} at {@code key} to {@code value} with {@code durability}, as {@link #set(Input, Object,
+   * Object)} does. Setting an equal value with another durability starts a revision in which no value changed.
+   */
+  public <K, V> void set(Input<K, V> input, K key, V value, Durability durability) {
+    Writes w = new Writes(this);
+    w.set(input, key, value, durability);
+    commit(w);
+  }
+
+  /** Sets {@code input} at every key of {@code values} in one revision, durability {@link Durability#LOW}. */
+  public <K, V> void setAll(Input<K, V> input, Map<? extends K, ? extends V> values) {
+    Writes w = new Writes(this);
+    w.setAll(input, values);
+    commit(w);
+  }
+
+  /**
+   * Removes {@code input} at {@code key}: reading it then throws {@link MissingInputException}, as if it had
+   * never been set. Removing a key that has no value changes nothing.
+   */
+  public <K, V> void remove(Input<K, V> input, K key) {
+    Writes w = new Writes(this);
+    w.remove(input, key);
+    commit(w);
+  }
+
+  /**
+   * Applies the writes {@code tx} makes as one transaction: one revision, one cancellation of running
+   * evaluations, and atomic for readers (no read sees some of the writes without the others). {@code tx} runs
+   * on the calling thread before anything is applied; if it throws, nothing is.
+   *
+   * @throws IllegalStateException as {@link #set} does
+   */
+  public void update(Consumer<Updates> tx) {
+    Objects.requireNonNull(tx, "tx");
+    checkWriter("update()");
+    Writes w = new Writes(this);
+    tx.accept(w);
+    commit(w);
+  }
+
+  private void commit(Writes w) {
+    checkWriter(w.cause());
     gate.lock();
     try {
       if (gate.closed()) {
-        throw new IllegalStateException("engine '" + name + "' is closed; cannot set " + t.query.name + "(" + key
-            + ")");
+        throw new IllegalStateException("engine '" + name + "' is closed; cannot " + w.cause());
       }
-      Memo m = t.memo(key);
-      Object old = m.result;
-      if (old != null && t.query.same(old, value)) {
-        return;
-      }
-      gate.advance("set(" + t.query.name + "(" + key + "))", next -> {
-        if (old == null) {
-          counters.live.increment();
-        }
-        m.result = value;
-        m.changedAt = next;
-        m.verifiedAt = next;
-      });
+      w.commit();
     } finally {
       gate.unlock();
     }

@@ -51,6 +51,8 @@ final class RevisionGate {
   private final AtomicInteger active = new AtomicInteger();
   private final ReentrantLock setLock = new ReentrantLock();
   private volatile Thread setter;
+  /** What the recent revisions changed; replaced by {@link #advance} before the revision is published. */
+  private volatile Changes changes = Changes.NONE;
   /** Runners parked in an engine wait (memo, child): a write wakes them; the stall check counts them. */
   final Set<Runner> parked = ConcurrentHashMap.newKeySet();
 
@@ -64,6 +66,10 @@ final class RevisionGate {
 
   long revisions() {
     return revisions;
+  }
+
+  Changes changes() {
+    return changes;
   }
 
   boolean closed() {
@@ -84,13 +90,16 @@ final class RevisionGate {
 
   /**
    * Caller holds the lock: cancels and waits for running evaluations, then runs {@code write} with the new
-   * revision's stamp and publishes the revision to readers.
+   * revision's stamp and publishes the revision to readers. {@code changedBits} and {@code durability}: the
+   * union of the input filter bits of the inputs the write changes, and the highest durability among them
+   * (see {@link Changes}).
    */
-  void advance(String cause, LongConsumer write) {
+  void advance(String cause, long changedBits, int durability, LongConsumer write) {
     quiesce(cause);
     try {
       long next = STAMPS.incrementAndGet();
       write.accept(next);
+      changes = changes.next(next, changedBits, durability);
       stamp = next;
       revisions++; // only written here, under setLock
       engine.current = next; // release: publishes the writes and the new revision to the hit path

@@ -39,6 +39,8 @@ final class Table {
   final QueryDef<?, ?> query;
   final boolean input;
   final int capacity; // -1: unbounded
+  /** Mixed into the input filter bits of this table's memos; from the name, so bits repeat run to run. */
+  final int salt;
   /**
    * Open-addressing slots: a {@link Memo}, an {@link Evicted} (LRU only), or null. Length a power of two, at
    * most half full; replaced whole when rebuilt.
@@ -72,6 +74,7 @@ final class Table {
     this.query = query;
     this.input = query.isInput();
     this.capacity = input ? -1 : query.lru;
+    this.salt = query.name.hashCode();
   }
 
   /**

@@ -22,6 +22,35 @@ final class Verify {
   private Verify() {}
 
   /**
+   * Revalidates the stale memo {@code m} in O(1), when neither its durability class nor any input its filter
+   * names changed since it was last verified ({@link Changes}); counts the verification on {@code r} (or on the
+   * engine when {@code r} is null, a read from outside). Returns whether {@code m} is current in {@code rev}.
+   * Steps aside, like {@link #quick}, while verifications are recorded as events or timed, so that each
+   * verified memo is reported by a claimant.
+   */
+  static boolean shallow(Runner r, Memo m, long rev) {
+    long verified = m.verifiedAt; // acquire: the summaries of m's last verification
+    if (verified < 0 || verified == rev) {
+      return verified == rev;
+    }
+    Table t = m.table;
+    EngineCounters counters = t.engine.counters;
+    if (m.cycle != null || t.input || counters.timings != null
+        || (Events.recording && Events.EXECUTED.isEnabled())
+        || !t.engine.gate.changes().unchangedSince(m.durability, m.inputs, verified)) {
+      return false;
+    }
+    if (m.verify(verified, rev)) {
+      if (r != null) {
+        r.verified++;
+      } else {
+        counters.verifications.increment();
+      }
+    }
+    return m.verifiedAt == rev;
+  }
+
+  /**
    * Verifies the stale memo {@code m} without claiming it, when every dependency it recorded is current and
    * unchanged; returns its outcome, or null when a claimant must decide: a dependency not yet current or
    * changed, a cycle member, an LRU table (recency and eviction go through the claim), an evicted value, or a
@@ -39,25 +68,20 @@ final class Verify {
     if (res == null || deps == null) {
       return null;
     }
-    int flags = 0;
     for (Object d : deps) {
       if (d instanceof Memo dm) {
         if (!unchangedSince(dm, rev, verified)) {
           return null;
         }
-        flags |= dm.flags;
       } else if (d instanceof Memo[] group) {
         for (Memo g : group) {
           if (!unchangedSince(g, rev, verified)) {
             return null;
           }
-          flags |= g.flags;
         }
-      } else {
-        flags |= Memo.HAS_DIAGNOSTICS; // an own report
       }
     }
-    m.flags = flags & Memo.HAS_DIAGNOSTICS; // the value any verifier writes
+    Execute.summarize(m, deps, false, false); // the values any verifier writes (own reports are in deps)
     if (m.verify(verified, rev)) {
       r.verified++;
     }

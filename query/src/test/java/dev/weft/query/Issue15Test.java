@@ -189,7 +189,7 @@ class Issue15Test {
     e.set(in, "k", 1);
     e.close();
     assertThatThrownBy(() -> e.set(in, "k", 2)).isInstanceOf(IllegalStateException.class)
-        .hasMessageContaining("closed").hasMessageContaining("cannot set in(k)")
+        .hasMessageContaining("closed").hasMessageContaining("cannot set(in(k))")
         .hasMessageNotContaining("evaluate");
   }
 

@@ -1,0 +1,138 @@
+package dev.weft.query;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The staged writes of a {@code set}, {@code setAll}, {@code remove} or {@code update}, applied in one
+ * revision by {@link #commit}.
+ *
+ * <p><b>Implementation overview.</b> Staging checks every argument (so a bad write fails the whole
+ * transaction before anything is applied) and keeps the last write per input memo. {@link #commit} runs under
+ * the gate's lock: it drops writes that change nothing (an equal value by the input's cutoff with the same
+ * durability), computes what the others change for the O(1) revalidation of {@link Changes} (their input
+ * bits; the highest durability involved, old or new, since a memo that read the old value has the old
+ * durability), and hands the application to {@link RevisionGate#advance}, which publishes it as one revision.
+ * An input whose durability is lowered without a value change still counts as changed at its old durability:
+ * memos that read it must be verified to lower their own.
+ */
+final class Writes implements Updates {
+  private static final Object REMOVED = new Object();
+
+  private record Write(Memo memo, Object value, int durability) {}
+
+  private final QueryEngine engine;
+  private final LinkedHashMap<Memo, Write> writes = new LinkedHashMap<>();
+  private final List<String> described = new ArrayList<>(2);
+  private boolean open = true;
+
+  Writes(QueryEngine engine) {
+    this.engine = engine;
+  }
+
+  @Override
+  public <K, V> Updates set(Input<K, V> input, K key, V value) {
+    return set(input, key, value, Durability.LOW);
+  }
+
+  @Override
+  public <K, V> Updates set(Input<K, V> input, K key, V value, Durability durability) {
+    Table t = table(input);
+    engine.checkKey(t, key);
+    if (value == null) {
+      throw new NullPointerException("null value for input " + t.query.name + "(" + key + ")");
+    }
+    Objects.requireNonNull(durability, "durability");
+    stage(t, key, value, durability.ordinal(), "set");
+    return this;
+  }
+
+  @Override
+  public <K, V> Updates setAll(Input<K, V> input, Map<? extends K, ? extends V> values) {
+    Objects.requireNonNull(values, "values");
+    for (Map.Entry<? extends K, ? extends V> e : values.entrySet()) {
+      set(input, e.getKey(), e.getValue());
+    }
+    return this;
+  }
+
+  @Override
+  public <K, V> Updates remove(Input<K, V> input, K key) {
+    Table t = table(input);
+    engine.checkKey(t, key);
+    stage(t, key, REMOVED, -1, "remove");
+    return this;
+  }
+
+  private Table table(Input<?, ?> input) {
+    if (!open) {
+      throw new IllegalStateException("the Updates of a finished update() was used");
+    }
+    return engine.table(input);
+  }
+
+  private void stage(Table t, Object key, Object value, int durability, String op) {
+    Memo m = t.memo(key);
+    writes.remove(m); // re-inserted last: application follows call order
+    writes.put(m, new Write(m, value, durability));
+    if (described.size() < 2) {
+      described.add(op + "(" + m + ")");
+    }
+  }
+
+  /** What the cancellation of running evaluations names as its cause. */
+  String cause() {
+    int n = writes.size();
+    return n <= 2 ? String.join(", ", described) : described.get(0) + " and " + (n - 1) + " more writes";
+  }
+
+  /** Ends staging; the caller holds the gate's lock and has checked the engine is open. */
+  void commit() {
+    open = false;
+    long bits = 0;
+    int durability = -1;
+    List<Write> effective = new ArrayList<>(writes.size());
+    List<Boolean> valueChanged = new ArrayList<>(writes.size());
+    for (Write w : writes.values()) {
+      Memo m = w.memo;
+      Object old = m.result;
+      boolean removal = w.value == REMOVED;
+      boolean changed = removal ? old != null : old == null || !m.table.query.same(old, w.value);
+      if (!changed && (removal || w.durability == m.durability)) {
+        continue; // changes nothing
+      }
+      bits |= m.inputs;
+      durability = Math.max(durability, Math.max(m.durability, removal ? 0 : w.durability));
+      effective.add(w);
+      valueChanged.add(changed);
+    }
+    if (effective.isEmpty()) {
+      return;
+    }
+    EngineCounters counters = engine.counters;
+    engine.gate.advance(cause(), bits, durability, next -> {
+      for (int i = 0; i < effective.size(); i++) {
+        Write w = effective.get(i);
+        Memo m = w.memo;
+        Object old = m.result;
+        if (w.value == REMOVED) {
+          m.result = null;
+          m.changedAt = next;
+          counters.live.decrement();
+          continue;
+        }
+        if (old == null) {
+          counters.live.increment();
+        }
+        if (valueChanged.get(i)) {
+          m.changedAt = next;
+        }
+        m.result = w.value;
+        m.durability = w.durability;
+      }
+    });
+  }
+}
