@@ -32,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * or by dependents that have since re-executed) is collected, and its slot is dropped when the array is
  * rebuilt; a later read of its key starts a fresh memo, as nothing can observe the old one. So an LRU query's
  * memory is bounded by its capacity plus what its dependents' records name. A memo whose value is restored is
- * held strongly again.
+ * held strongly again; a cycle member is always held strongly, since its memo carries the cycle's verdict.
  */
 final class Table {
   final QueryEngine engine;
@@ -300,7 +300,9 @@ final class Table {
           v.result = null;
           engine.counters.evicted();
         }
-        setWeak(v, true);
+        if (v.cycle == null) { // a cycle member's memo keeps its verdict for the revision: held strongly
+          setWeak(v, true);
+        }
       }
     } finally {
       lock.unlock();
