@@ -64,6 +64,25 @@ import java.util.function.Supplier;
  * </ul>
  */
 public final class RemoteCache implements MemoStore {
+  /*
+   * Implementation overview.
+   *
+   * Parts: HttpCache (requests: deadline, body cap, request slots, CircuitBreaker), AcEntry (the entry's
+   * bytes: checksum, MAC, merge), Uploads (the write queue and its virtual threads), RemoteCounters.
+   *
+   * States: open, then closed (`closed`, set once by close()). While open, lookups run on the callers'
+   * threads and uploads on the Uploads workers; once closed, lookups and writes return at once, close()
+   * has drained or dropped the queue, and the HttpClient is shut down, cancelling what is still in flight.
+   *
+   * Invariants:
+   * 1. A trace handed out has a ValueLoader that returns null or bytes whose length, SHA-256 and
+   *    fingerprint match what the (checksummed, and with a key signed) entry recorded; loaded bytes are
+   *    kept, so the local tier of a tiered store reads them without a second request.
+   * 2. A value is in the CAS before any entry written here names it (upload order: CAS, then entry).
+   * 3. One read-merge-write of an entry at a time in this process (a lock stripe per MemoId hash).
+   * 4. Nothing here throws to the engine for anything the server does; each problem is counted once in
+   *    `errors` (with `timeouts` and `refused` as sub-counts) and logged once per kind.
+   */
   private static final System.Logger LOG = System.getLogger(RemoteCache.class.getName());
   private static final HexFormat HEX = HexFormat.of();
   private static final int STRIPES = 64;

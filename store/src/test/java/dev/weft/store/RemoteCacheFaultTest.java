@@ -38,8 +38,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 class RemoteCacheFaultTest {
   @RegisterExtension static final CacheServers SERVERS = new CacheServers();
 
-  /** Short enough to keep the matrix quick, long enough for a loaded machine's loopback. */
-  private static final Duration DEADLINE = Duration.ofMillis(500);
+  /**
+   * The deadline of a client facing a fault that hangs (every such request costs this long): short enough to
+   * keep the matrix quick, long enough for a loaded machine's loopback. Other faults get a generous one, so
+   * that the requests they do not touch cannot miss it.
+   */
+  private static final Duration HANG_DEADLINE = Duration.ofSeconds(1);
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
 
   enum Op {
     GET_AC("GET", "ac"), GET_CAS("GET", "cas"), PUT_AC("PUT", "ac"), PUT_CAS("PUT", "cas");
@@ -62,8 +67,8 @@ class RemoteCacheFaultTest {
         .flatMap(op -> Stream.of(Fault.values()).map(f -> Arguments.of(k, op, f))));
   }
 
-  private static RemoteCache.Builder faulty(URI base) {
-    return RemoteCache.builder(base).requestTimeout(DEADLINE).connectTimeout(DEADLINE)
+  private static RemoteCache.Builder faulty(URI base, Duration deadline) {
+    return RemoteCache.builder(base).requestTimeout(deadline).connectTimeout(deadline)
         .circuitBreaker(1_000, Duration.ofSeconds(1)); // off: each fault must be handled on its own
   }
 
@@ -76,6 +81,7 @@ class RemoteCacheFaultTest {
     MemoId inline = id(ns, "inline"); // its value travels in the entry
     MemoId blob = id(ns, "blob"); // its value is a CAS blob
     List<Trace> written = List.of(trace(inline, 1, 200), trace(blob, 1, 20_000));
+    Duration deadline = fault == Fault.DELAY || fault == Fault.DRIP ? HANG_DEADLINE : DEADLINE;
     boolean broken = fault != Fault.NONE && !(fault == Fault.DRIP && op.method.equals("PUT")); // no PUT body
     try (FaultProxy proxy = new FaultProxy(server.port)) {
       proxy.rule(r -> op.matches(r) ? fault : Fault.NONE);
@@ -85,9 +91,9 @@ class RemoteCacheFaultTest {
         try (RemoteCache writer = RemoteCache.http(server.base())) {
           writer.write(written, List.of());
         }
-        reader = faulty(viaProxy).build();
+        reader = faulty(viaProxy, deadline).build();
       } else {
-        RemoteCache writer = faulty(viaProxy).build();
+        RemoteCache writer = faulty(viaProxy, deadline).build();
         writer.write(written, List.of());
         writer.close();
         RemoteCache.Counters w = writer.counters();
@@ -140,7 +146,8 @@ class RemoteCacheFaultTest {
       writer.write(List.of(trace(id, 1, 64)), List.of());
     }
     try (FaultProxy proxy = new FaultProxy(server.port);
-        RemoteCache cache = faulty(proxy.base(server.base())).circuitBreaker(3, Duration.ofMillis(300)).build()) {
+        RemoteCache cache = faulty(proxy.base(server.base()), HANG_DEADLINE)
+            .circuitBreaker(3, Duration.ofSeconds(1)).build()) {
       proxy.rule(r -> Fault.SERVER_ERROR);
       for (int i = 0; i < 10; i++) {
         assertThat(cache.traces(id)).isEmpty();
