@@ -71,7 +71,10 @@ final class HttpCache implements AutoCloseable {
     }
   }
 
+  /** The most bytes read of an answer whose body is not wanted (an error page, the answer to a PUT). */
   private static final int ERROR_BODY_CAP = 64 * 1024;
+  /** The cap of {@link #send} that keeps no body. */
+  private static final int DISCARD = -1;
 
   private final URI base;
   private final HttpClient client;
@@ -126,7 +129,7 @@ final class HttpCache implements AutoCloseable {
    */
   void put(String path, byte[] body) throws Failure {
     HttpResponse<byte[]> r = send(HttpRequest.newBuilder(base.resolve(path))
-        .PUT(HttpRequest.BodyPublishers.ofByteArray(body)), 0);
+        .PUT(HttpRequest.BodyPublishers.ofByteArray(body)), DISCARD);
     if (r.statusCode() / 100 != 2) {
       throw status(r);
     }
@@ -222,9 +225,10 @@ final class HttpCache implements AutoCloseable {
   }
 
   private static BodySubscriber<byte[]> capped(HttpResponse.ResponseInfo info, int cap) {
-    int limit = info.statusCode() == 200 ? cap : ERROR_BODY_CAP;
+    boolean keep = cap != DISCARD && info.statusCode() == 200;
+    int limit = keep ? cap : ERROR_BODY_CAP;
     OptionalLong length = info.headers().firstValueAsLong("Content-Length");
-    return new CappedBody(limit, length.isPresent() && length.getAsLong() > limit, info.statusCode() == 200);
+    return new CappedBody(limit, length.isPresent() && length.getAsLong() > limit, keep);
   }
 
   @Override
