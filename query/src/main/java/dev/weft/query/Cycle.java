@@ -16,9 +16,27 @@ final class Cycle {
 
   final List<QueryCall> calls;
   final CycleException exception;
+  /**
+   * The members' memos in canonical order when known (a fixpoint group's), else null. Kept by each member's
+   * memo for the later revisions' verification of the cycle as a unit.
+   */
+  final List<Memo> members;
+  /**
+   * The fixpoint group the marked frames hand their claims over to, or null for a cycle that completes with
+   * fallbacks. Set by the detector before the marks are published.
+   */
+  Fixpoint.Group group;
+
+  /** The signal a fixpoint group's driver gets when its group is merged into another ({@link Runner#unwind}). */
+  static final Cycle MERGE = new Cycle(List.of(new QueryCall(Query.input("fixpoint merge"), "signal")));
 
   Cycle(List<QueryCall> calls) {
+    this(calls, null);
+  }
+
+  Cycle(List<QueryCall> calls, List<Memo> members) {
     this.calls = calls;
+    this.members = members;
     this.exception = new CycleException(calls);
   }
 

@@ -37,6 +37,9 @@ final class CycleDetector {
     }
     Collections.reverse(seg);
     Cycle c = Cycle.of(seg);
+    if (Fixpoint.iterates(seg)) {
+      c.group = new Fixpoint.Group(r);
+    }
     r.engine.counters.cycle(c);
     for (Frame f : seg) {
       f.cycle = c;
@@ -55,8 +58,10 @@ final class CycleDetector {
   static void cross(Runner det, List<Runner> cyc, Memo m, Frame o) {
     int n = cyc.size();
     int at = cyc.indexOf(det);
-    // Each runner's wait target, and the frame on the next runner where the cycle enters it.
+    // Each runner's wait target, and the frame on the next runner where the cycle enters it. A wait for a
+    // memo a fixpoint group has claimed enters its driver at the group's claim frame, which is on no stack.
     Frame[] entries = new Frame[n];
+    Fixpoint.Group through = null;
     for (int i = 0; i < n; i++) {
       Runner x = cyc.get((at + i) % n);
       Runner y = cyc.get((at + i + 1) % n);
@@ -71,6 +76,19 @@ final class CycleDetector {
         return;
       }
       entries[(i + 1) % n] = entry;
+      if (entry != null && entry.claimOf != null && through == null) {
+        through = entry.claimOf;
+      }
+    }
+    Fixpoint.Group iter = iterated(cyc, at, entries);
+    if (through == null) {
+      through = iter;
+    } else if (iter != null) {
+      through = Fixpoint.outer(through, iter);
+    }
+    if (through != null) {
+      absorb(det, cyc, at, entries, through);
+      return;
     }
     // Segments: on runner i (counted from det), the frames from its entry up to its top.
     ArrayList<Frame> all = new ArrayList<>();
@@ -98,6 +116,13 @@ final class CycleDetector {
       return;
     }
     Cycle c = Cycle.of(all);
+    if (Fixpoint.iterates(all)) {
+      Runner driver = det;
+      for (int i = 0; i < n && segs[(i) % n].isEmpty(); i++) {
+        driver = cyc.get((at + i + 1) % n);
+      }
+      c.group = new Fixpoint.Group(segs[0].isEmpty() ? driver : det);
+    }
     det.engine.counters.cycle(c);
     for (Frame f : all) {
       f.cycle = c;
@@ -112,6 +137,134 @@ final class CycleDetector {
     if (!segs[0].isEmpty()) {
       det.unwind = c;
       throw new CycleUnwind();
+    }
+  }
+
+  /**
+   * The fixpoint group whose iteration a runner of the cycle would have to unwind (its segment holds an
+   * iteration frame: the cycle enters it below the iteration), or null.
+   */
+  private static Fixpoint.Group iterated(List<Runner> cyc, int at, Frame[] entries) {
+    int n = cyc.size();
+    for (int i = 0; i < n; i++) {
+      Runner y = cyc.get((at + i) % n);
+      Frame entry = entries[i];
+      if (entry == null) {
+        continue;
+      }
+      for (Frame f = y.top; f != null; f = f.parent) {
+        if (f.iterating != null) {
+          return f.iterating;
+        }
+        if (f == entry) {
+          break;
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A wait cycle through fixpoint group {@code g}: through its claim (some runner waits for a member), or
+   * entering a runner that iterates it below the iteration. Every frame on the cycle then depends on the group
+   * and the group on it, so they join it instead of failing: frames of other runners are marked to hand their
+   * claims over as they unwind; an iterating runner entered below the iteration moves the iteration down to
+   * the entry frame ({@link Fixpoint.Restart}); the driver of another group on the cycle merges that group
+   * into {@code g}. Wakes the marked runners, and unwinds {@code det} if it is one of them.
+   */
+  private static void absorb(Runner det, List<Runner> cyc, int at, Frame[] entries, Fixpoint.Group g) {
+    int n = cyc.size();
+    for (Frame e : entries) { // absorb into the outermost of the groups the cycle passes through
+      if (e != null && e.claimOf != null) {
+        g = Fixpoint.outer(g, e.claimOf);
+      }
+    }
+    boolean self = false;
+    boolean any = false;
+    for (int i = 0; i < n; i++) {
+      Runner y = cyc.get((at + i) % n);
+      Frame entry = entries[i];
+      if (entry == null || entry.claimOf == g) {
+        continue; // a wait for g's own claim enters g's driver, which keeps iterating
+      }
+      CycleUnwind signal = null;
+      ArrayList<Frame> seg = new ArrayList<>();
+      boolean above = false; // the entry lies above every iteration frame of y
+      for (Frame f = y.top; f != null && f.iterating == null; f = f.parent) {
+        if (f == entry) {
+          above = true;
+          break;
+        }
+      }
+      Fixpoint.Group h = entry.claimOf != null ? entry.claimOf : above ? null : y.group;
+      if (h != null && h != g) {
+        // the cycle passes through another group (its claim, or below its iteration): merge it into g; its
+        // driver hands everything over when it sees the signal
+        if (h.mergedInto == null) {
+          h.mergedInto = g;
+          Runner d = h.driver;
+          d.signal = null;
+          d.unwind = Cycle.MERGE;
+          any = true;
+          if (d == det) {
+            self = true;
+          } else {
+            LockSupport.unpark(d.thread);
+          }
+        }
+        continue;
+      } else if (h == g) {
+        if (y != g.driver || !Fixpoint.isBelow(g, entry)) {
+          continue;
+        }
+        Fixpoint.Group around = Fixpoint.enclosing(g);
+        if (around != null && !Fixpoint.between(g, around, entry)) {
+          // the entry lies in or under the enclosing iteration: g joins that one first
+          if (g.mergedInto == null) {
+            g.mergedInto = around;
+            y.signal = null;
+            y.unwind = Cycle.MERGE;
+            any = true;
+            if (y == det) {
+              self = true;
+            } else {
+              LockSupport.unpark(y.thread);
+            }
+          }
+          continue;
+        }
+        for (Frame f = y.top; f != null && f.iterating != g; f = f.parent) {
+          seg.add(f);
+        }
+        for (Frame f = g.under; f != null && f != entry; f = f.parent) {
+          seg.add(f);
+        }
+        signal = new Fixpoint.Restart(g, entry);
+      } else {
+        for (Frame f = y.top; f != null; f = f.parent) {
+          seg.add(f);
+          if (f == entry) {
+            break;
+          }
+        }
+      }
+      Fixpoint.absorb(y, g, seg);
+      any = true;
+      y.signal = signal;
+      y.unwind = seg.isEmpty() ? Cycle.MERGE : seg.get(0).cycle; // release: publishes the frame marks
+      if (y == det) {
+        self = true;
+      } else {
+        LockSupport.unpark(y.thread);
+      }
+    }
+    if (!any) {
+      Thread.yield();
+      return;
+    }
+    if (self) {
+      CycleUnwind s = det.signal;
+      throw s != null ? s : new CycleUnwind();
     }
   }
 

@@ -22,6 +22,12 @@ public final class CycleException extends RuntimeException {
     this.cycle = List.copyOf(cycle);
   }
 
+  /** A failure of the group {@code members} (canonical order) for the reason {@code what}. */
+  CycleException(List<QueryCall> members, String what) {
+    super(what + ": " + members);
+    this.cycle = List.copyOf(members);
+  }
+
   /**
    * The queries on the cycle, starting at the smallest (by name, then key text) and following the
    * "requires" direction. The same cycle reads the same whichever query was entered first.

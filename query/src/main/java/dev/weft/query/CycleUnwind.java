@@ -5,7 +5,7 @@ package dev.weft.query;
  * {@code Exception} do not swallow it; a body that catches it anyway still completes with its cycle outcome,
  * because the outcome is decided by the frame's mark, not by the exception.
  */
-final class CycleUnwind extends Error {
+class CycleUnwind extends Error {
   private static final long serialVersionUID = 1L;
 
   CycleUnwind() {

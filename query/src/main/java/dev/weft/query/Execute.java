@@ -89,9 +89,28 @@ final class Execute {
         counters.executed(r);
         outcome = invoke(f);
       } catch (CycleUnwind u) {
+        if (u instanceof Fixpoint.Restart x && x.target == f) {
+          // this frame's memo joins the group, and the iteration moves down to it
+          r.signal = null;
+          r.unwind = null;
+          r.pop(f);
+          how = Outcome.CYCLE;
+          if (Fixpoint.handOver(f, x.group)) {
+            return Fixpoint.drive(f, x.group, needValue);
+          }
+          return Fetch.fetch(r, m, needValue); // the group completed meanwhile: read its outcome
+        }
         if (f.cycle == null) {
           throw u; // the cycle is below this frame; the finally abandons it
         }
+        f.unwound = u;
+      }
+      if (f.cycle != null && f.cycle.group != null) {
+        // a fixpoint group's member: hand the claim over to the group instead of completing
+        r.pop(f);
+        how = Outcome.CYCLE;
+        boolean handed = Fixpoint.handOver(f, f.cycle.group);
+        return Fixpoint.unwound(f, f.cycle.group, handed, needValue, f.unwound);
       }
       if (f.cycle != null) {
         outcome = cycleOutcome(m, f.cycle);
@@ -122,7 +141,7 @@ final class Execute {
   }
 
   /** Runs the body; a body exception becomes a {@link Failure}; signals propagate. */
-  private static Object invoke(Frame f) {
+  static Object invoke(Frame f) {
     Memo m = f.memo;
     @SuppressWarnings("unchecked")
     QueryFunction<Object, Object> fn = (QueryFunction<Object, Object>) m.table.query.fn;
@@ -136,6 +155,7 @@ final class Execute {
       return v;
     } catch (CycleUnwind u) {
       if (f.cycle != null) {
+        f.unwound = u;
         return null;
       }
       throw u;

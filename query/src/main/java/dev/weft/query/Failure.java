@@ -40,6 +40,17 @@ final class Failure {
     return new Failure(t, List.of(self));
   }
 
+  /** This failure as it reaches {@code reader}: its path extended by the reader (pass-through failures as they are). */
+  Failure extended(QueryCall reader) {
+    if (path == null) {
+      return this;
+    }
+    List<QueryCall> p = new ArrayList<>(path.size() + 1);
+    p.addAll(path);
+    p.add(reader);
+    return new Failure(error, List.copyOf(p));
+  }
+
   /** Failures are the same (for early cutoff) when they would read the same to every caller. */
   boolean same(Failure o) {
     if (error == o.error) {

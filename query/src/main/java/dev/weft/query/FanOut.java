@@ -29,6 +29,14 @@ final class FanOut {
     long rev = r.revision;
     int n = ms.length;
     Object[] outs = new Object[n];
+    if (r.group != null) { // inside a fixpoint iteration everything runs on the driver's thread, in order
+      for (int i = 0; i < n; i++) {
+        if (!ms[i].table.input) {
+          outs[i] = Fetch.fetch(r, ms[i], needValue);
+        }
+      }
+      return outs;
+    }
     int first = -1;
     Runner[] kids = null;
     for (int i = 0; i < n; i++) {
@@ -91,6 +99,8 @@ final class FanOut {
   static Runner spawn(Runner parent, Memo m, boolean needValue) {
     QueryEngine e = parent.engine;
     Runner c = new Runner(e, e.nextRunnerId(), parent.revision, null, parent.thread);
+    c.parent = parent;
+    c.group = parent.group;
     e.gate.enterChild();
     try {
       e.scheduler().spawn("weft-query:" + m, () -> {

@@ -56,6 +56,10 @@ final class Fetch {
       if (gate.cancelling) {
         throw gate.cancelled(m);
       }
+      if (r.unwind != null) { // a detector marked frames of this runner while it ran on: unwind before anything
+        CycleUnwind s = r.signal;
+        throw s != null ? s : new CycleUnwind();
+      }
       Frame o = m.owner;
       if (o == null) {
         if (m.verifiedAt >= 0) { // stale: try to verify without a claim (a cold memo never gets here)
@@ -87,7 +91,24 @@ final class Fetch {
         }
         return Execute.run(f, needValue);
       }
+      Fixpoint.Group g = o.claimOf;
+      if (g != null && g == r.group) {
+        return Fixpoint.read(r, m, g); // a member of the group this runner iterates: its latest value
+      }
       if (o.runner == r) {
+        Fixpoint.Group mine = r.group;
+        if (g != null && mine != null) {
+          mine.mergedInto = g; // a nested group reads its enclosing group: it belongs to it
+          throw new CycleUnwind();
+        }
+        if (mine != null && Fixpoint.isBelow(mine, o)) {
+          Fixpoint.Group around = Fixpoint.enclosing(mine);
+          if (around != null && !Fixpoint.between(mine, around, o)) {
+            mine.mergedInto = around; // o lies in or under an enclosing iteration: join that one first
+            throw new CycleUnwind();
+          }
+          throw Fixpoint.below(r, mine, o);
+        }
         throw CycleDetector.local(r, o);
       }
       Object handed = Waits.await(r, m, o);

@@ -31,6 +31,12 @@ final class Frame implements QueryContext {
   Cycle cycle;
   /** The {@link InterruptedException} the body threw, which cancels the frame. */
   InterruptedException interruptedBy;
+  /** The unwinding signal the body swallowed because this frame is marked ({@link #cycle}). */
+  CycleUnwind unwound;
+  /** Non-null for a fixpoint group's claim frame: the group (such a frame has no memo of its own). */
+  Fixpoint.Group claimOf;
+  /** Non-null for an iteration frame: a member of this group executing in a round, with no claim of its own. */
+  Fixpoint.Group iterating;
 
   Frame(Runner runner, Memo memo, Frame parent) {
     this.runner = runner;

@@ -148,6 +148,23 @@ final class Memo extends MemoHot {
   }
 
   /**
+   * Moves the claim from {@code from} to {@code to} (a fixpoint group's claim frame) and wakes every waiter to
+   * retry, so that each waits again for the new claimant (its wait-for edge must name the runner that holds the
+   * claim now).
+   */
+  void handOver(Frame from, Frame to) {
+    if (!OWNER.compareAndSet(this, from, to)) {
+      return;
+    }
+    if (waiters != null) {
+      AwaitingQuery w = (AwaitingQuery) WAITERS.getAndSet(this, (AwaitingQuery) null);
+      for (; w != null; w = w.next) {
+        w.wake(null, table.engine);
+      }
+    }
+  }
+
+  /**
    * The value a read may take as a hit in revision {@code rev}: this memo is current and holds a value (not
    * evicted, not a failure); else null. Reads {@code verifiedAt} (acquire) before {@code result}.
    */

@@ -2,6 +2,7 @@ package dev.weft.query;
 
 import java.util.Objects;
 import java.util.function.BiPredicate;
+import java.util.function.Function;
 
 /**
  * A memoized function from keys to values, evaluated by a {@link QueryEngine}.
@@ -61,4 +62,24 @@ public sealed interface Query<K, V> permits Input, QueryDef {
    * @throws IllegalArgumentException if {@code capacity < 0}
    */
   Query<K, V> withLru(int capacity);
+
+  /**
+   * A copy of this query that lets a dependency cycle through it converge instead of falling back: when a
+   * cycle's strongly connected group contains a fixpoint query, the whole group iterates. Every fixpoint member
+   * starts from {@code initial.apply(key)}, a member with a {@link #withCycleFallback fallback} starts from its
+   * fallback value, and members re-execute in the group's canonical order (by query name, then key), each
+   * reading its partners' latest values, until one whole round changes no value (by the members' cutoffs). Then
+   * every member completes with its converged value and the diagnostics of the last round. A group that has not
+   * converged after {@code maxRounds} rounds (100 here; the smallest of its fixpoint members') fails every member
+   * with a {@link CycleException} that says so. The values, the number of rounds and the diagnostics do not
+   * depend on which member was entered first, from which thread, or on timing.
+   */
+  Query<K, V> withFixpoint(Function<? super K, ? extends V> initial);
+
+  /**
+   * As {@link #withFixpoint(Function)}, giving up after {@code maxRounds} rounds.
+   *
+   * @throws IllegalArgumentException if {@code maxRounds < 1}
+   */
+  Query<K, V> withFixpoint(Function<? super K, ? extends V> initial, int maxRounds);
 }

@@ -2,6 +2,7 @@ package dev.weft.query;
 
 import java.util.Objects;
 import java.util.function.BiPredicate;
+import java.util.function.Function;
 
 /**
  * The one implementation of {@link Query}: an immutable definition plus a racy cache of its table in the
@@ -9,12 +10,16 @@ import java.util.function.BiPredicate;
  */
 sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
   static final BiPredicate<Object, Object> EQUALS = Objects::equals;
+  static final int DEFAULT_MAX_ROUNDS = 100;
 
   final String name;
   final QueryFunction<K, V> fn;
   final CycleFallback<K, V> fallback;
   final BiPredicate<? super V, ? super V> cutoff;
   final int lru;
+  /** The starting value of a fixpoint member, or null when the query does not iterate. */
+  final Function<? super K, ? extends V> initial;
+  final int maxRounds;
   /**
    * The table of the engine that used this query last, unless the query has an LRU. Plain on purpose: a racy
    * read sees null, a stale table or a fully constructed one, because every field a reader uses is final; a
@@ -24,11 +29,18 @@ sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
 
   QueryDef(String name, QueryFunction<K, V> fn, CycleFallback<K, V> fallback,
       BiPredicate<? super V, ? super V> cutoff, int lru) {
+    this(name, fn, fallback, cutoff, lru, null, 0);
+  }
+
+  QueryDef(String name, QueryFunction<K, V> fn, CycleFallback<K, V> fallback,
+      BiPredicate<? super V, ? super V> cutoff, int lru, Function<? super K, ? extends V> initial, int maxRounds) {
     this.name = name;
     this.fn = fn;
     this.fallback = fallback;
     this.cutoff = cutoff;
     this.lru = lru;
+    this.initial = initial;
+    this.maxRounds = maxRounds;
   }
 
   static String checkName(String name) {
@@ -56,12 +68,12 @@ sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
 
   @Override
   public Query<K, V> withCycleFallback(CycleFallback<K, V> fallback) {
-    return new QueryDef<>(name, fn, Objects.requireNonNull(fallback, "fallback"), cutoff, lru);
+    return new QueryDef<>(name, fn, Objects.requireNonNull(fallback, "fallback"), cutoff, lru, initial, maxRounds);
   }
 
   @Override
   public Query<K, V> withCutoff(BiPredicate<? super V, ? super V> same) {
-    return new QueryDef<>(name, fn, fallback, Objects.requireNonNull(same, "same"), lru);
+    return new QueryDef<>(name, fn, fallback, Objects.requireNonNull(same, "same"), lru, initial, maxRounds);
   }
 
   @Override
@@ -69,7 +81,21 @@ sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
     if (capacity < 0) {
       throw new IllegalArgumentException("LRU capacity of query '" + name + "' must be >= 0, got " + capacity);
     }
-    return new QueryDef<>(name, fn, fallback, cutoff, capacity);
+    return new QueryDef<>(name, fn, fallback, cutoff, capacity, initial, maxRounds);
+  }
+
+  @Override
+  public Query<K, V> withFixpoint(Function<? super K, ? extends V> initial) {
+    return withFixpoint(initial, DEFAULT_MAX_ROUNDS);
+  }
+
+  @Override
+  public Query<K, V> withFixpoint(Function<? super K, ? extends V> initial, int maxRounds) {
+    Objects.requireNonNull(initial, "initial");
+    if (maxRounds < 1) {
+      throw new IllegalArgumentException("maxRounds of query '" + name + "' must be >= 1, got " + maxRounds);
+    }
+    return new QueryDef<>(name, fn, fallback, cutoff, lru, initial, maxRounds);
   }
 
   @Override
@@ -97,6 +123,18 @@ sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
     @Override
     public Input<K, V> withCutoff(BiPredicate<? super V, ? super V> same) {
       return new InputDef<>(name, Objects.requireNonNull(same, "same"));
+    }
+
+    @Override
+    public Input<K, V> withFixpoint(Function<? super K, ? extends V> initial) {
+      Objects.requireNonNull(initial, "initial");
+      return this;
+    }
+
+    @Override
+    public Input<K, V> withFixpoint(Function<? super K, ? extends V> initial, int maxRounds) {
+      Objects.requireNonNull(initial, "initial");
+      return this;
     }
 
     @Override

@@ -31,6 +31,13 @@ final class Runner {
   /** The revision stamp this runner works in; constant, since a set waits for all runners. */
   final long revision;
   final Thread parentThread;
+  /** The runner that started this child, or null for a root runner. */
+  Runner parent;
+  /**
+   * The fixpoint group this runner iterates (its driver, or a child it started during the iteration), or
+   * null; reads of the group's members then return their latest values.
+   */
+  Fixpoint.Group group;
   volatile Thread thread;
   Frame top;
   int depth;
@@ -39,6 +46,11 @@ final class Runner {
   /** The node of the current memo wait once registered for wake-ups (stall check only). */
   volatile AwaitingQuery waitNode;
   volatile Cycle unwind;
+  /**
+   * The signal to throw when {@link #unwind} is seen, if not a plain {@link CycleUnwind}: a fixpoint iteration
+   * moving down to a frame of this runner ({@link Fixpoint.Restart}). Written before {@code unwind}.
+   */
+  CycleUnwind signal;
   /** Executions and memos that became live, not yet added to the engine's counters; runner thread only. */
   int executed;
   int became;

@@ -158,7 +158,8 @@ final class Waits {
   /** Throws if runner {@code r} must stop waiting: its frames unwind a cycle, or its evaluation is cancelled. */
   static void checkSignals(Runner r, Memo at) {
     if (r.unwind != null) {
-      throw new CycleUnwind();
+      CycleUnwind s = r.signal;
+      throw s != null ? s : new CycleUnwind();
     }
     if (r.engine.gate.cancelling || r.thread.isInterrupted()) {
       throw r.engine.gate.cancelled(at);
