@@ -130,16 +130,7 @@ abstract class AbstractScheduler implements Scheduler {
     lock.lock();
     try {
       closing = true;
-      closer = Thread.currentThread();
-      boolean interrupted = false;
-      while (alive() > 0) {
-        LockSupport.park(this);
-        if (Thread.interrupted()) {
-          interrupted = true;
-        }
-      }
-      closer = null;
-      if (interrupted) {
+      if (awaitNoTasks()) {
         Thread.currentThread().interrupt();
       }
       if (closed) {
@@ -156,8 +147,30 @@ abstract class AbstractScheduler implements Scheduler {
     checkStrict();
   }
 
-  final boolean isClosing() {
-    return closing;
+  /**
+   * Parks the closer until every task has exited, ignoring interrupts; returns whether it was interrupted.
+   * Deterministic mode waits through its gate instead, so that the tasks run while the closer waits.
+   */
+  boolean awaitNoTasks() {
+    closer = Thread.currentThread();
+    boolean interrupted = false;
+    while (alive() > 0) {
+      LockSupport.park(this);
+      if (Thread.interrupted()) {
+        interrupted = true;
+      }
+    }
+    closer = null;
+    return interrupted;
+  }
+
+  /**
+   * Called by {@link Task#join} before it waits for {@code task}. Deterministic mode makes a thread outside
+   * the scheduler wait here, running tasks until the task is done; returns false if the wait was interrupted
+   * (the interrupt status is then set). Other kinds of scheduler return at once.
+   */
+  boolean awaitJoin(TaskImpl<?> task) {
+    return true;
   }
 
   /** Starts a task's thread; deterministic mode marks starts from outside as entry points, not wakeups. */
