@@ -41,9 +41,11 @@ import java.util.function.BooleanSupplier;
  * {@code Future.get}, a polling loop) would wait forever for tasks that cannot start. While the gate is
  * closed with work pending, the idle carrier polls the states of the outside threads it knows (those that
  * spawned or waited); when none of them has been runnable for {@link #STALL_GRACE_NANOS}, it opens the gate
- * anyway, logs a warning naming each outside thread and where it is blocked, and counts the release as a
- * foreign wakeup (a strict scheduler fails the run with the same description). The next outside wait closes
- * the gate again.
+ * anyway, logs a warning naming each outside thread and where it is blocked (in full the first time), and
+ * counts the release as a foreign wakeup (a strict scheduler fails the run with the same description). The
+ * next outside wait closes the gate again. The moment of the release does not change the interleaving (no
+ * task ran while the gate was closed); what follows may, since the outside thread, once woken, runs
+ * alongside the tasks.
  *
  * <p><b>Foreign wakeups.</b> A continuation submitted by a thread other than the carrier (the JDK's timer
  * threads after a timed {@code Thread.sleep}, the monitor unblocker, I/O pollers) arrives at a moment the
@@ -89,6 +91,7 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
   private volatile int running;
   private volatile IllegalStateException strictFailure;
   private boolean warned;
+  private boolean stallWarned; // carrier only
   private volatile long carrierSpins; // contended acquisitions on the carrier, for tests
 
   DeterministicScheduler(String name, long seed, boolean strict, boolean watched) {
@@ -106,8 +109,8 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
   }
 
   /** How long every known outside thread must stay blocked elsewhere before the gate opens without a wait. */
-  static final long STALL_GRACE_NANOS = 1_000_000_000L;
-  private static final long STALL_POLL_NANOS = 50_000_000L;
+  static final long STALL_GRACE_NANOS = 100_000_000L;
+  private static final long STALL_POLL_NANOS = 10_000_000L;
 
   /** A thread outside the scheduler waiting for {@code done}; the carrier sets {@code resumed} and unparks it. */
   private static final class OutsideWait {
@@ -271,7 +274,9 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
         continue;
       }
       if (stall != null) {
-        LOG.log(System.Logger.Level.WARNING, stall);
+        // Warned in full once per scheduler; every release is counted in foreignWakeups.
+        LOG.log(stallWarned ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, stall);
+        stallWarned = true;
         continue;
       }
       try {
