@@ -63,7 +63,7 @@ public interface Scheduler extends AutoCloseable {
     return builder().deterministic(seed).build();
   }
 
-  /** A builder for the less common options (names, strict determinism). */
+  /** A builder for the less common options (names, strict determinism, a watchdog, a make jobserver). */
   static Builder builder() {
     return new Builder();
   }
@@ -111,6 +111,7 @@ public interface Scheduler extends AutoCloseable {
     long seed;
     boolean strict;
     String name = "weft";
+    Jobserver jobserver = Jobserver.none();
     Duration watchdogQuiet;
     Consumer<? super StallReport> watchdogListener;
 
@@ -173,11 +174,27 @@ public interface Scheduler extends AutoCloseable {
       return this;
     }
 
+    /**
+     * Makes a parallel scheduler a GNU make jobserver client: of its carriers, one runs on the process's
+     * implicit job token and every other one runs only while it holds a token taken from make, so the JVMs a
+     * {@code make -jN} starts run at most {@code N} carriers in all. An {@linkplain Jobserver#isPresent()
+     * empty} jobserver changes nothing; a deterministic scheduler, which has one carrier, ignores it. See
+     * {@link Jobserver} for the rules and {@code docs/scheduler.md} for a Makefile.
+     *
+     * {@snippet :
+     * Scheduler s = Scheduler.builder().parallel(8).jobserver(Jobserver.fromEnvironment()).build();
+     * }
+     */
+    public Builder jobserver(Jobserver jobserver) {
+      this.jobserver = Objects.requireNonNull(jobserver, "jobserver");
+      return this;
+    }
+
     /** Builds and starts the scheduler. */
     public Scheduler build() {
       AbstractScheduler s = deterministic
           ? new DeterministicScheduler(name, seed, strict, watchdogQuiet != null)
-          : new ParallelScheduler(name, carriers, watchdogQuiet != null);
+          : new ParallelScheduler(name, carriers, watchdogQuiet != null, jobserver);
       if (watchdogQuiet != null) {
         s.startWatchdog(watchdogQuiet, watchdogListener);
       }
