@@ -37,7 +37,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * <ul>
  *   <li>One carrier runs on the implicit token; every further carrier that has work takes a token first and
  *       runs only while it holds one.</li>
- *   <li>A carrier gives its token back when it has been idle for {@link #LINGER_NANOS} (5 ms), which bounds
+ *   <li>A carrier gives its token back when it has been idle for 5 ms, which bounds
  *       the churn: at most one token read and one write per carrier per 5 ms of idleness, however short the
  *       tasks are.</li>
  *   <li>The implicit token is never written to the pipe: the process always keeps one slot, so it cannot end
@@ -58,7 +58,7 @@ public final class Jobserver {
   private static Jobserver environment; // guarded by ENVIRONMENT_LOCK
 
   /** How long an idle carrier keeps a token before writing it back. */
-  public static final long LINGER_NANOS = 5_000_000L;
+  static final long LINGER_NANOS = 5_000_000L;
 
   private final FileChannel in; // null when empty
   private final FileChannel out;
@@ -239,7 +239,7 @@ public final class Jobserver {
 
   /**
    * Waits for a token for the calling carrier. Returns the grant, or null if {@code stop} became true (polled
-   * every {@link #LINGER_NANOS} and whenever the carrier is unparked) or the jobserver was closed or broke
+   * every {@code LINGER_NANOS} and whenever the carrier is unparked) or the jobserver was closed or broke
    * first.
    */
   Grant acquire(java.util.function.BooleanSupplier stop) {
