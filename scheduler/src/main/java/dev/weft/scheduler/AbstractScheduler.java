@@ -22,8 +22,9 @@ import java.util.function.Consumer;
  * <p>States: open → closing (spawn refused, waiting for live tasks) → closed (carriers stopped). A task is
  * counted twice on its way out: {@code completed} before its outcome is published (so a joiner sees it in
  * {@link #stats()}), {@code exited} after (so {@link #close} returns only once every task {@link Task#isDone()}).
- * The live count for closing is {@code spawned - exited}; {@link #close} parks until it is zero, and each exiting
- * task unparks the closer. Tasks never take a lock here: on the deterministic carrier a task queued behind a
+ * The live count for closing is {@code spawned - exited}; {@link #close} waits until it is zero: it parks and each
+ * exiting task unparks the closer, or, in deterministic mode, it waits through the scheduler's gate
+ * ({@link #awaitNoTasks}), since the tasks run only while an outside thread waits. Tasks never take a lock here: on the deterministic carrier a task queued behind a
  * lock held by the (platform) closer would be woken by that thread, a foreign wakeup. A task spawned
  * by a task while closing is still accepted: its parent is alive, so the scheduler is not quiet yet, and
  * refusing it would fail work that {@code close} promised to wait for.
