@@ -93,23 +93,8 @@ public final class WaitForGraph<P> {
    * @throws IllegalStateException if {@code waiter} already waits for a party
    */
   public Optional<List<P>> tryWait(P waiter, P owner) {
-    Objects.requireNonNull(waiter, "waiter");
-    Objects.requireNonNull(owner, "owner");
-    lock.lock();
-    try {
-      P current = waitsFor.get(waiter);
-      if (current != null) {
-        throw new IllegalStateException(waiter + " already waits for " + current);
-      }
-      List<P> cycle = cycleThrough(waiter, owner);
-      if (cycle != null) {
-        return Optional.of(cycle);
-      }
-      waitsFor.put(waiter, owner);
-      return Optional.empty();
-    } finally {
-      lock.unlock();
-    }
+    Refusal<P> r = waitOrRefuse(waiter, owner, cycle -> waiter);
+    return r == null ? Optional.empty() : Optional.of(r.cycle());
   }
 
   /** The cycle that {@code waiter -> owner} would close, canonically rotated, or null. Holds the lock. */
