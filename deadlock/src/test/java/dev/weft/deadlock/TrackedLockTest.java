@@ -51,6 +51,13 @@ class TrackedLockTest {
   // ---- basics -------------------------------------------------------------------------------------------
 
   @Test
+  void waitForGraph_isAReadOnlyView() {
+    WaitForGraph.View<Thread> graph = TrackedLock.waitForGraph();
+    assertThat(graph).isNotInstanceOf(WaitForGraph.class).isSameAs(TrackedLock.waitForGraph());
+    assertThat(graph.edges()).isEmpty();
+  }
+
+  @Test
   void lock_reentrant_countsHolds() {
     TrackedLock lock = new TrackedLock("a");
     lock.lock();
