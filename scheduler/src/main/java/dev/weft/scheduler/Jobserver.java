@@ -52,6 +52,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * waits for a token; a token that arrives when no carrier wants it any more is written back at once.
  */
 public final class Jobserver {
+  /*
+   * Implementation overview. Tokens: every byte the reader thread reads is, under `lock`, either granted to
+   * the oldest waiting request (then counted in `outstanding` and remembered in `held`) or written back at
+   * once; every grant is written back exactly once, by `release` or by `close`, whichever comes first
+   * (`closed` makes the other a no-op). The reader reads only while a request waits, so an idle process
+   * holds no token beyond those its carriers hold. The implicit token is an AtomicBoolean, never a byte.
+   * Closing the read channel is the only way a blocked read ends early: NIO signals the reader, whose read
+   * then returns the byte it got or throws AsynchronousCloseException, so no byte is lost; an interrupt would
+   * throw even after a completed read. Lock order: a carrier holds no lock of its own when it calls in here.
+   */
   private static final System.Logger LOG = System.getLogger("dev.weft.scheduler");
   private static final Jobserver NONE = new Jobserver(null, null, "none");
   private static final ReentrantLock ENVIRONMENT_LOCK = new ReentrantLock();
