@@ -2,12 +2,14 @@ package dev.weft.deadlock;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 /**
  * Who waits for whom, with cycle detection at the moment a wait would start.
@@ -36,12 +38,44 @@ import java.util.concurrent.locks.ReentrantLock;
  * {@link TrackedLock} shows one way: every change of a lock's owner and every edge towards that owner happen
  * under the lock's own mutex.
  *
+ * <p><b>Refusing another party.</b> {@link TrackedLock} may refuse a party other than the one closing a
+ * cycle (its youngest). The package-private {@link #waitOrRefuse} then removes the chosen party's edge, marks
+ * it refused and adds the closer's edge, in one critical section: removing any edge of a cycle breaks it, and
+ * since the graph is a set of chains, the closer's edge can then close no other. A refused party gets no edge
+ * and no hand-off ({@link #handOff}) until it takes its refusal ({@link #leave}).
+ *
  * @param <P> party type: needs {@code equals}/{@code hashCode}; identity types such as {@link Thread} work
  */
 public final class WaitForGraph<P> {
   private final Comparator<? super P> order;
   private final ConcurrentHashMap<P, P> waitsFor = new ConcurrentHashMap<>();
   private final ReentrantLock lock = new ReentrantLock();
+  // Parties refused while they waited, until they leave; guarded by lock.
+  private final HashMap<P, Refusal<P>> refused = new HashMap<>();
+  private final View<P> view = new ReadOnly<>(this);
+
+  /**
+   * The reading half of a {@link WaitForGraph} ({@link WaitForGraph#view()}): what a stall report or a
+   * debugger needs, and nothing that changes the graph. {@link TrackedLock#waitForGraph()} hands out one.
+   *
+   * @param <P> party type
+   */
+  public interface View<P> {
+    /** The party {@code waiter} waits for, or null. May be stale under concurrency. */
+    P waitingFor(P waiter);
+
+    /** A consistent snapshot of every edge, waiter to owner. */
+    Map<P, P> edges();
+
+    /** Number of waiting parties, agreeing with every completed change. */
+    int size();
+  }
+
+  /**
+   * A refusal decided by {@link #waitOrRefuse}: the cycle the closer's edge would have closed, the party
+   * refused, and the closer.
+   */
+  record Refusal<P>(List<P> cycle, P victim, P closer) {}
 
   /**
    * @param order a stable total order on parties, used only to rotate reported cycles
@@ -59,6 +93,41 @@ public final class WaitForGraph<P> {
    * @throws IllegalStateException if {@code waiter} already waits for a party
    */
   public Optional<List<P>> tryWait(P waiter, P owner) {
+    Refusal<P> r = waitOrRefuse(waiter, owner, cycle -> waiter);
+    return r == null ? Optional.empty() : Optional.of(r.cycle());
+  }
+
+  /** The cycle that {@code waiter -> owner} would close, canonically rotated, or null. Holds the lock. */
+  private List<P> cycleThrough(P waiter, P owner) {
+    List<P> path = null;
+    P p = owner;
+    while (p != null) {
+      if (p.equals(waiter)) {
+        if (path == null) {
+          path = new ArrayList<>(1);
+        }
+        path.add(0, waiter);
+        return rotate(path);
+      }
+      if (path == null) {
+        path = new ArrayList<>();
+      }
+      path.add(p);
+      p = waitsFor.get(p);
+    }
+    return null;
+  }
+
+  /**
+   * Like {@link #tryWait}, but when the edge would close a cycle, {@code chooser} (called under the graph's
+   * lock with the cycle in canonical rotation) picks the party to refuse. If it picks {@code waiter}, nothing
+   * changes. Otherwise the chosen party's edge is removed and it is marked refused (until {@link #leave}), and
+   * {@code waiter}'s edge is added.
+   *
+   * @return null if the edge was added and no cycle was closed; otherwise the refusal
+   * @throws IllegalStateException if {@code waiter} already waits, or the chooser picks a party off the cycle
+   */
+  Refusal<P> waitOrRefuse(P waiter, P owner, Function<List<P>, P> chooser) {
     Objects.requireNonNull(waiter, "waiter");
     Objects.requireNonNull(owner, "owner");
     lock.lock();
@@ -67,24 +136,37 @@ public final class WaitForGraph<P> {
       if (current != null) {
         throw new IllegalStateException(waiter + " already waits for " + current);
       }
-      List<P> path = null;
-      P p = owner;
-      while (p != null) {
-        if (p.equals(waiter)) {
-          if (path == null) {
-            path = new ArrayList<>(1);
-          }
-          path.add(0, waiter);
-          return Optional.of(rotate(path));
-        }
-        if (path == null) {
-          path = new ArrayList<>();
-        }
-        path.add(p);
-        p = waitsFor.get(p);
+      List<P> cycle = cycleThrough(waiter, owner);
+      if (cycle == null) {
+        waitsFor.put(waiter, owner);
+        return null;
       }
+      P victim = chooser.apply(cycle);
+      Refusal<P> r = new Refusal<>(cycle, victim, waiter);
+      if (victim.equals(waiter)) {
+        return r;
+      }
+      if (!cycle.contains(victim)) {
+        throw new IllegalStateException(victim + " is not on the cycle " + cycle);
+      }
+      waitsFor.remove(victim);
+      refused.put(victim, r);
       waitsFor.put(waiter, owner);
-      return Optional.empty();
+      return r;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * {@code waiter} stops waiting: removes its edge, and returns and forgets the refusal that ended its wait,
+   * if {@link #waitOrRefuse} refused it.
+   */
+  Refusal<P> leave(P waiter) {
+    lock.lock();
+    try {
+      waitsFor.remove(waiter);
+      return refused.isEmpty() ? null : refused.remove(waiter);
     } finally {
       lock.unlock();
     }
@@ -146,15 +228,19 @@ public final class WaitForGraph<P> {
 
   /**
    * Ownership hand-off: removes {@code newOwner}'s edge (it stops waiting) and points every party in
-   * {@code waiters} at it, under one acquisition of the lock. Cannot close a cycle, since {@code newOwner}
-   * waits for nobody afterwards.
+   * {@code waiters} at it, under one acquisition of the lock; parties refused by {@link #waitOrRefuse} keep no
+   * edge. Cannot close a cycle, since {@code newOwner} waits for nobody afterwards.
    *
+   * @return false, changing nothing, if {@code newOwner} was refused (it is leaving and must not own)
    * @throws IllegalStateException if {@code newOwner} is among {@code waiters}; nothing is changed then
    */
-  void handOff(P newOwner, Iterable<? extends P> waiters) {
+  boolean handOff(P newOwner, Iterable<? extends P> waiters) {
     Objects.requireNonNull(newOwner, "newOwner");
     lock.lock();
     try {
+      if (!refused.isEmpty() && refused.containsKey(newOwner)) {
+        return false;
+      }
       for (P w : waiters) {
         if (w.equals(newOwner)) {
           throw new IllegalStateException(newOwner + " cannot wait for itself");
@@ -162,11 +248,19 @@ public final class WaitForGraph<P> {
       }
       waitsFor.remove(newOwner);
       for (P w : waiters) {
-        waitsFor.put(w, newOwner);
+        if (refused.isEmpty() || !refused.containsKey(w)) {
+          waitsFor.put(w, newOwner);
+        }
       }
+      return true;
     } finally {
       lock.unlock();
     }
+  }
+
+  /** This graph, read-only: a view that cannot be cast back to the graph. */
+  public View<P> view() {
+    return view;
   }
 
   /** Number of waiting parties, read under the graph's lock so it agrees with every completed change. */
@@ -196,5 +290,33 @@ public final class WaitForGraph<P> {
   @Override
   public String toString() {
     return "WaitForGraph" + waitsFor;
+  }
+
+  private static final class ReadOnly<P> implements View<P> {
+    private final WaitForGraph<P> graph;
+
+    ReadOnly(WaitForGraph<P> graph) {
+      this.graph = graph;
+    }
+
+    @Override
+    public P waitingFor(P waiter) {
+      return graph.waitingFor(waiter);
+    }
+
+    @Override
+    public Map<P, P> edges() {
+      return graph.edges();
+    }
+
+    @Override
+    public int size() {
+      return graph.size();
+    }
+
+    @Override
+    public String toString() {
+      return graph.toString();
+    }
   }
 }

@@ -78,7 +78,7 @@ public final class Watchdog implements AutoCloseable {
   private final long pollNanos;
   private final Supplier<? extends Collection<Thread>> threads;
   private final LongSupplier progress; // null: fingerprint of the blocked threads
-  private final List<WaitForGraph<?>> graphs;
+  private final List<WaitForGraph.View<?>> graphs;
   private final List<Consumer<? super StallReport>> listeners;
   private final Thread thread;
   private volatile boolean closed;
@@ -233,7 +233,7 @@ public final class Watchdog implements AutoCloseable {
 
   private StallReport report(List<Thread> blocked, Duration quietFor) {
     Map<Object, Object> edges = new LinkedHashMap<>();
-    for (WaitForGraph<?> g : graphs) {
+    for (WaitForGraph.View<?> g : graphs) {
       g.edges().forEach(edges::putIfAbsent);
     }
     List<StallReport.BlockedThread> infos = new ArrayList<>(blocked.size());
@@ -283,7 +283,7 @@ public final class Watchdog implements AutoCloseable {
     private Duration pollInterval;
     private Supplier<? extends Collection<Thread>> threads;
     private LongSupplier progress;
-    private final List<WaitForGraph<?>> graphs = new ArrayList<>();
+    private final List<WaitForGraph.View<?>> graphs = new ArrayList<>();
     private final List<Consumer<? super StallReport>> listeners = new ArrayList<>();
 
     private Builder() {}
@@ -336,8 +336,11 @@ public final class Watchdog implements AutoCloseable {
       return this;
     }
 
-    /** A wait-for graph whose edges go into every report. May be called more than once. */
-    public Builder graph(WaitForGraph<?> graph) {
+    /**
+     * A wait-for graph whose edges go into every report (a graph of one's own through
+     * {@link WaitForGraph#view()}). May be called more than once.
+     */
+    public Builder graph(WaitForGraph.View<?> graph) {
       graphs.add(Objects.requireNonNull(graph, "graph"));
       return this;
     }

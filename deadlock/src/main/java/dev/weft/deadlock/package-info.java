@@ -6,8 +6,9 @@
  *       close a cycle and returns the cycle in a canonical rotation. The building block for every detector
  *       in Weft.</li>
  *   <li>{@link dev.weft.deadlock.TrackedLock}: a reentrant {@link java.util.concurrent.locks.Lock} whose
- *       waits are recorded in one shared graph of threads; the wait that would close a cycle throws
- *       {@link dev.weft.deadlock.DeadlockException} instead of hanging, in exactly one thread.</li>
+ *       waits are recorded in one shared graph of threads; when a wait would close a cycle, exactly one thread
+ *       of the cycle, the youngest transaction, gets {@link dev.weft.deadlock.DeadlockException} instead of
+ *       every thread hanging, so threads that retry always make progress.</li>
  *   <li>{@link dev.weft.deadlock.Watchdog} and {@link dev.weft.deadlock.StallReport}: a backstop for waits no
  *       graph records; when watched threads are blocked and nothing progresses for a quiet period, a report
  *       with the graph edges and every blocked thread's stack goes to listeners, the JFR event

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.params.provider.EnumSource;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
@@ -48,6 +49,13 @@ class TrackedLockTest {
   }
 
   // ---- basics -------------------------------------------------------------------------------------------
+
+  @Test
+  void waitForGraph_isAReadOnlyView() {
+    WaitForGraph.View<Thread> graph = TrackedLock.waitForGraph();
+    assertThat(graph).isNotInstanceOf(WaitForGraph.class).isSameAs(TrackedLock.waitForGraph());
+    assertThat(graph.edges()).isEmpty();
+  }
 
   @Test
   void lock_reentrant_countsHolds() {
@@ -209,22 +217,28 @@ class TrackedLockTest {
   }
 
   /**
-   * Four parties hold lock i and are let into their wait for lock i+1 one at a time, in a given order, each
-   * only once the previous ones are parked: the last one let in closes the cycle and is the one refused,
-   * whichever it is, and the cycle still reads from party 0.
+   * Four parties take lock i one at a time, in {@code takeOrder}, then are let into their wait for lock i+1
+   * one at a time, in {@code enterOrder}, each only once the previous ones are parked. The party refused is
+   * the one that took its first lock last (the youngest transaction), whether it closes the cycle or is
+   * parked when another closes it; the cycle still reads from party 0 and every other party completes.
    */
   @ParameterizedTest
-  @CsvSource({"0 1 2 3", "3 2 1 0", "2 0 3 1", "1 3 0 2"})
-  void lock_partiesEnterInOrder_lastOneIsRefused(String orderText) throws Exception {
+  @CsvSource({"0 1 2 3, 0 1 2 3", "0 1 2 3, 3 2 1 0", "2 0 3 1, 1 3 0 2", "3 2 1 0, 2 0 3 1", "1 3 0 2, 0 2 3 1"})
+  void lock_firstLocksTakenInOrder_youngestRefusedWhicheverCloses(String takeText, String enterText)
+      throws Exception {
     int n = 4;
-    int[] order = java.util.Arrays.stream(orderText.split(" ")).mapToInt(Integer::parseInt).toArray();
+    int[] take = java.util.Arrays.stream(takeText.split(" ")).mapToInt(Integer::parseInt).toArray();
+    int[] enter = java.util.Arrays.stream(enterText.split(" ")).mapToInt(Integer::parseInt).toArray();
     List<TrackedLock> locks = new ArrayList<>();
-    List<CountDownLatch> go = new ArrayList<>();
+    List<CountDownLatch> mayTake = new ArrayList<>();
+    List<CountDownLatch> taken = new ArrayList<>();
+    List<CountDownLatch> mayEnter = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       locks.add(new TrackedLock("O" + i));
-      go.add(new CountDownLatch(1));
+      mayTake.add(new CountDownLatch(1));
+      taken.add(new CountDownLatch(1));
+      mayEnter.add(new CountDownLatch(1));
     }
-    CountDownLatch allHoldFirst = new CountDownLatch(n);
     List<Thread> threads = new ArrayList<>();
     List<AtomicReference<DeadlockException>> outcomes = new ArrayList<>();
     List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -233,71 +247,152 @@ class TrackedLockTest {
       AtomicReference<DeadlockException> outcome = new AtomicReference<>();
       outcomes.add(outcome);
       threads.add(virtual().name("o-" + i).start(() -> {
-        locks.get(index).lock();
         try {
-          allHoldFirst.countDown();
-          go.get(index).await();
-          locks.get((index + 1) % n).lock();
-          locks.get((index + 1) % n).unlock();
-        } catch (DeadlockException e) {
-          outcome.set(e);
+          mayTake.get(index).await();
+          locks.get(index).lock();
+          try {
+            taken.get(index).countDown();
+            mayEnter.get(index).await();
+            locks.get((index + 1) % n).lock();
+            locks.get((index + 1) % n).unlock();
+          } catch (DeadlockException e) {
+            outcome.set(e);
+          } finally {
+            locks.get(index).unlock();
+          }
         } catch (Throwable e) {
           failures.add(e);
-        } finally {
-          locks.get(index).unlock();
         }
       }));
     }
-    allHoldFirst.await();
+    for (int k = 0; k < n; k++) {
+      mayTake.get(take[k]).countDown();
+      taken.get(take[k]).await();
+    }
     for (int k = 0; k < n - 1; k++) {
-      Thread t = threads.get(order[k]);
-      go.get(order[k]).countDown();
+      Thread t = threads.get(enter[k]);
+      mayEnter.get(enter[k]).countDown();
       await().atMost(AWAIT).until(() -> TrackedLock.waitForGraph().waitingFor(t) != null);
     }
-    go.get(order[n - 1]).countDown();
+    mayEnter.get(enter[n - 1]).countDown();
     Parties.joinAll(threads);
     assertThat(failures).isEmpty();
+    int youngest = take[n - 1];
     for (int i = 0; i < n; i++) {
-      if (i == order[n - 1]) {
-        assertThat(outcomes.get(i).get()).isNotNull();
-        assertThat(outcomes.get(i).get().cycle()).isEqualTo(threads);
+      if (i == youngest) {
+        DeadlockException e = outcomes.get(i).get();
+        assertThat(e).isNotNull();
+        assertThat(e.cycle()).isEqualTo(threads);
+        assertThat(e.getMessage()).startsWith(youngest == enter[n - 1]
+            ? "deadlock: \"o-" + i + "\" would wait for O" + ((i + 1) % n)
+            : "deadlock: \"o-" + i + "\" waiting for O" + ((i + 1) % n) + " held by \"o-" + ((i + 1) % n)
+                + "\" is refused: \"o-" + enter[n - 1] + "\" closed a wait cycle of 4 threads:");
       } else {
-        assertThat(outcomes.get(i).get()).isNull();
+        assertThat(outcomes.get(i).get()).as("party %d", i).isNull();
       }
     }
   }
 
-  /** The victim's message states the refused wait first, then every wait of the cycle. */
+  /**
+   * "first" takes accounts, then "second" takes ledger; "first" waits for ledger and "second" closes the cycle
+   * by asking for accounts. "second" is the youngest: its own wait is refused, and the message states the
+   * refused wait first, then every wait of the cycle.
+   */
   @Test
-  void lock_closingWait_messageNamesThreadsAndLocks() throws Exception {
+  void lock_youngestClosesTheCycle_itsWaitRefusedWithMessage() throws Exception {
     TrackedLock a = new TrackedLock("accounts");
     TrackedLock b = new TrackedLock("ledger");
     CountDownLatch aHeld = new CountDownLatch(1);
-    Thread main = Thread.currentThread();
-    b.lock();
-    Thread t1 = virtual().name("first").start(() -> {
+    CountDownLatch bHeld = new CountDownLatch(1);
+    AtomicReference<Throwable> refused = new AtomicReference<>();
+    Thread first = virtual().name("first").start(() -> {
+      a.lock();
+      try {
+        aHeld.countDown();
+        bHeld.await();
+        b.lock();
+        b.unlock();
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      } finally {
+        a.unlock();
+      }
+    });
+    aHeld.await();
+    Thread second = virtual().name("second").start(() -> {
+      b.lock();
+      try {
+        bHeld.countDown();
+        Thread me = Thread.currentThread();
+        await().atMost(AWAIT).until(() -> TrackedLock.waitForGraph().waitingFor(first) == me);
+        a.lock();
+        a.unlock();
+      } catch (Throwable t) {
+        refused.set(t);
+      } finally {
+        b.unlock();
+      }
+    });
+    Parties.joinAll(List.of(first, second));
+    assertThat(refused.get())
+        .isInstanceOf(DeadlockException.class)
+        .hasMessageStartingWith("deadlock: \"second\" would wait for accounts held by \"first\", closing a wait"
+            + " cycle of 2 threads:")
+        .hasMessageContaining("\"first\" waits for ledger held by \"second\"")
+        .hasMessageContaining("\"second\" waits for accounts held by \"first\"  <- refused");
+  }
+
+  /**
+   * "older" takes ledger, then "younger" takes accounts and parks waiting for ledger; "older" closes the cycle
+   * by asking for accounts. The youngest party is the parked one: its wait ends with the refusal, naming the
+   * closer, and "older" gets accounts once "younger" has released it.
+   */
+  @Test
+  void lock_olderClosesTheCycle_parkedYoungestRefusedAndCloserProceeds() throws Exception {
+    TrackedLock a = new TrackedLock("accounts");
+    TrackedLock b = new TrackedLock("ledger");
+    CountDownLatch bHeld = new CountDownLatch(1);
+    CountDownLatch aHeld = new CountDownLatch(1);
+    AtomicReference<Throwable> youngerOutcome = new AtomicReference<>();
+    AtomicReference<Boolean> olderGotIt = new AtomicReference<>();
+    Thread older = virtual().name("older").start(() -> {
+      b.lock();
+      try {
+        bHeld.countDown();
+        aHeld.await();
+        await().atMost(AWAIT).until(() -> TrackedLock.waitForGraph().size() == 1);
+        a.lock();
+        olderGotIt.set(true);
+        a.unlock();
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      } finally {
+        b.unlock();
+      }
+    });
+    bHeld.await();
+    Thread younger = virtual().name("younger").start(() -> {
       a.lock();
       try {
         aHeld.countDown();
         b.lock();
         b.unlock();
+      } catch (Throwable t) {
+        youngerOutcome.set(t);
       } finally {
         a.unlock();
       }
     });
-    try {
-      aHeld.await();
-      await().atMost(AWAIT).until(() -> TrackedLock.waitForGraph().waitingFor(t1) == main);
-      assertThatThrownBy(a::lock)
-          .isInstanceOf(DeadlockException.class)
-          .hasMessageStartingWith("deadlock: \"" + Thread.currentThread().getName()
-              + "\" would wait for accounts held by \"first\", closing a wait cycle of 2 threads:")
-          .hasMessageContaining("\"first\" waits for ledger held by \"" + Thread.currentThread().getName() + "\"")
-          .hasMessageContaining("waits for accounts held by \"first\"  <- refused");
-    } finally {
-      b.unlock();
-    }
-    Parties.joinAll(List.of(t1));
+    Parties.joinAll(List.of(older, younger));
+    assertThat(olderGotIt.get()).isTrue();
+    assertThat(youngerOutcome.get())
+        .isInstanceOf(DeadlockException.class)
+        .hasMessageStartingWith("deadlock: \"younger\" waiting for ledger held by \"older\" is refused: \"older\""
+            + " closed a wait cycle of 2 threads:")
+        .hasMessageContaining("\"older\" waits for accounts held by \"younger\"  <- closed the cycle")
+        .hasMessageContaining("\"younger\" waits for ledger held by \"older\"  <- refused")
+        .hasMessageContaining("started last");
+    assertThat(((DeadlockException) youngerOutcome.get()).cycle()).isEqualTo(List.of(older, younger));
   }
 
   // ---- no false positives -------------------------------------------------------------------------------
@@ -679,19 +774,43 @@ class TrackedLockTest {
 
   /**
    * W holds m and l and awaits on l's condition; S takes l and blocks on m (waiting for W). W is interrupted,
-   * leaves the condition and must re-acquire l from S: that closes the cycle, so await throws
-   * DeadlockException without holding l; W releases m and S finishes.
+   * leaves the condition and must re-acquire l from S: that closes the cycle. With {@code sOlder}, S started
+   * its transaction first (it took x before W took m), so W, the youngest, is refused: await throws
+   * DeadlockException without holding l, W releases m and S finishes. Otherwise S, the youngest, is refused
+   * while it waits for m; it releases l, and W's await ends as interrupted, holding l.
    */
-  @Test
-  void condition_interruptedAwaitReacquireClosesCycle_throwsWithoutHoldingLock() throws Exception {
+  @ParameterizedTest
+  @ValueSource(booleans = {true, false})
+  void condition_interruptedAwaitReacquireClosesCycle_youngestRefused(boolean sOlder) throws Exception {
     TrackedLock m = new TrackedLock("m");
     TrackedLock l = new TrackedLock("l");
+    TrackedLock x = new TrackedLock("x");
     Condition cond = l.newCondition();
+    CountDownLatch xHeld = new CountDownLatch(1);
     CountDownLatch awaiting = new CountDownLatch(1);
     AtomicReference<Throwable> waiterOutcome = new AtomicReference<>();
+    AtomicReference<Throwable> signallerOutcome = new AtomicReference<>();
     AtomicReference<Boolean> heldAfter = new AtomicReference<>();
     AtomicReference<Boolean> interruptedAfter = new AtomicReference<>();
-    Thread w = virtual().name("W").start(() -> {
+    Thread s = virtual().name("S").unstarted(() -> {
+      x.lock();
+      try {
+        xHeld.countDown();
+        awaiting.await();
+        l.lock();
+        try {
+          m.lock();
+          m.unlock();
+        } finally {
+          l.unlock();
+        }
+      } catch (Throwable t) {
+        signallerOutcome.set(t);
+      } finally {
+        x.unlock();
+      }
+    });
+    Thread w = virtual().name("W").unstarted(() -> {
       m.lock();
       try {
         l.lock();
@@ -710,24 +829,31 @@ class TrackedLockTest {
         m.unlock();
       }
     });
-    awaiting.await();
-    Thread s = virtual().name("S").start(() -> {
-      l.lock();
-      try {
-        m.lock();
-        m.unlock();
-      } finally {
-        l.unlock();
-      }
-    });
+    if (sOlder) {
+      s.start();
+      xHeld.await();
+      w.start();
+    } else {
+      w.start();
+      awaiting.await();
+      s.start();
+    }
     await().atMost(AWAIT).until(() -> TrackedLock.waitForGraph().waitingFor(s) == w);
     w.interrupt();
     Parties.joinAll(List.of(w, s));
-    assertThat(waiterOutcome.get())
-        .isInstanceOf(DeadlockException.class)
-        .hasMessageContaining("l is not held by \"W\"");
-    assertThat(heldAfter.get()).isFalse();
-    assertThat(interruptedAfter.get()).isTrue();
+    if (sOlder) {
+      assertThat(waiterOutcome.get())
+          .isInstanceOf(DeadlockException.class)
+          .hasMessageContaining("l is not held by \"W\"");
+      assertThat(heldAfter.get()).isFalse();
+      assertThat(interruptedAfter.get()).isTrue();
+      assertThat(signallerOutcome.get()).isNull();
+    } else {
+      assertThat(signallerOutcome.get()).isInstanceOf(DeadlockException.class)
+          .hasMessageStartingWith("deadlock: \"S\" waiting for m held by \"W\" is refused: \"W\" closed");
+      assertThat(waiterOutcome.get()).isInstanceOf(InterruptedException.class);
+      assertThat(heldAfter.get()).isTrue();
+    }
   }
 
   @Test

@@ -28,6 +28,39 @@ class WaitForGraphTest {
   }
 
   @Test
+  void view_readsTheGraphAndCannotChangeIt() {
+    WaitForGraph<Integer> g = graph();
+    WaitForGraph.View<Integer> view = g.view();
+    assertThat(g.tryWait(1, 2)).isEmpty();
+    assertThat(view.edges()).isEqualTo(Map.of(1, 2));
+    assertThat(view.waitingFor(1)).isEqualTo(2);
+    assertThat(view.size()).isEqualTo(1);
+    assertThat(view).isNotInstanceOf(WaitForGraph.class);
+    assertThatThrownBy(() -> view.edges().put(3, 4)).isInstanceOf(UnsupportedOperationException.class);
+    g.stopWaiting(1);
+    assertThat(view.size()).isZero();
+  }
+
+  /** Refusing another party than the closer: its edge goes, it is never handed ownership, and it learns why. */
+  @Test
+  void waitOrRefuse_victimOtherThanCloser_breaksCycleAndAddsClosersEdge() {
+    WaitForGraph<Integer> g = graph();
+    assertThat(g.tryWait(1, 2)).isEmpty();
+    assertThat(g.tryWait(2, 3)).isEmpty();
+    WaitForGraph.Refusal<Integer> r = g.waitOrRefuse(3, 1, cycle -> 2);
+    assertThat(r.cycle()).containsExactly(1, 2, 3);
+    assertThat(r.victim()).isEqualTo(2);
+    assertThat(r.closer()).isEqualTo(3);
+    assertThat(g.edges()).isEqualTo(Map.of(1, 2, 3, 1));
+    assertThat(g.handOff(2, List.of())).isFalse();
+    assertThat(g.handOff(4, List.of(2, 5))).isTrue(); // the refused party gets no edge
+    assertThat(g.edges()).isEqualTo(Map.of(1, 2, 3, 1, 5, 4));
+    assertThat(g.leave(2)).isEqualTo(r);
+    assertThat(g.leave(2)).isNull();
+    assertThat(g.waitOrRefuse(9, 9, cycle -> 9)).isEqualTo(new WaitForGraph.Refusal<>(List.of(9), 9, 9));
+  }
+
+  @Test
   void tryWait_chain_addsEveryEdge() {
     WaitForGraph<Integer> g = graph();
     assertThat(g.tryWait(1, 2)).isEmpty();

@@ -5,6 +5,7 @@ import dev.weft.query.EngineStats;
 import dev.weft.query.Evaluation;
 import dev.weft.query.Query;
 import dev.weft.query.QueryEngine;
+import dev.weft.scheduler.Jobserver;
 import dev.weft.scheduler.Scheduler;
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
@@ -89,13 +90,19 @@ abstract sealed class AnalysisRun implements AutoCloseable {
 
     /** @param seed a deterministic run's seed, or {@code null} for {@code parallel(threads)} */
     OnEngine(SourceTree tree, Runnable onParsed, int threads, Long seed) {
+      this(tree, onParsed, threads, seed, Jobserver.none());
+    }
+
+    /** @param jobserver for a parallel run, the make jobserver its carriers take job slots from */
+    OnEngine(SourceTree tree, Runnable onParsed, int threads, Long seed, Jobserver jobserver) {
       super(tree, onParsed);
       if (seed != null) {
         scheduler = Scheduler.builder().deterministic(seed).name("weft-demo").build();
         description = "Weft, deterministic(seed " + seed + "): one carrier, seeded schedule";
       } else {
-        scheduler = Scheduler.builder().parallel(threads).name("weft-demo").build();
-        description = "Weft, parallel(" + threads + "): " + threads + (threads == 1 ? " carrier" : " carriers");
+        scheduler = Scheduler.builder().parallel(threads).name("weft-demo").jobserver(jobserver).build();
+        description = "Weft, parallel(" + threads + "): " + threads + (threads == 1 ? " carrier" : " carriers")
+            + (jobserver.isPresent() ? ", job slots from the make jobserver" : "");
       }
       QueryEngine e;
       try {

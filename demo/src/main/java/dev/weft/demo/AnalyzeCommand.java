@@ -1,6 +1,7 @@
 package dev.weft.demo;
 
 import dev.weft.query.Diagnostic;
+import dev.weft.scheduler.Jobserver;
 import dev.weft.scheduler.TraceExport;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -75,6 +76,11 @@ final class AnalyzeCommand implements Callable<Integer> {
       description = "Run on Scheduler.deterministic(SEED): output identical from run to run except timing lines.")
   Long seed;
 
+  @Option(names = "--jobserver",
+      description = "Share the carriers' job slots with GNU make: take them from the jobserver in MAKEFLAGS"
+          + " (run the demo from a '+' recipe of make -jN); without one, run as configured.")
+  boolean jobserver;
+
   @Option(names = "--baseline",
       description = "Run the same query bodies as plain sequential code with a HashMap memo, for comparison.")
   boolean baseline;
@@ -128,6 +134,11 @@ final class AnalyzeCommand implements Callable<Integer> {
     }
     if (threads != null && seed != null) {
       err.println("weft-demo: --deterministic runs on one carrier; it takes no --threads");
+      return USAGE;
+    }
+    if (jobserver && (baseline || seed != null || compare)) {
+      err.println("weft-demo: --jobserver applies to a parallel run; it takes no --baseline, --deterministic or"
+          + " --compare");
       return USAGE;
     }
     if (threads != null && threads < 1) {
@@ -316,7 +327,8 @@ final class AnalyzeCommand implements Callable<Integer> {
   private AnalysisRun open(SourceTree tree, Runnable progress, int carriers) {
     return baseline
         ? new AnalysisRun.Baseline(tree, progress)
-        : new AnalysisRun.OnEngine(tree, progress, carriers, seed);
+        : new AnalysisRun.OnEngine(tree, progress, carriers, seed,
+            jobserver ? Jobserver.fromEnvironment() : Jobserver.none());
   }
 
   private static void timing(Printer p, String label, AnalysisRun.Outcome o, int carriers) {

@@ -4,8 +4,6 @@ import dev.weft.scheduler.Scheduler;
 import dev.weft.scheduler.Task;
 import java.lang.reflect.Method;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -81,7 +79,6 @@ final class RunExtension
     }
     Scheduler s = scheduler();
     long foreignBefore = s.stats().foreignWakeups();
-    CountDownLatch done = new CountDownLatch(1);
     AtomicReference<Throwable> failure = new AtomicReference<>();
     AtomicReference<Thread> bodyThread = new AtomicReference<>();
     Task<Void> task = s.spawn("weft-test-body", () -> {
@@ -90,12 +87,19 @@ final class RunExtension
         invocation.proceed();
       } catch (Throwable t) {
         failure.set(t);
-      } finally {
-        done.countDown();
       }
       return null;
     });
-    if (!done.await(spec.timeoutSeconds(), TimeUnit.SECONDS)) {
+    // The body runs while a thread waits on the scheduler (a deterministic scheduler starts tasks spawned from
+    // outside only then); a joining thread of our own does, so that this one can time out.
+    Thread joiner = Thread.ofPlatform().daemon(true).name("weft-test-join").start(() -> {
+      try {
+        task.join();
+      } catch (RuntimeException | Error ignored) {
+        // the body's own failure is in `failure`; a cancellation after a hang is reported below
+      }
+    });
+    if (!joiner.join(Duration.ofSeconds(spec.timeoutSeconds()))) {
       hung = true;
       Thread body = bodyThread.get();
       SeedFailedError error = new SeedFailedError(describe("did not finish within " + spec.timeoutSeconds()

@@ -22,8 +22,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *   <li>Seeds are {@code baseSeed, baseSeed + 1, ..., baseSeed + seeds - 1}, so a run is reproducible and a
  *       seed printed by a failure is the value to replay.</li>
  *   <li>By default ({@link #onScheduler}) the test body itself runs as a task on the injected scheduler, so in
- *       deterministic mode everything it starts is ordered by the seed. A body on the JUnit thread would race
- *       with its own tasks and the run would not replay.</li>
+ *       deterministic mode everything it starts is ordered by the seed. A body on the JUnit thread replays too,
+ *       as long as it waits for its tasks on the scheduler ({@code Task.join}, {@code Scheduler.close}, a query
+ *       engine's read): a deterministic scheduler starts tasks spawned from outside only during such a wait.
+ *       Waiting on anything else (a latch, a future) is reported by the scheduler and may not replay.</li>
  *   <li>The first failing invocation fails with a message naming the seed and the one-line way to replay it:
  *       {@code -Dweft.seed=SEED} (a system property or JUnit configuration parameter; it replaces every
  *       {@code @WeftTest}'s schedules by that one seed) or {@code @WeftTest(replay = SEED)}. With

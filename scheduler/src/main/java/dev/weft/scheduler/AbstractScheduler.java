@@ -22,8 +22,9 @@ import java.util.function.Consumer;
  * <p>States: open → closing (spawn refused, waiting for live tasks) → closed (carriers stopped). A task is
  * counted twice on its way out: {@code completed} before its outcome is published (so a joiner sees it in
  * {@link #stats()}), {@code exited} after (so {@link #close} returns only once every task {@link Task#isDone()}).
- * The live count for closing is {@code spawned - exited}; {@link #close} parks until it is zero, and each exiting
- * task unparks the closer. Tasks never take a lock here: on the deterministic carrier a task queued behind a
+ * The live count for closing is {@code spawned - exited}; {@link #close} waits until it is zero: it parks and each
+ * exiting task unparks the closer, or, in deterministic mode, it waits through the scheduler's gate
+ * ({@link #awaitNoTasks}), since the tasks run only while an outside thread waits. Tasks never take a lock here: on the deterministic carrier a task queued behind a
  * lock held by the (platform) closer would be woken by that thread, a foreign wakeup. A task spawned
  * by a task while closing is still accepted: its parent is alive, so the scheduler is not quiet yet, and
  * refusing it would fail work that {@code close} promised to wait for.
@@ -130,16 +131,7 @@ abstract class AbstractScheduler implements Scheduler {
     lock.lock();
     try {
       closing = true;
-      closer = Thread.currentThread();
-      boolean interrupted = false;
-      while (alive() > 0) {
-        LockSupport.park(this);
-        if (Thread.interrupted()) {
-          interrupted = true;
-        }
-      }
-      closer = null;
-      if (interrupted) {
+      if (awaitNoTasks()) {
         Thread.currentThread().interrupt();
       }
       if (closed) {
@@ -156,8 +148,30 @@ abstract class AbstractScheduler implements Scheduler {
     checkStrict();
   }
 
-  final boolean isClosing() {
-    return closing;
+  /**
+   * Parks the closer until every task has exited, ignoring interrupts; returns whether it was interrupted.
+   * Deterministic mode waits through its gate instead, so that the tasks run while the closer waits.
+   */
+  boolean awaitNoTasks() {
+    closer = Thread.currentThread();
+    boolean interrupted = false;
+    while (alive() > 0) {
+      LockSupport.park(this);
+      if (Thread.interrupted()) {
+        interrupted = true;
+      }
+    }
+    closer = null;
+    return interrupted;
+  }
+
+  /**
+   * Called by {@link Task#join} before it waits for {@code task}. Deterministic mode makes a thread outside
+   * the scheduler wait here, running tasks until the task is done; returns false if the wait was interrupted
+   * (the interrupt status is then set). Other kinds of scheduler return at once.
+   */
+  boolean awaitJoin(TaskImpl<?> task) {
+    return true;
   }
 
   /** Starts a task's thread; deterministic mode marks starts from outside as entry points, not wakeups. */

@@ -3,12 +3,14 @@ package dev.weft.scheduler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * One carrier, one ready queue, a seeded choice of the next task, and a virtual clock.
@@ -20,28 +22,47 @@ import java.util.concurrent.locks.ReentrantLock;
  * at most one task runs at a time and the interleaving is a function of the seed and the program.
  *
  * <p><b>Virtual clock.</b> {@link #sleep} registers a timer (deadline, then registration order) and parks.
- * When the ready list is empty the carrier advances {@link #now} to the earliest deadline and wakes every
- * timer due then, in registration order. Time therefore moves only when no task can run.
+ * When the gate (below) is open and the ready list is empty, the carrier advances {@link #now} to the earliest
+ * deadline and wakes every timer due then, in registration order. Time therefore moves only when no task can
+ * run.
  *
- * <p><b>Entry points.</b> A task spawned from outside the scheduler (a test's main thread, a platform thread
- * calling a query engine) is an entry point, not a foreign wakeup. Its position relative to tasks already
- * running depends on when it arrives, so a run is exactly reproducible when it is started by one entry
- * point (or by several while the scheduler is idle) and everything else is spawned from inside.
+ * <p><b>Entry points and the gate.</b> A task spawned from outside the scheduler (a test's main thread, a
+ * platform thread calling a query engine) is an entry point, not a foreign wakeup. So that the moment of its
+ * arrival never matters, the carrier runs continuations only while the gate is open: while at least one
+ * thread outside the scheduler waits on it ({@link Task#join}, {@link #close}, {@link #sleep}), or after the
+ * stall fallback below. An outside thread therefore never runs at the same time as the tasks: it spawns
+ * (continuations only queue), then waits (the gate opens), and when its wait is satisfied the carrier
+ * resumes it and stops before running anything else. Whether a wait is satisfied is checked by the carrier
+ * between two continuations ({@link #resumeSatisfied}), so the point where the outside thread takes over is
+ * a function of the seed too. Several outside threads at once keep the gate open while any of them waits;
+ * their relative timing is theirs, and only one outside thread at a time replays exactly.
+ *
+ * <p><b>Stall fallback.</b> An outside thread that spawns tasks and then blocks on something else (a latch,
+ * {@code Future.get}, a polling loop) would wait forever for tasks that cannot start. While the gate is
+ * closed with work pending, the idle carrier polls the states of the outside threads it knows (those that
+ * spawned or waited); when none of them has been runnable for {@link #STALL_GRACE_NANOS}, it opens the gate
+ * anyway, logs a warning naming each outside thread and where it is blocked (in full the first time), and
+ * counts the release as a foreign wakeup (a strict scheduler fails the run with the same description). The
+ * next outside wait closes the gate again. The moment of the release does not change the interleaving (no
+ * task ran while the gate was closed); what follows may, since the outside thread, once woken, runs
+ * alongside the tasks.
  *
  * <p><b>Foreign wakeups.</b> A continuation submitted by a thread other than the carrier (the JDK's timer
  * threads after a timed {@code Thread.sleep}, the monitor unblocker, I/O pollers) arrives at a moment the
  * program does not control. It is still run (dropping it would hang the task), but it is counted, warned
  * about once, and in strict mode recorded as a failure reported by {@link Task#join} and {@link #close}.
  *
- * <p><b>Invariants.</b> {@code ready} and {@code timers} are guarded by {@code lock}. The carrier never runs
+ * <p><b>Invariants.</b> {@code ready}, {@code timers}, {@code waits}, {@code outsiders} and
+ * {@code released} are guarded by {@code lock}. The carrier never runs
  * a continuation while holding {@code lock}, so a continuation may call {@link #execute} or {@link #sleep}.
  * Code on the carrier (the loop, or a task mounted on it) never queues for {@code lock}: it barges with
  * {@code tryLock} and spins ({@link #acquire}). Queueing would deadlock when a platform thread holds the lock:
  * a task parked in the lock's queue unmounts, the loop queues behind it, and the release wakes only the task,
  * which needs the loop to run. Spinning also keeps such contention from reordering tasks. Holders never
  * park, so the spin is as short as the outside holder's critical section.
- * The carrier waits on {@code work} only when the ready list and the timers are both empty; it is signalled
- * by foreign submissions and by {@link #stopCarriers}.
+ * The carrier waits on {@code work} when the gate is closed or nothing is runnable; it is signalled by
+ * submissions from outside, by new outside waits and by {@link #stopCarriers}. {@code running} is cleared
+ * before the carrier looks for satisfied waits, so a resumed outside thread reads exact {@link #stats()}.
  *
  * <p><b>Limits.</b> A virtual thread that parks while pinned to the carrier (inside a native frame or a class
  * initializer) blocks the only carrier; nothing else can run until a foreign thread wakes it.
@@ -61,12 +82,16 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
   private long timerSequence;
   private long state; // SplitMix64 state
   private boolean stopping;
+  private final ArrayList<OutsideWait> waits = new ArrayList<>(); // registration order
+  private final ArrayList<Thread> outsiders = new ArrayList<>(); // outside threads that spawned or waited
+  private boolean released; // the stall fallback opened the gate; cleared by the next outside wait
   // written under lock, read racily by stats()
   private volatile long nowNanos;
   private volatile long foreignWakeups;
   private volatile int running;
   private volatile IllegalStateException strictFailure;
   private boolean warned;
+  private boolean stallWarned; // carrier only
   private volatile long carrierSpins; // contended acquisitions on the carrier, for tests
 
   DeterministicScheduler(String name, long seed, boolean strict, boolean watched) {
@@ -81,6 +106,22 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
     this.carrier = Thread.ofPlatform().name(name + "-deterministic-carrier").daemon(true).unstarted(this::loop);
     threads(VirtualThreads.factory(this));
     carrier.start();
+  }
+
+  /** How long every known outside thread must stay blocked elsewhere before the gate opens without a wait. */
+  static final long STALL_GRACE_NANOS = 100_000_000L;
+  private static final long STALL_POLL_NANOS = 10_000_000L;
+
+  /** A thread outside the scheduler waiting for {@code done}; the carrier sets {@code resumed} and unparks it. */
+  private static final class OutsideWait {
+    final Thread thread;
+    final BooleanSupplier done;
+    volatile boolean resumed;
+
+    OutsideWait(Thread thread, BooleanSupplier done) {
+      this.thread = thread;
+      this.done = done;
+    }
   }
 
   private record Timer(long deadline, long sequence, Thread thread, boolean[] fired) implements Comparable<Timer> {
@@ -126,6 +167,9 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
         }
         warn = !strict && !warned;
         warned = true;
+      }
+      if (outside && !foreign) {
+        noteOutsider(Thread.currentThread());
       }
       if (stopping) {
         // Only reachable through a foreign wakeup of a thread that outlived close(); let it run to its end.
@@ -175,27 +219,65 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
   }
 
   private void loop() {
+    long blockedSince = -1L; // nanoTime since which every outside thread was seen blocked, or -1
     while (true) {
-      Runnable next;
+      Runnable next = null;
+      List<Thread> resume;
+      String stall = null;
       acquire();
       try {
         while (true) {
-          if (size() > 0) {
-            next = pick();
+          resume = resumeSatisfied();
+          if (resume != null) {
             break;
           }
-          if (!timers.isEmpty()) {
-            advanceClock();
-            continue;
+          if (stopping || released || !waits.isEmpty()) { // the gate is open
+            blockedSince = -1L;
+            if (size() > 0) {
+              next = pick();
+              running = 1;
+              break;
+            }
+            if (!timers.isEmpty()) {
+              advanceClock();
+              continue;
+            }
+            if (stopping) {
+              return;
+            }
+            work.awaitUninterruptibly();
+          } else if (size() == 0 && timers.isEmpty()) {
+            blockedSince = -1L;
+            work.awaitUninterruptibly();
+          } else {
+            // Closed with work pending: only the stall fallback can open it without an outside wait.
+            long now = System.nanoTime();
+            if (!outsidersBlocked()) {
+              blockedSince = -1L;
+            } else if (blockedSince == -1L) {
+              blockedSince = now;
+            } else if (now - blockedSince >= STALL_GRACE_NANOS) {
+              blockedSince = -1L;
+              stall = release();
+              break;
+            }
+            awaitWork(STALL_POLL_NANOS);
           }
-          if (stopping) {
-            return;
-          }
-          work.awaitUninterruptibly();
         }
-        running = 1;
       } finally {
         lock.unlock();
+      }
+      if (resume != null) {
+        for (Thread t : resume) {
+          LockSupport.unpark(t);
+        }
+        continue;
+      }
+      if (stall != null) {
+        // Warned in full once per scheduler; every release is counted in foreignWakeups.
+        LOG.log(stallWarned ? System.Logger.Level.DEBUG : System.Logger.Level.WARNING, stall);
+        stallWarned = true;
+        continue;
       }
       try {
         next.run();
@@ -206,6 +288,151 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
         running = 0;
       }
     }
+  }
+
+  private void awaitWork(long nanos) {
+    try {
+      work.awaitNanos(nanos);
+    } catch (InterruptedException e) {
+      // The carrier is never interrupted by Weft; a stray interrupt only shortens this poll.
+    }
+  }
+
+  /**
+   * Removes the outside waits whose condition holds, in registration order, marks them resumed and returns
+   * their threads to unpark (outside the lock), or null if none. Holds the lock.
+   */
+  private List<Thread> resumeSatisfied() {
+    List<Thread> resume = null;
+    for (int i = 0; i < waits.size(); ) {
+      OutsideWait w = waits.get(i);
+      if (w.done.getAsBoolean()) {
+        waits.remove(i);
+        w.resumed = true;
+        if (resume == null) {
+          resume = new ArrayList<>(1);
+        }
+        resume.add(w.thread);
+      } else {
+        i++;
+      }
+    }
+    return resume;
+  }
+
+  /** Remembers an outside thread for the stall fallback; forgets ended ones. Holds the lock. */
+  private void noteOutsider(Thread t) {
+    for (int i = 0; i < outsiders.size(); i++) {
+      if (outsiders.get(i) == t) {
+        return;
+      }
+    }
+    outsiders.removeIf(o -> o.getState() == Thread.State.TERMINATED);
+    outsiders.add(t);
+  }
+
+  /** Whether no known outside thread is runnable (each is blocked, waiting or ended). Holds the lock. */
+  private boolean outsidersBlocked() {
+    for (Thread t : outsiders) {
+      if (t.getState() == Thread.State.RUNNABLE || t.getState() == Thread.State.NEW) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Opens the gate for the stall fallback, counts it and returns the warning. Holds the lock. */
+  private String release() {
+    released = true;
+    foreignWakeups++;
+    StringBuilder sb = new StringBuilder();
+    sb.append("Deterministic scheduler '").append(name).append("' (seed ").append(seed).append("): ")
+        .append(size()).append(" continuation(s) ready and ").append(timers.size())
+        .append(" timer(s) pending, but no thread outside the scheduler waits on it, and every outside thread")
+        .append(" it knows has been blocked elsewhere for ").append(STALL_GRACE_NANOS / 1_000_000L)
+        .append(" ms:");
+    for (Thread t : outsiders) {
+      sb.append("\n  \"").append(t.getName()).append("\" ").append(t.getState());
+      Object blocker = LockSupport.getBlocker(t);
+      if (blocker != null) {
+        sb.append(" on ").append(blocker.getClass().getName());
+      }
+      StackTraceElement[] stack = t.getStackTrace();
+      for (int i = 0; i < Math.min(stack.length, 8); i++) {
+        sb.append("\n      at ").append(stack[i]);
+      }
+    }
+    if (outsiders.isEmpty()) {
+      sb.append("\n  (no outside thread is alive)");
+    }
+    sb.append("\nTasks spawned from outside run only while an outside thread waits on the scheduler")
+        .append(" (Task.join, Scheduler.close, Scheduler.sleep, a QueryEngine read). Running them now,")
+        .append(" without that wait: this run may not replay from its seed.");
+    String message = sb.toString();
+    if (strict && strictFailure == null) {
+      strictFailure = new IllegalStateException(message);
+    }
+    outsiders.removeIf(o -> o.getState() == Thread.State.TERMINATED);
+    return message;
+  }
+
+  /**
+   * Waits, on a thread outside the scheduler, until {@code done} holds, running tasks meanwhile. Returns
+   * false if interrupted first (the interrupt status is then set and the wait withdrawn).
+   */
+  private boolean awaitOutside(BooleanSupplier done) {
+    Thread me = Thread.currentThread();
+    OutsideWait w = new OutsideWait(me, done);
+    acquire();
+    try {
+      noteOutsider(me);
+      if (done.getAsBoolean()) {
+        return true;
+      }
+      waits.add(w);
+      released = false; // an exact wait again: the gate closes when it is satisfied
+      work.signal();
+    } finally {
+      lock.unlock();
+    }
+    boolean interrupted = false;
+    try {
+      while (!w.resumed) {
+        LockSupport.park(this);
+        if (Thread.interrupted()) {
+          interrupted = true;
+          acquire();
+          try {
+            if (!w.resumed) {
+              waits.remove(w);
+              return false;
+            }
+          } finally {
+            lock.unlock();
+          }
+        }
+      }
+      return true;
+    } finally {
+      if (interrupted) {
+        me.interrupt();
+      }
+    }
+  }
+
+  @Override
+  boolean awaitJoin(TaskImpl<?> task) {
+    return owns(Thread.currentThread()) || awaitOutside(task::isDone);
+  }
+
+  @Override
+  boolean awaitNoTasks() {
+    boolean interrupted = false;
+    while (!awaitOutside(() -> alive() == 0)) {
+      Thread.interrupted();
+      interrupted = true;
+    }
+    return interrupted;
   }
 
   private int size() {
@@ -244,6 +471,9 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
     while (!timers.isEmpty() && timers.peek().deadline == deadline) {
       Timer t = timers.poll();
       t.fired[0] = true;
+      if (!owns(t.thread)) {
+        continue; // an outside sleeper: resumeSatisfied() wakes it, after the tasks due now are queued
+      }
       // Unparking from the carrier itself submits through execute() as a local (non-foreign) wakeup.
       lock.unlock();
       try {
@@ -256,8 +486,9 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
 
   @Override
   public void sleep(Duration duration) {
+    boolean inside = owns(Thread.currentThread());
     if (duration.isNegative() || duration.isZero()) {
-      if (owns(Thread.currentThread())) {
+      if (inside) {
         Thread.yield();
       }
       return;
@@ -270,9 +501,15 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
       long deadline = nowNanos + nanos < nowNanos ? Long.MAX_VALUE : nowNanos + nanos;
       timer = new Timer(deadline, timerSequence++, Thread.currentThread(), fired);
       timers.add(timer);
-      work.signal(); // a platform thread sleeping on the virtual clock may be the only waiter
     } finally {
       lock.unlock();
+    }
+    if (!inside) {
+      // An outside sleeper waits through the gate: the tasks run, and the clock moves when none can.
+      if (!awaitOutside(() -> fired[0])) {
+        cancelTimer(timer);
+      }
+      return;
     }
     while (true) {
       acquire();
@@ -285,18 +522,23 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
       }
       LockSupport.park(this);
       if (Thread.interrupted()) {
-        acquire();
-        try {
-          if (!fired[0]) {
-            timers.remove(timer);
-          }
-        } finally {
-          lock.unlock();
-        }
-        Thread.currentThread().interrupt();
-        throw new CancellationException("interrupted while sleeping on the virtual clock");
+        cancelTimer(timer);
       }
     }
+  }
+
+  /** Withdraws an interrupted sleep's timer unless it fired, and throws. */
+  private void cancelTimer(Timer timer) {
+    acquire();
+    try {
+      if (!timer.fired[0]) {
+        timers.remove(timer);
+      }
+    } finally {
+      lock.unlock();
+    }
+    Thread.currentThread().interrupt();
+    throw new CancellationException("interrupted while sleeping on the virtual clock");
   }
 
   private static long saturatedNanos(Duration d) {

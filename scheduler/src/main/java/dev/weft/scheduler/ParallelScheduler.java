@@ -9,23 +9,38 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Virtual threads on a {@link ForkJoinPool} of a fixed number of carriers owned by this scheduler.
+ * Virtual threads on a {@link ForkJoinPool} of a fixed number of carriers owned by this scheduler, or, as a
+ * GNU make jobserver client, on {@link JobserverCarriers} that run only while they hold a job token.
  *
  * <p>The pool runs in async (FIFO) mode like the JDK's own virtual-thread scheduler. {@code execute} is
  * called by the JDK from any thread, pinned virtual threads included, and a fork-join pool's {@code execute}
- * is thread-safe and never blocks. Timed parks on these threads use the pool's own delay scheduler.
+ * is thread-safe and never blocks (so is the jobserver carriers'). Timed parks on these threads use the pool's
+ * own delay scheduler (the JDK's shared one for the jobserver carriers).
  *
- * <p>Without {@link Scheduler#ADD_OPENS} the JDK's default scheduler is used instead (one warning logged).
+ * <p>Without {@link Scheduler#ADD_OPENS} the JDK's default scheduler is used instead (one warning logged,
+ * and a jobserver is ignored: the JDK's carriers cannot be made to wait for tokens).
  */
 final class ParallelScheduler extends AbstractScheduler {
   private final ForkJoinPool pool;
+  private final JobserverCarriers jobserverCarriers;
   /** What the virtual threads submit to: the pool, or with a watchdog a wrapper counting submissions. */
   private final Executor executor;
   private final int carriers;
 
-  ParallelScheduler(String name, int carriers, boolean watched) {
+  ParallelScheduler(String name, int carriers, boolean watched, Jobserver jobserver) {
     super(name, watched);
-    if (VirtualThreads.available()) {
+    if (VirtualThreads.available() && jobserver.isPresent()) {
+      this.pool = null;
+      this.jobserverCarriers = new JobserverCarriers(name, carriers, jobserver);
+      this.carriers = carriers;
+      JobserverCarriers j = jobserverCarriers;
+      this.executor = watched ? r -> {
+        progress.increment();
+        j.execute(r);
+      } : j;
+      threads(VirtualThreads.factory(executor));
+    } else if (VirtualThreads.available()) {
+      this.jobserverCarriers = null;
       AtomicInteger index = new AtomicInteger();
       this.pool = new ForkJoinPool(carriers, p -> {
         ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
@@ -43,6 +58,7 @@ final class ParallelScheduler extends AbstractScheduler {
       threads(VirtualThreads.factory(executor));
     } else {
       VirtualThreads.warnFallback(name);
+      this.jobserverCarriers = null;
       this.pool = null;
       this.executor = null;
       this.carriers = Runtime.getRuntime().availableProcessors();
@@ -62,7 +78,7 @@ final class ParallelScheduler extends AbstractScheduler {
 
   @Override
   public boolean owns(Thread thread) {
-    if (pool == null) {
+    if (executor == null) {
       return thread.isVirtual();
     }
     return VirtualThreads.schedulerOf(thread) == executor;
@@ -77,11 +93,18 @@ final class ParallelScheduler extends AbstractScheduler {
   public SchedulerStats stats() {
     long spawned = this.spawned.get();
     long completed = this.completed.get();
-    if (pool == null) {
+    if (executor == null) {
       return new SchedulerStats(carriers, spawned, completed, 0, 0, 0, 0, false, false);
     }
-    int running = pool.getActiveThreadCount();
-    long queued = pool.getQueuedSubmissionCount() + pool.getQueuedTaskCount();
+    int running;
+    long queued;
+    if (jobserverCarriers != null) {
+      running = jobserverCarriers.running();
+      queued = jobserverCarriers.queued();
+    } else {
+      running = pool.getActiveThreadCount();
+      queued = pool.getQueuedSubmissionCount() + pool.getQueuedTaskCount();
+    }
     long alive = spawned - completed;
     int blocked = (int) Math.max(0, alive - running - queued);
     return new SchedulerStats(carriers, spawned, completed, running, (int) queued, blocked, 0, false, true);
@@ -91,6 +114,9 @@ final class ParallelScheduler extends AbstractScheduler {
   void stopCarriers() {
     if (pool != null) {
       pool.shutdown();
+    }
+    if (jobserverCarriers != null) {
+      jobserverCarriers.shutdown(); // waits until every token is returned
     }
   }
 }

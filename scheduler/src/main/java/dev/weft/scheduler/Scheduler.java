@@ -16,13 +16,36 @@ import java.util.function.Consumer;
  *       number of carrier threads, owned and shut down by this scheduler.</li>
  *   <li>{@link #deterministic(long)}: one carrier and one ready queue; the next runnable task is chosen by a
  *       PRNG seeded with the seed (seed {@code 0} means FIFO). The same seed and the same program give the
- *       same interleaving, run after run and JVM after JVM, as long as every wakeup comes from the
- *       scheduler's own tasks (see {@link SchedulerStats#foreignWakeups()}).</li>
+ *       same interleaving, the same results and the same {@link #stats()}, run after run and JVM after JVM,
+ *       as long as every wakeup comes from the scheduler's own tasks (see
+ *       {@link SchedulerStats#foreignWakeups()}).</li>
  * </ul>
+ *
+ * <p>Entry points in deterministic mode: a program may spawn any number of tasks from threads outside the
+ * scheduler (a test's main thread) and still replay exactly, because such tasks never run while their
+ * thread runs. The scheduler's tasks run only while a thread outside it waits on it: in {@link Task#join},
+ * {@link #close}, {@link #sleep}, or a query engine's read, which joins a task. When that wait is over, the
+ * tasks stop where they are until the next one.
+ * {@snippet :
+ * try (Scheduler s = Scheduler.deterministic(7)) {
+ *   List<Task<Integer>> tasks = new ArrayList<>();
+ *   for (int i = 0; i < 12; i++) {
+ *     tasks.add(s.spawn("t" + i, body)); // queued, not started
+ *   }
+ *   for (Task<Integer> t : tasks) {
+ *     t.join();                          // the tasks run while this thread waits
+ *   }
+ * }
+ * }
+ * An outside thread that instead waits on something else (a latch, a future, a polling loop) while its
+ * tasks cannot start would wait forever: the scheduler notices that every outside thread it knows has been
+ * blocked for 100 ms, runs the tasks anyway, logs a warning naming the thread and where it waits, and counts
+ * it as a foreign wakeup (a {@link Builder#strict strict} scheduler fails the run).
  *
  * <p>Lifecycle:
  * <ul>
- *   <li>{@link #spawn} starts a task at once; a task's exception is delivered to whoever joins it.</li>
+ *   <li>{@link #spawn} starts a task at once (in deterministic mode, from outside: at the next wait, above);
+ *       a task's exception is delivered to whoever joins it.</li>
  *   <li>Threads started from a task (plain {@code Thread.ofVirtual()}, executors, structured scopes) inherit
  *       the scheduler and stay on its carriers.</li>
  *   <li>{@link #close} refuses new tasks, waits for every task, then stops the carriers; it is idempotent.
@@ -63,7 +86,7 @@ public interface Scheduler extends AutoCloseable {
     return builder().deterministic(seed).build();
   }
 
-  /** A builder for the less common options (names, strict determinism). */
+  /** A builder for the less common options (names, strict determinism, a watchdog, a make jobserver). */
   static Builder builder() {
     return new Builder();
   }
@@ -111,6 +134,7 @@ public interface Scheduler extends AutoCloseable {
     long seed;
     boolean strict;
     String name = "weft";
+    Jobserver jobserver = Jobserver.none();
     Duration watchdogQuiet;
     Consumer<? super StallReport> watchdogListener;
 
@@ -173,11 +197,27 @@ public interface Scheduler extends AutoCloseable {
       return this;
     }
 
+    /**
+     * Makes a parallel scheduler a GNU make jobserver client: of its carriers, one runs on the process's
+     * implicit job token and every other one runs only while it holds a token taken from make, so the JVMs a
+     * {@code make -jN} starts run at most {@code N} carriers in all. An {@linkplain Jobserver#isPresent()
+     * empty} jobserver changes nothing; a deterministic scheduler, which has one carrier, ignores it. See
+     * {@link Jobserver} for the rules and {@code docs/scheduler.md} for a Makefile.
+     *
+     * {@snippet :
+     * Scheduler s = Scheduler.builder().parallel(8).jobserver(Jobserver.fromEnvironment()).build();
+     * }
+     */
+    public Builder jobserver(Jobserver jobserver) {
+      this.jobserver = Objects.requireNonNull(jobserver, "jobserver");
+      return this;
+    }
+
     /** Builds and starts the scheduler. */
     public Scheduler build() {
       AbstractScheduler s = deterministic
           ? new DeterministicScheduler(name, seed, strict, watchdogQuiet != null)
-          : new ParallelScheduler(name, carriers, watchdogQuiet != null);
+          : new ParallelScheduler(name, carriers, watchdogQuiet != null, jobserver);
       if (watchdogQuiet != null) {
         s.startWatchdog(watchdogQuiet, watchdogListener);
       }

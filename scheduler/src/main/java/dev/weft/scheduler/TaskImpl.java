@@ -66,6 +66,9 @@ final class TaskImpl<T> implements Task<T> {
   @Override
   public T join() {
     try {
+      if (done.getCount() != 0 && !owner.awaitJoin(this)) {
+        throw new InterruptedException();
+      }
       done.await();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

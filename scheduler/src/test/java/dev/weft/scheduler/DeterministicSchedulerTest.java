@@ -188,7 +188,8 @@ class DeterministicSchedulerTest {
       latch.await();
       return null;
     });
-    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> s.stats().blocked() == 1);
+    // Checked by a task: the waiter is parked when the other live task is the checker itself.
+    Waits.until(s, () -> s.stats().blocked() == 1);
     latch.countDown();
     return t;
   }
@@ -252,6 +253,8 @@ class DeterministicSchedulerTest {
         return 1;
       });
       Task<Integer> other = s.spawn("other", () -> 2);
+      // A thread waiting on the scheduler lets its tasks run (the gate); this one waits for both.
+      CompletableFuture<Integer> joined = CompletableFuture.supplyAsync(() -> sleeper.join() + other.join());
       // While the sleeper spins it occupies the carrier, so the loop cannot be waiting for the lock yet.
       Awaitility.await().atMost(Duration.ofSeconds(30)).untilTrue(mounted);
       s.lock().lock();
@@ -263,7 +266,6 @@ class DeterministicSchedulerTest {
       } finally {
         s.lock().unlock();
       }
-      CompletableFuture<Integer> joined = CompletableFuture.supplyAsync(() -> sleeper.join() + other.join());
       assertThat(joined.get(30, TimeUnit.SECONDS)).isEqualTo(3);
       ran = true;
       assertThat(s.stats().foreignWakeups()).isZero();

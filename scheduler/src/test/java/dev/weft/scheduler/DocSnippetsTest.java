@@ -24,4 +24,34 @@ class DocSnippetsTest {
       assertThat(scheduler.now()).isEqualTo(Instant.parse("1970-01-01T00:00:10Z"));
     }
   }
+
+  /** {@link Scheduler} class javadoc and docs/scheduler.md: several entry points, still exact. */
+  @Test
+  void schedulerJavadoc_entryPointsExample() {
+    java.util.concurrent.Callable<Integer> body = () -> {
+      Thread.yield();
+      return 1;
+    };
+    try (Scheduler s = Scheduler.deterministic(7)) {
+      java.util.List<Task<Integer>> tasks = new java.util.ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        tasks.add(s.spawn("t" + i, body)); // queued, not started
+      }
+      for (Task<Integer> t : tasks) {
+        t.join();                          // the tasks run while this thread waits
+      }
+      assertThat(s.stats().completed()).isEqualTo(12);
+      assertThat(s.stats().running()).isZero();
+    }
+  }
+
+  /** {@link Scheduler.Builder#jobserver} javadoc: without MAKEFLAGS the scheduler runs as configured. */
+  @Test
+  void builderJavadoc_jobserverExample() {
+    Scheduler s = Scheduler.builder().parallel(8).jobserver(Jobserver.fromEnvironment()).build();
+    try (s) {
+      assertThat(s.spawn("t", () -> 1).join()).isEqualTo(1);
+      assertThat(s.stats().carriers()).isEqualTo(8);
+    }
+  }
 }

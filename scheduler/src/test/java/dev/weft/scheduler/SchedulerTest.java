@@ -120,7 +120,7 @@ class SchedulerTest {
         new CountDownLatch(1).await(); // until interrupted
         return null;
       });
-      awaitUninterruptibly(started);
+      Waits.until(s, () -> started.getCount() == 0);
       t.cancel();
       assertThatThrownBy(t::join).isInstanceOf(CancellationException.class);
     }
@@ -216,7 +216,7 @@ class SchedulerTest {
           return null;
         });
       }
-      awaitUninterruptibly(parked);
+      Waits.until(s, () -> parked.getCount() == 0);
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30))
           .until(() -> s.stats().blocked() == 5);
       release.countDown();

@@ -38,7 +38,13 @@ class WatchdogIntegrationTest {
         never.await();
         return null;
       });
-      s.spawn("finished-task", () -> 1).join();
+      // Ends once the stuck task is parked: a task's own check, so deterministic mode runs both meanwhile.
+      s.spawn("finished-task", () -> {
+        while (s.stats().blocked() == 0) {
+          Thread.yield();
+        }
+        return 1;
+      }).join();
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !reports.isEmpty());
       StallReport report = reports.getFirst();
       assertThat(report.threadNames()).containsExactly("stuck-task");

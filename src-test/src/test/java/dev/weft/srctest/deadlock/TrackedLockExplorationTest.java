@@ -6,6 +6,7 @@ import dev.weft.deadlock.DeadlockException;
 import dev.weft.deadlock.TrackedLock;
 import dev.weft.scheduler.Scheduler;
 import dev.weft.scheduler.Task;
+import dev.weft.srctest.support.Waits;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,15 +87,8 @@ class TrackedLockExplorationTest {
         }
         return tasks;
       });
-      try {
-        if (!done.await(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-          throw new AssertionError("program " + programSeed + " did not finish in " + TIMEOUT
-              + "; wait-for graph: " + TrackedLock.waitForGraph().edges());
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError(e);
-      }
+      Waits.await(scheduler, done, TIMEOUT,
+          () -> "program " + programSeed + "; wait-for graph: " + TrackedLock.waitForGraph().edges());
       root.join().forEach(Task::join);
     }
     // Replay the random choices to know how often each lock's counter was incremented.

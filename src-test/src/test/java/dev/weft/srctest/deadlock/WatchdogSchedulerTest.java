@@ -8,6 +8,7 @@ import dev.weft.deadlock.TrackedLock;
 import dev.weft.deadlock.Watchdog;
 import dev.weft.scheduler.Scheduler;
 import dev.weft.scheduler.Task;
+import dev.weft.srctest.support.Waits;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -81,10 +82,16 @@ class WatchdogSchedulerTest {
 
   private static void check(Scheduler scheduler, boolean deterministic, List<Thread> tasks,
       List<StallReport> reports) {
-    // Watch once all three are blocked, so that the one report of the episode covers them all.
-    await().atMost(AWAIT).until(() -> tasks.size() == 3
-        && tasks.stream().allMatch(t -> t.getState() == Thread.State.WAITING)
-        && TrackedLock.waitForGraph().size() == 1);
+    // Watch once all three are blocked, so that the one report of the episode covers them all. Checked by a
+    // task, so that a deterministic scheduler runs the others meanwhile (it runs tasks only while a thread
+    // outside it waits on it) and then stays still.
+    Waits.join(scheduler.spawn("until-blocked", () -> {
+      while (!(tasks.size() == 3 && tasks.stream().allMatch(t -> t.getState() == Thread.State.WAITING)
+          && TrackedLock.waitForGraph().size() == 1)) {
+        Thread.yield();
+      }
+      return null;
+    }), AWAIT, () -> "tasks " + tasks + "; wait-for graph: " + TrackedLock.waitForGraph().edges());
     try (Watchdog watchdog = Watchdog.builder()
         .name("scheduler-watchdog")
         .threads(() -> tasks)
