@@ -164,11 +164,30 @@ final class RevisionGate {
     return new CancelledException(why + (at == null ? "" : " (at " + at + ")"));
   }
 
-  /** Raises the cancellation flag and waits until no evaluation runs. Caller holds setLock. */
+  /**
+   * Raises the cancellation flag and waits until no evaluation runs. Caller holds setLock. A caller outside the
+   * engine's scheduler waits through a task it joins, so that a deterministic scheduler sees the wait (its tasks
+   * run only while an outside thread waits on it) and the run stays replayable.
+   */
   private void quiesce(String cause) {
     cancelCause = cause;
-    setter = Thread.currentThread();
     cancelling = true;
+    if (active.get() != 0 && !engine.scheduler().owns(Thread.currentThread())) {
+      try {
+        engine.scheduler().spawn("weft-query:quiesce", () -> {
+          awaitQuiescence();
+          return null;
+        }).join();
+        return;
+      } catch (IllegalStateException closing) {
+        // the scheduler no longer takes tasks: wait here
+      }
+    }
+    awaitQuiescence();
+  }
+
+  private void awaitQuiescence() {
+    setter = Thread.currentThread();
     for (Runner r : parked) {
       LockSupport.unpark(r.thread);
     }

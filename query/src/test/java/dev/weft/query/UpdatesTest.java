@@ -89,6 +89,11 @@ class UpdatesTest {
       for (int i = 1; i <= 500; i++) {
         int x = i;
         e.update(tx -> tx.set(in, "a", x).set(in, "b", -x));
+        if (i % 10 == 0) {
+          while (reads.get() < i / 10 && broken.get() == null) { // let the readers finish some reads
+            Thread.onSpinWait();
+          }
+        }
       }
       stop.set(true);
       for (Thread t : readers) {
