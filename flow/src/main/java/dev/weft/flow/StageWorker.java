@@ -1,8 +1,12 @@
 package dev.weft.flow;
 
+import java.io.BufferedReader;
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 /**
  * The body of one virtual thread of a stage. Subclasses implement {@link #body}; this class registers the
@@ -75,21 +79,63 @@ abstract class StageWorker implements Callable<Void> {
     return null;
   }
 
-  /** Pushes the items of an {@link Iterable}. */
-  static final class IterableSource<T> extends StageWorker {
-    private final Iterable<? extends T> items;
-    private final ChunkOutbox<T> out;
+  /** Pushes the items of an {@link Iterable}, from a new iterator. */
+  static final class IterableSource extends StageWorker {
+    private final Pipeline.IterableSpec spec;
+    private final ChunkOutbox<Object> out;
 
-    IterableSource(FlowRun run, String stage, Iterable<? extends T> items, Channel out) {
+    IterableSource(FlowRun run, String stage, Pipeline.IterableSpec spec, Channel out) {
       super(run, stage, stage);
-      this.items = items;
+      this.spec = spec;
       this.out = output(out);
     }
 
     @Override
     void body() {
-      for (T item : items) {
-        out.push(item);
+      for (Iterator<?> it = spec.iterator(); it.hasNext(); ) {
+        out.push(it.next());
+      }
+    }
+  }
+
+  /** Pushes the items of a {@link Stream}, then closes it. */
+  static final class StreamSource extends StageWorker {
+    private final Pipeline.StreamSpec spec;
+    private final ChunkOutbox<Object> out;
+
+    StreamSource(FlowRun run, String stage, Pipeline.StreamSpec spec, Channel out) {
+      super(run, stage, stage);
+      this.spec = spec;
+      this.out = output(out);
+    }
+
+    @Override
+    void body() {
+      try (Stream<?> stream = spec.take()) {
+        for (Iterator<?> it = stream.iterator(); it.hasNext(); ) {
+          out.push(it.next());
+        }
+      }
+    }
+  }
+
+  /** Pushes the lines of a text file, then closes it. */
+  static final class LinesSource extends StageWorker {
+    private final Pipeline.LinesSpec spec;
+    private final ChunkOutbox<String> out;
+
+    LinesSource(FlowRun run, String stage, Pipeline.LinesSpec spec, Channel out) {
+      super(run, stage, stage);
+      this.spec = spec;
+      this.out = output(out);
+    }
+
+    @Override
+    void body() throws Exception {
+      try (BufferedReader reader = Files.newBufferedReader(spec.file(), spec.charset())) {
+        for (String line; (line = reader.readLine()) != null; ) {
+          out.push(line);
+        }
       }
     }
   }
@@ -114,21 +160,24 @@ abstract class StageWorker implements Callable<Void> {
   /**
    * One worker of a {@code map} stage. It maps whole chunks in place and passes them on, so a 1:1 stage costs
    * one function call per item and nothing else. With a {@link Sequencer}, chunks leave in the order they
-   * were taken from the input.
+   * were taken from the input. With {@code dropNulls} ({@code mapNotNull}, {@code mapOptional}, one worker),
+   * the chunk is compacted as it is mapped and an emptied chunk is not passed on.
    */
   static final class MapWorker<T, R> extends StageWorker {
     private final Pipeline.StageFunction<? super T, ? extends R> fn;
     private final ChunkInbox<T> in;
     private final ChunkOutbox<R> out;
     private final Sequencer sequencer;
+    private final boolean dropNulls;
 
     MapWorker(FlowRun run, String stage, String threadName, Pipeline.StageFunction<? super T, ? extends R> fn,
-        Channel in, Channel out, Sequencer sequencer) {
+        Channel in, Channel out, Sequencer sequencer, boolean dropNulls) {
       super(run, stage, threadName);
       this.fn = fn;
       this.in = input(in);
       this.out = output(out);
       this.sequencer = sequencer;
+      this.dropNulls = dropNulls;
     }
 
     @Override
@@ -146,6 +195,21 @@ abstract class StageWorker implements Callable<Void> {
           return;
         }
         Object[] items = c.items;
+        if (dropNulls) {
+          int kept = 0;
+          for (int i = 0, n = c.size; i < n; i++) {
+            Object r = fn.apply((T) items[i]);
+            items[i] = null;
+            if (r != null) {
+              items[kept++] = r;
+            }
+          }
+          c.size = kept;
+          if (kept > 0) {
+            out.putChunk(c);
+          }
+          continue;
+        }
         for (int i = 0, n = c.size; i < n; i++) {
           Object r = fn.apply((T) items[i]);
           if (r == null) {
