@@ -2,12 +2,10 @@ package dev.weft.flow;
 
 import dev.weft.scheduler.Scheduler;
 import dev.weft.scheduler.Task;
-import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.RandomAccess;
 import java.util.concurrent.CancellationException;
 import java.util.function.Supplier;
 
@@ -74,7 +72,7 @@ public final class Graph {
   private final Builder owner;
   private final Scheduler scheduler;
   private final String[] names;
-  private final Def[] defs;
+  private final NodeDef[] defs;
   private final int[] height;
   private final int[][] children;
   private final int maxHeight;
@@ -102,7 +100,7 @@ public final class Graph {
     this.scheduler = scheduler;
     int n = b.defs.size();
     this.names = new String[n];
-    this.defs = b.defs.toArray(new Def[0]);
+    this.defs = b.defs.toArray(new NodeDef[0]);
     this.height = new int[n];
     this.values = new Object[n];
     this.queued = new boolean[n];
@@ -114,7 +112,7 @@ public final class Graph {
     for (int id = 0; id < n; id++) {
       Port<?> port = b.ports.get(id);
       names[id] = port.name();
-      Def def = defs[id];
+      NodeDef def = defs[id];
       if (def == null) {
         values[id] = b.initial.get(id);
         continue;
@@ -135,7 +133,7 @@ public final class Graph {
     }
     int[] perHeight = new int[max + 1];
     for (int id = 0; id < n; id++) {
-      Def def = defs[id];
+      NodeDef def = defs[id];
       if (def != null) {
         perHeight[height[id]]++;
         for (int in : def.inputs) {
@@ -161,10 +159,9 @@ public final class Graph {
     }
     this.carriers = scheduler.isDeterministic() ? 1 : scheduler.stats().carriers();
     this.threshold = b.parallelThreshold;
-    boolean mayParallel = carriers > 1 && widest >= threshold;
-    this.results = mayParallel ? new Object[widest] : null;
-    this.errors = mayParallel ? new Throwable[widest] : null;
-    this.status = mayParallel ? new byte[widest] : null;
+    this.results = new Object[widest];
+    this.errors = new Throwable[widest];
+    this.status = new byte[widest];
     this.minDirty = Integer.MAX_VALUE;
     for (int id = 0; id < n; id++) {
       if (defs[id] != null) {
@@ -309,34 +306,22 @@ public final class Graph {
           continue;
         }
         int[] b = bucket[h];
-        boolean parallel = n >= threshold && carriers > 1;
-        if (parallel) {
+        if (n >= threshold && carriers > 1) {
           parallelLevels++;
           computeParallel(b, n);
+        } else {
+          computeRange(b, 0, n);
         }
+        // Bookkeeping in slot order on this thread. Nodes of one height never read each other, and a failure
+        // stales only higher nodes, so computing the whole height first changes no outcome.
         int kept = 0;
         for (int i = 0; i < n; i++) {
           int id = b[i];
-          byte st;
-          Object v = null;
-          Throwable error = null;
-          if (parallel) {
-            st = status[i];
-            v = results[i];
-            error = errors[i];
-            results[i] = null;
-            errors[i] = null;
-          } else if (staleBy[id] >= 0) {
-            st = SKIPPED;
-          } else {
-            try {
-              v = defs[id].compute(values);
-              st = Objects.equals(values[id], v) ? SAME : CHANGED;
-            } catch (Throwable t) {
-              error = t;
-              st = FAILED;
-            }
-          }
+          byte st = status[i];
+          Object v = results[i];
+          Throwable error = errors[i];
+          results[i] = null;
+          errors[i] = null;
           switch (st) {
             case SAME -> {
               queued[id] = false;
@@ -421,6 +406,10 @@ public final class Graph {
     }
   }
 
+  /**
+   * Computes the nodes in slots {@code [from, to)} of one height into {@code results/errors/status}: the one
+   * place a node function runs, whether the height is computed inline or in slices on the scheduler.
+   */
   private void computeRange(int[] b, int from, int to) {
     for (int i = from; i < to; i++) {
       int id = b[i];
@@ -524,153 +513,6 @@ public final class Graph {
     R apply(S state, A a, B b) throws Exception;
   }
 
-  // ---- node definitions
-
-  abstract static class Def {
-    final int[] inputs;
-
-    Def(int... inputs) {
-      this.inputs = inputs;
-    }
-
-    abstract Object compute(Object[] v) throws Exception;
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static final class Def1 extends Def {
-    private final NodeFunction1 fn;
-    private final int a;
-
-    Def1(NodeFunction1<?, ?> fn, int a) {
-      super(a);
-      this.fn = fn;
-      this.a = a;
-    }
-
-    @Override
-    Object compute(Object[] v) throws Exception {
-      return fn.apply(v[a]);
-    }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static final class Def2 extends Def {
-    private final NodeFunction2 fn;
-    private final int a;
-    private final int b;
-
-    Def2(NodeFunction2<?, ?, ?> fn, int a, int b) {
-      super(a, b);
-      this.fn = fn;
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    Object compute(Object[] v) throws Exception {
-      return fn.apply(v[a], v[b]);
-    }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static final class Def3 extends Def {
-    private final NodeFunction3 fn;
-    private final int a;
-    private final int b;
-    private final int c;
-
-    Def3(NodeFunction3<?, ?, ?, ?> fn, int a, int b, int c) {
-      super(a, b, c);
-      this.fn = fn;
-      this.a = a;
-      this.b = b;
-      this.c = c;
-    }
-
-    @Override
-    Object compute(Object[] v) throws Exception {
-      return fn.apply(v[a], v[b], v[c]);
-    }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static final class DefAll extends Def {
-    private final NodeFunctionAll fn;
-
-    DefAll(NodeFunctionAll<?, ?> fn, int[] inputs) {
-      super(inputs);
-      this.fn = fn;
-    }
-
-    @Override
-    Object compute(Object[] v) throws Exception {
-      Object[] args = new Object[inputs.length];
-      for (int i = 0; i < args.length; i++) {
-        args[i] = v[inputs[i]];
-      }
-      return fn.apply(new Values(args));
-    }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static final class DefState1 extends Def {
-    private final StatefulFunction1 fn;
-    private final Object state;
-    private final int a;
-
-    DefState1(StatefulFunction1<?, ?, ?> fn, Object state, int a) {
-      super(a);
-      this.fn = fn;
-      this.state = state;
-      this.a = a;
-    }
-
-    @Override
-    Object compute(Object[] v) throws Exception {
-      return fn.apply(state, v[a]);
-    }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static final class DefState2 extends Def {
-    private final StatefulFunction2 fn;
-    private final Object state;
-    private final int a;
-    private final int b;
-
-    DefState2(StatefulFunction2<?, ?, ?, ?> fn, Object state, int a, int b) {
-      super(a, b);
-      this.fn = fn;
-      this.state = state;
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    Object compute(Object[] v) throws Exception {
-      return fn.apply(state, v[a], v[b]);
-    }
-  }
-
-  /** A read-only list over a fresh array of input values. */
-  private static final class Values extends AbstractList<Object> implements RandomAccess {
-    private final Object[] items;
-
-    Values(Object[] items) {
-      this.items = items;
-    }
-
-    @Override
-    public Object get(int index) {
-      return items[index];
-    }
-
-    @Override
-    public int size() {
-      return items.length;
-    }
-  }
-
   /**
    * Describes a graph: sources, then nodes over existing ports. Not thread-safe; used once.
    *
@@ -681,7 +523,7 @@ public final class Graph {
    * </ul>
    */
   public static final class Builder {
-    final List<Def> defs = new ArrayList<>();
+    final List<NodeDef> defs = new ArrayList<>();
     final List<Object> initial = new ArrayList<>();
     final List<Port<?>> ports = new ArrayList<>();
     int parallelThreshold = 64;
@@ -700,20 +542,20 @@ public final class Graph {
     /** A node computed from one input. */
     public <A, R> Node<R> node(NodeFunction1<? super A, ? extends R> fn, Port<A> a) {
       Objects.requireNonNull(fn, "fn");
-      return node(new Def1(fn, id(a)));
+      return node(new NodeDef.Of1(fn, id(a)));
     }
 
     /** A node computed from two inputs. */
     public <A, B, R> Node<R> node(NodeFunction2<? super A, ? super B, ? extends R> fn, Port<A> a, Port<B> b) {
       Objects.requireNonNull(fn, "fn");
-      return node(new Def2(fn, id(a), id(b)));
+      return node(new NodeDef.Of2(fn, id(a), id(b)));
     }
 
     /** A node computed from three inputs. */
     public <A, B, C, R> Node<R> node(NodeFunction3<? super A, ? super B, ? super C, ? extends R> fn,
         Port<A> a, Port<B> b, Port<C> c) {
       Objects.requireNonNull(fn, "fn");
-      return node(new Def3(fn, id(a), id(b), id(c)));
+      return node(new NodeDef.Of3(fn, id(a), id(b), id(c)));
     }
 
     /**
@@ -726,7 +568,7 @@ public final class Graph {
       for (int i = 0; i < ids.length; i++) {
         ids[i] = id(inputs.get(i));
       }
-      return node(new DefAll(fn, ids));
+      return node(new NodeDef.OfAll(fn, ids));
     }
 
     /**
@@ -740,14 +582,14 @@ public final class Graph {
     public <S, A, R> Node<R> stateful(Supplier<? extends S> initialState,
         StatefulFunction1<? super S, ? super A, ? extends R> fn, Port<A> a) {
       Objects.requireNonNull(fn, "fn");
-      return node(new DefState1(fn, initialState.get(), id(a)));
+      return node(new NodeDef.Stateful1(fn, initialState.get(), id(a)));
     }
 
     /** A stateful node over two inputs; see {@link #stateful(Supplier, StatefulFunction1, Port)}. */
     public <S, A, B, R> Node<R> stateful(Supplier<? extends S> initialState,
         StatefulFunction2<? super S, ? super A, ? super B, ? extends R> fn, Port<A> a, Port<B> b) {
       Objects.requireNonNull(fn, "fn");
-      return node(new DefState2(fn, initialState.get(), id(a), id(b)));
+      return node(new NodeDef.Stateful2(fn, initialState.get(), id(a), id(b)));
     }
 
     /**
@@ -780,14 +622,14 @@ public final class Graph {
       return g;
     }
 
-    private <R> Node<R> node(Def def) {
+    private <R> Node<R> node(NodeDef def) {
       checkOpen();
       Node<R> n = new Node<>(this, ports.size());
       add(n, def, null);
       return n;
     }
 
-    private void add(Port<?> port, Def def, Object value) {
+    private void add(Port<?> port, NodeDef def, Object value) {
       ports.add(port);
       defs.add(def);
       initial.add(value);
