@@ -496,6 +496,13 @@ public final class Pipeline<T> {
       }
       return stream;
     }
+
+    /** Closes the stream if no run took it: a run that stopped before its source started still spends it. */
+    void closeUnlessTaken() {
+      if (!taken.getAndSet(true)) {
+        stream.close();
+      }
+    }
   }
 
   record LinesSpec(Path file, Charset charset) implements Spec {}

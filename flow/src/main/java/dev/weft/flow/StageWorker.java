@@ -49,6 +49,9 @@ abstract class StageWorker implements Callable<Void> {
 
   abstract void body() throws Exception;
 
+  /** Releases what the worker holds; runs last, also when the run stopped before {@link #body} started. */
+  void release() {}
+
   /** Hands pending output downstream; called before blocking on input and at the end. */
   void flushOutputs() {
     for (ChunkOutbox<?> out : outputs) {
@@ -75,6 +78,7 @@ abstract class StageWorker implements Callable<Void> {
       for (ChunkOutbox<?> out : outputs) {
         out.channel().closeProducer();
       }
+      release();
     }
     return null;
   }
@@ -115,6 +119,15 @@ abstract class StageWorker implements Callable<Void> {
         for (Iterator<?> it = stream.iterator(); it.hasNext(); ) {
           out.push(it.next());
         }
+      }
+    }
+
+    @Override
+    void release() {
+      try {
+        spec.closeUnlessTaken(); // the run stopped before this source started: the stream is spent anyway
+      } catch (RuntimeException e) {
+        // The run has already stopped for another reason, which is what it reports.
       }
     }
   }

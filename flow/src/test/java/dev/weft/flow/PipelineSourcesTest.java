@@ -112,6 +112,26 @@ class PipelineSourcesTest {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource(ALL)
+  void from_streamOfAFailedRun_isClosedWhenTheCallReturns(Config config) {
+    Scheduler s = config.create();
+    try {
+      AtomicInteger closed = new AtomicInteger();
+      Pipeline<Integer> p = Pipeline.from(Stream.iterate(0, x -> x + 1).onClose(closed::incrementAndGet))
+          .map(x -> {
+            if (x == 1000) {
+              throw new IllegalStateException("boom");
+            }
+            return x;
+          });
+      assertThatThrownBy(() -> p.toList(s)).isInstanceOf(PipelineException.class).hasRootCauseMessage("boom");
+      assertThat(closed).hasValue(1);
+    } finally {
+      Schedulers.assertQuietAndClose(s);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource(ALL)
   void lines_textFile_emitsEachLineOnEveryRun(Config config) throws IOException {
     Scheduler s = config.create();
     try {
