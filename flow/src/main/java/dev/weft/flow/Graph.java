@@ -68,6 +68,8 @@ public final class Graph {
   private static final byte SAME = 1;
   private static final byte CHANGED = 2;
   private static final byte FAILED = 3;
+  /** {@link #evaluate}'s result for a node whose input failed: it is skipped and stays dirty. */
+  private static final Object SKIP = new Object();
 
   private final Builder owner;
   private final Scheduler scheduler;
@@ -89,8 +91,8 @@ public final class Graph {
   private final Throwable[] failure;
   private int[] staleList = new int[8];
   private int staleCount;
+  /** Results and statuses of one height computed in slices on the scheduler; null if no height can be. */
   private final Object[] results;
-  private final Throwable[] errors;
   private final byte[] status;
   private GraphStats last = GraphStats.EMPTY;
   private boolean stabilizing;
@@ -159,9 +161,9 @@ public final class Graph {
     }
     this.carriers = scheduler.isDeterministic() ? 1 : scheduler.stats().carriers();
     this.threshold = b.parallelThreshold;
-    this.results = new Object[widest];
-    this.errors = new Throwable[widest];
-    this.status = new byte[widest];
+    boolean mayParallel = carriers > 1 && widest >= threshold;
+    this.results = mayParallel ? new Object[widest] : null;
+    this.status = mayParallel ? new byte[widest] : null;
     this.minDirty = Integer.MAX_VALUE;
     for (int id = 0; id < n; id++) {
       if (defs[id] != null) {
@@ -306,22 +308,26 @@ public final class Graph {
           continue;
         }
         int[] b = bucket[h];
-        if (n >= threshold && carriers > 1) {
+        boolean parallel = n >= threshold && carriers > 1;
+        if (parallel) {
           parallelLevels++;
           computeParallel(b, n);
-        } else {
-          computeRange(b, 0, n);
         }
-        // Bookkeeping in slot order on this thread. Nodes of one height never read each other, and a failure
-        // stales only higher nodes, so computing the whole height first changes no outcome.
+        // Bookkeeping in slot order on this thread, whoever computed the node. Nodes of one height never read
+        // each other, and a failure stales only higher nodes, so the order of computing changes no outcome.
         int kept = 0;
         for (int i = 0; i < n; i++) {
           int id = b[i];
-          byte st = status[i];
-          Object v = results[i];
-          Throwable error = errors[i];
-          results[i] = null;
-          errors[i] = null;
+          Object v;
+          byte st;
+          if (parallel) {
+            v = results[i];
+            st = status[i];
+            results[i] = null;
+          } else {
+            v = evaluate(id);
+            st = classify(id, v);
+          }
           switch (st) {
             case SAME -> {
               queued[id] = false;
@@ -337,6 +343,7 @@ public final class Graph {
               enqueueChildren(id);
             }
             case FAILED -> {
+              Throwable error = ((Thrown) v).error();
               failed++;
               failure[id] = error;
               markStale(id);
@@ -367,7 +374,7 @@ public final class Graph {
     }
   }
 
-  /** Computes one height's nodes into {@code results/errors/status}, in slices on the scheduler. */
+  /** Computes one height's nodes into {@code results/status}, in slices on the scheduler. */
   private void computeParallel(int[] b, int n) {
     int slices = Math.min(carriers, n);
     int per = (n + slices - 1) / slices;
@@ -406,26 +413,44 @@ public final class Graph {
     }
   }
 
-  /**
-   * Computes the nodes in slots {@code [from, to)} of one height into {@code results/errors/status}: the one
-   * place a node function runs, whether the height is computed inline or in slices on the scheduler.
-   */
+  /** Computes the nodes in slots {@code [from, to)} of one height into {@code results/status}. */
   private void computeRange(int[] b, int from, int to) {
     for (int i = from; i < to; i++) {
       int id = b[i];
-      if (staleBy[id] >= 0) {
-        status[i] = SKIPPED;
-        continue;
-      }
-      try {
-        Object v = defs[id].compute(values);
-        results[i] = v;
-        status[i] = Objects.equals(values[id], v) ? SAME : CHANGED;
-      } catch (Throwable t) {
-        errors[i] = t;
-        status[i] = FAILED;
-      }
+      Object v = evaluate(id);
+      results[i] = v;
+      status[i] = classify(id, v);
     }
+  }
+
+  /** The function of a node threw; a private type, so no node value can be mistaken for it. */
+  private record Thrown(Throwable error) {}
+
+  /**
+   * Runs node {@code id}'s function on its inputs' current values: the one place a node function runs, for
+   * the inline and the parallel path. Returns the new value, {@link #SKIP} if a node it depends on failed in
+   * this stabilize, or a {@link Thrown}.
+   */
+  private Object evaluate(int id) {
+    if (staleBy[id] >= 0) {
+      return SKIP;
+    }
+    try {
+      return defs[id].compute(values);
+    } catch (Throwable t) {
+      return new Thrown(t);
+    }
+  }
+
+  /** What {@link #evaluate}'s result means for node {@code id}: skipped, failed, cut off or changed. */
+  private byte classify(int id, Object v) {
+    if (v == SKIP) {
+      return SKIPPED;
+    }
+    if (v instanceof Thrown) {
+      return FAILED;
+    }
+    return Objects.equals(values[id], v) ? SAME : CHANGED;
   }
 
   private void markStale(int failed) {
