@@ -83,42 +83,46 @@ abstract class StageWorker implements Callable<Void> {
     return null;
   }
 
-  /** Pushes the items of an {@link Iterable}, from a new iterator. */
-  static final class IterableSource extends StageWorker {
-    private final Pipeline.IterableSpec spec;
-    private final ChunkOutbox<Object> out;
+  /** The first worker of a pipeline: reads {@code spec}'s items from wherever they come and pushes them. */
+  abstract static class SourceWorker<S, T> extends StageWorker {
+    final S spec;
+    final ChunkOutbox<T> out;
 
-    IterableSource(FlowRun run, String stage, Pipeline.IterableSpec spec, Channel out) {
+    SourceWorker(FlowRun run, String stage, S spec, Channel out) {
       super(run, stage, stage);
       this.spec = spec;
       this.out = output(out);
     }
 
-    @Override
-    void body() {
-      for (Iterator<?> it = spec.iterator(); it.hasNext(); ) {
+    final void pushAll(Iterator<? extends T> it) {
+      while (it.hasNext()) {
         out.push(it.next());
       }
     }
   }
 
-  /** Pushes the items of a {@link Stream}, then closes it. */
-  static final class StreamSource extends StageWorker {
-    private final Pipeline.StreamSpec spec;
-    private final ChunkOutbox<Object> out;
+  /** Pushes the items of an {@link Iterable}, from a new iterator. */
+  static final class IterableSource extends SourceWorker<Pipeline.IterableSpec, Object> {
+    IterableSource(FlowRun run, String stage, Pipeline.IterableSpec spec, Channel out) {
+      super(run, stage, spec, out);
+    }
 
+    @Override
+    void body() {
+      pushAll(spec.iterator());
+    }
+  }
+
+  /** Pushes the items of a {@link Stream}, then closes it. */
+  static final class StreamSource extends SourceWorker<Pipeline.StreamSpec, Object> {
     StreamSource(FlowRun run, String stage, Pipeline.StreamSpec spec, Channel out) {
-      super(run, stage, stage);
-      this.spec = spec;
-      this.out = output(out);
+      super(run, stage, spec, out);
     }
 
     @Override
     void body() {
       try (Stream<?> stream = spec.take()) {
-        for (Iterator<?> it = stream.iterator(); it.hasNext(); ) {
-          out.push(it.next());
-        }
+        pushAll(stream.iterator());
       }
     }
 
@@ -133,14 +137,9 @@ abstract class StageWorker implements Callable<Void> {
   }
 
   /** Pushes the lines of a text file, then closes it. */
-  static final class LinesSource extends StageWorker {
-    private final Pipeline.LinesSpec spec;
-    private final ChunkOutbox<String> out;
-
+  static final class LinesSource extends SourceWorker<Pipeline.LinesSpec, String> {
     LinesSource(FlowRun run, String stage, Pipeline.LinesSpec spec, Channel out) {
-      super(run, stage, stage);
-      this.spec = spec;
-      this.out = output(out);
+      super(run, stage, spec, out);
     }
 
     @Override
@@ -154,19 +153,14 @@ abstract class StageWorker implements Callable<Void> {
   }
 
   /** Runs a user generator that pushes into an outbox. */
-  static final class GeneratorSource<T> extends StageWorker {
-    private final Pipeline.Generator<T> generator;
-    private final ChunkOutbox<T> out;
-
+  static final class GeneratorSource<T> extends SourceWorker<Pipeline.Generator<T>, T> {
     GeneratorSource(FlowRun run, String stage, Pipeline.Generator<T> generator, Channel out) {
-      super(run, stage, stage);
-      this.generator = generator;
-      this.out = output(out);
+      super(run, stage, generator, out);
     }
 
     @Override
     void body() throws Exception {
-      generator.generate(out);
+      spec.generate(out);
     }
   }
 
