@@ -138,8 +138,7 @@ public final class Pipeline<T> {
    * A pipeline whose source emits the lines of the UTF-8 text file {@code file}, without line terminators,
    * reading the file anew on every run and closing it when the run ends. A missing file, a read error or
    * malformed input fails the run with a {@link PipelineException} naming the source, whose cause is the
-   * {@link java.io.IOException} (wrapped in {@link java.io.UncheckedIOException} where the reader throws
-   * that).
+   * {@link java.io.IOException} ({@code NoSuchFileException}, {@code MalformedInputException}, ...).
    */
   public static Pipeline<String> lines(Path file) {
     return lines(file, StandardCharsets.UTF_8);
