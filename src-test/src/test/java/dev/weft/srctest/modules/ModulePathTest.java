@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.deadlock.WaitForGraph;
 import dev.weft.flow.Pipeline;
+import dev.weft.junit.WeftTest;
 import dev.weft.query.QueryEngine;
 import dev.weft.scheduler.Scheduler;
 import java.io.ByteArrayOutputStream;
@@ -130,9 +131,11 @@ class ModulePathTest {
   }
 
   @Test
-  void libraryModules_exportTheirApiPackagesOnly() {
+  void libraryModules_exportTheirApiPackagesOnly() throws URISyntaxException {
     Map<String, Set<String>> exports = new TreeMap<>();
-    for (ModuleReference ref : ModuleFinder.of(libraries.toArray(Path[]::new)).findAll()) {
+    List<Path> all = new ArrayList<>(libraries);
+    all.add(location(WeftTest.class));
+    for (ModuleReference ref : ModuleFinder.of(all.toArray(Path[]::new)).findAll()) {
       ModuleDescriptor d = ref.descriptor();
       assertThat(d.isAutomatic()).as("%s has a module descriptor", d.name()).isFalse();
       exports.put(d.name(), d.exports().stream()
@@ -143,7 +146,8 @@ class ModulePathTest {
         "dev.weft.deadlock", Set.of("dev.weft.deadlock"),
         "dev.weft.scheduler", Set.of("dev.weft.scheduler"),
         "dev.weft.query", Set.of("dev.weft.query"),
-        "dev.weft.flow", Set.of("dev.weft.flow", "dev.weft.flow.metrics"))));
+        "dev.weft.flow", Set.of("dev.weft.flow", "dev.weft.flow.metrics"),
+        "dev.weft.junit", Set.of("dev.weft.junit"))));
   }
 
   @Test
