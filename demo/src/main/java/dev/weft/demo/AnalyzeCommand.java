@@ -1,8 +1,8 @@
 package dev.weft.demo;
 
+import dev.weft.flow.TraceExport;
 import dev.weft.query.Diagnostic;
 import dev.weft.scheduler.Jobserver;
-import dev.weft.scheduler.TraceExport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.reflect.RecordComponent;

@@ -1,6 +1,6 @@
 package dev.weft.demo;
 
-import dev.weft.scheduler.TraceExport;
+import dev.weft.flow.TraceExport;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;

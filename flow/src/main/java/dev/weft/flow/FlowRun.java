@@ -93,15 +93,17 @@ final class FlowRun implements PipelineRun {
     Channel out = forcedOut != null ? forcedOut : channel(p.capacity);
     String name = p.name;
     switch (spec) {
-      case Pipeline.IterableSpec s -> add(name, new StageWorker.IterableSource<>(this, name, s.items(), out));
+      case Pipeline.IterableSpec s -> add(name, new StageWorker.IterableSource(this, name, s, out));
+      case Pipeline.StreamSpec s -> add(name, new StageWorker.StreamSource(this, name, s, out));
+      case Pipeline.LinesSpec s -> add(name, new StageWorker.LinesSource(this, name, s, out));
       case Pipeline.GeneratorSpec s -> add(name, new StageWorker.GeneratorSource(this, name, s.generator(), out));
       case Pipeline.MapSpec s -> {
         int n = s.workers();
-        Sequencer sequencer = s.ordered() && n > 1 ? new Sequencer(2 * n) : null;
+        Sequencer sequencer = s.ordered() && n > 1 ? new Sequencer(2 * n) : null; // dropNulls has n == 1
         StageWorker[] ws = new StageWorker[n];
         for (int i = 0; i < n; i++) {
           String thread = n == 1 ? name : name + "-" + i;
-          ws[i] = new StageWorker.MapWorker(this, name, thread, s.fn(), in, out, sequencer);
+          ws[i] = new StageWorker.MapWorker(this, name, thread, s.fn(), in, out, sequencer, s.dropNulls());
         }
         add(name, ws);
       }

@@ -2,12 +2,10 @@ package dev.weft.flow;
 
 import dev.weft.scheduler.Scheduler;
 import dev.weft.scheduler.Task;
-import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
-import java.util.RandomAccess;
 import java.util.concurrent.CancellationException;
 import java.util.function.Supplier;
 
@@ -70,11 +68,13 @@ public final class Graph {
   private static final byte SAME = 1;
   private static final byte CHANGED = 2;
   private static final byte FAILED = 3;
+  /** {@link #evaluate}'s result for a node whose input failed: it is skipped and stays dirty. */
+  private static final Object SKIP = new Object();
 
   private final Builder owner;
   private final Scheduler scheduler;
   private final String[] names;
-  private final Def[] defs;
+  private final NodeDef[] defs;
   private final int[] height;
   private final int[][] children;
   private final int maxHeight;
@@ -91,8 +91,8 @@ public final class Graph {
   private final Throwable[] failure;
   private int[] staleList = new int[8];
   private int staleCount;
+  /** Results and statuses of one height computed in slices on the scheduler; null if no height can be. */
   private final Object[] results;
-  private final Throwable[] errors;
   private final byte[] status;
   private GraphStats last = GraphStats.EMPTY;
   private boolean stabilizing;
@@ -102,7 +102,7 @@ public final class Graph {
     this.scheduler = scheduler;
     int n = b.defs.size();
     this.names = new String[n];
-    this.defs = b.defs.toArray(new Def[0]);
+    this.defs = b.defs.toArray(new NodeDef[0]);
     this.height = new int[n];
     this.values = new Object[n];
     this.queued = new boolean[n];
@@ -114,7 +114,7 @@ public final class Graph {
     for (int id = 0; id < n; id++) {
       Port<?> port = b.ports.get(id);
       names[id] = port.name();
-      Def def = defs[id];
+      NodeDef def = defs[id];
       if (def == null) {
         values[id] = b.initial.get(id);
         continue;
@@ -135,7 +135,7 @@ public final class Graph {
     }
     int[] perHeight = new int[max + 1];
     for (int id = 0; id < n; id++) {
-      Def def = defs[id];
+      NodeDef def = defs[id];
       if (def != null) {
         perHeight[height[id]]++;
         for (int in : def.inputs) {
@@ -163,7 +163,6 @@ public final class Graph {
     this.threshold = b.parallelThreshold;
     boolean mayParallel = carriers > 1 && widest >= threshold;
     this.results = mayParallel ? new Object[widest] : null;
-    this.errors = mayParallel ? new Throwable[widest] : null;
     this.status = mayParallel ? new byte[widest] : null;
     this.minDirty = Integer.MAX_VALUE;
     for (int id = 0; id < n; id++) {
@@ -314,28 +313,20 @@ public final class Graph {
           parallelLevels++;
           computeParallel(b, n);
         }
+        // Bookkeeping in slot order on this thread, whoever computed the node. Nodes of one height never read
+        // each other, and a failure stales only higher nodes, so the order of computing changes no outcome.
         int kept = 0;
         for (int i = 0; i < n; i++) {
           int id = b[i];
+          Object v;
           byte st;
-          Object v = null;
-          Throwable error = null;
           if (parallel) {
-            st = status[i];
             v = results[i];
-            error = errors[i];
+            st = status[i];
             results[i] = null;
-            errors[i] = null;
-          } else if (staleBy[id] >= 0) {
-            st = SKIPPED;
           } else {
-            try {
-              v = defs[id].compute(values);
-              st = Objects.equals(values[id], v) ? SAME : CHANGED;
-            } catch (Throwable t) {
-              error = t;
-              st = FAILED;
-            }
+            v = evaluate(id);
+            st = classify(id, v);
           }
           switch (st) {
             case SAME -> {
@@ -352,6 +343,7 @@ public final class Graph {
               enqueueChildren(id);
             }
             case FAILED -> {
+              Throwable error = ((Thrown) v).error();
               failed++;
               failure[id] = error;
               markStale(id);
@@ -382,7 +374,7 @@ public final class Graph {
     }
   }
 
-  /** Computes one height's nodes into {@code results/errors/status}, in slices on the scheduler. */
+  /** Computes one height's nodes into {@code results/status}, in slices on the scheduler. */
   private void computeParallel(int[] b, int n) {
     int slices = Math.min(carriers, n);
     int per = (n + slices - 1) / slices;
@@ -421,22 +413,44 @@ public final class Graph {
     }
   }
 
+  /** Computes the nodes in slots {@code [from, to)} of one height into {@code results/status}. */
   private void computeRange(int[] b, int from, int to) {
     for (int i = from; i < to; i++) {
       int id = b[i];
-      if (staleBy[id] >= 0) {
-        status[i] = SKIPPED;
-        continue;
-      }
-      try {
-        Object v = defs[id].compute(values);
-        results[i] = v;
-        status[i] = Objects.equals(values[id], v) ? SAME : CHANGED;
-      } catch (Throwable t) {
-        errors[i] = t;
-        status[i] = FAILED;
-      }
+      Object v = evaluate(id);
+      results[i] = v;
+      status[i] = classify(id, v);
     }
+  }
+
+  /** The function of a node threw; a private type, so no node value can be mistaken for it. */
+  private record Thrown(Throwable error) {}
+
+  /**
+   * Runs node {@code id}'s function on its inputs' current values: the one place a node function runs, for
+   * the inline and the parallel path. Returns the new value, {@link #SKIP} if a node it depends on failed in
+   * this stabilize, or a {@link Thrown}.
+   */
+  private Object evaluate(int id) {
+    if (staleBy[id] >= 0) {
+      return SKIP;
+    }
+    try {
+      return defs[id].compute(values);
+    } catch (Throwable t) {
+      return new Thrown(t);
+    }
+  }
+
+  /** What {@link #evaluate}'s result means for node {@code id}: skipped, failed, cut off or changed. */
+  private byte classify(int id, Object v) {
+    if (v == SKIP) {
+      return SKIPPED;
+    }
+    if (v instanceof Thrown) {
+      return FAILED;
+    }
+    return Objects.equals(values[id], v) ? SAME : CHANGED;
   }
 
   private void markStale(int failed) {
@@ -524,153 +538,6 @@ public final class Graph {
     R apply(S state, A a, B b) throws Exception;
   }
 
-  // ---- node definitions
-
-  abstract static class Def {
-    final int[] inputs;
-
-    Def(int... inputs) {
-      this.inputs = inputs;
-    }
-
-    abstract Object compute(Object[] v) throws Exception;
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static final class Def1 extends Def {
-    private final NodeFunction1 fn;
-    private final int a;
-
-    Def1(NodeFunction1<?, ?> fn, int a) {
-      super(a);
-      this.fn = fn;
-      this.a = a;
-    }
-
-    @Override
-    Object compute(Object[] v) throws Exception {
-      return fn.apply(v[a]);
-    }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static final class Def2 extends Def {
-    private final NodeFunction2 fn;
-    private final int a;
-    private final int b;
-
-    Def2(NodeFunction2<?, ?, ?> fn, int a, int b) {
-      super(a, b);
-      this.fn = fn;
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    Object compute(Object[] v) throws Exception {
-      return fn.apply(v[a], v[b]);
-    }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static final class Def3 extends Def {
-    private final NodeFunction3 fn;
-    private final int a;
-    private final int b;
-    private final int c;
-
-    Def3(NodeFunction3<?, ?, ?, ?> fn, int a, int b, int c) {
-      super(a, b, c);
-      this.fn = fn;
-      this.a = a;
-      this.b = b;
-      this.c = c;
-    }
-
-    @Override
-    Object compute(Object[] v) throws Exception {
-      return fn.apply(v[a], v[b], v[c]);
-    }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static final class DefAll extends Def {
-    private final NodeFunctionAll fn;
-
-    DefAll(NodeFunctionAll<?, ?> fn, int[] inputs) {
-      super(inputs);
-      this.fn = fn;
-    }
-
-    @Override
-    Object compute(Object[] v) throws Exception {
-      Object[] args = new Object[inputs.length];
-      for (int i = 0; i < args.length; i++) {
-        args[i] = v[inputs[i]];
-      }
-      return fn.apply(new Values(args));
-    }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static final class DefState1 extends Def {
-    private final StatefulFunction1 fn;
-    private final Object state;
-    private final int a;
-
-    DefState1(StatefulFunction1<?, ?, ?> fn, Object state, int a) {
-      super(a);
-      this.fn = fn;
-      this.state = state;
-      this.a = a;
-    }
-
-    @Override
-    Object compute(Object[] v) throws Exception {
-      return fn.apply(state, v[a]);
-    }
-  }
-
-  @SuppressWarnings({"unchecked", "rawtypes"})
-  private static final class DefState2 extends Def {
-    private final StatefulFunction2 fn;
-    private final Object state;
-    private final int a;
-    private final int b;
-
-    DefState2(StatefulFunction2<?, ?, ?, ?> fn, Object state, int a, int b) {
-      super(a, b);
-      this.fn = fn;
-      this.state = state;
-      this.a = a;
-      this.b = b;
-    }
-
-    @Override
-    Object compute(Object[] v) throws Exception {
-      return fn.apply(state, v[a], v[b]);
-    }
-  }
-
-  /** A read-only list over a fresh array of input values. */
-  private static final class Values extends AbstractList<Object> implements RandomAccess {
-    private final Object[] items;
-
-    Values(Object[] items) {
-      this.items = items;
-    }
-
-    @Override
-    public Object get(int index) {
-      return items[index];
-    }
-
-    @Override
-    public int size() {
-      return items.length;
-    }
-  }
-
   /**
    * Describes a graph: sources, then nodes over existing ports. Not thread-safe; used once.
    *
@@ -681,7 +548,7 @@ public final class Graph {
    * </ul>
    */
   public static final class Builder {
-    final List<Def> defs = new ArrayList<>();
+    final List<NodeDef> defs = new ArrayList<>();
     final List<Object> initial = new ArrayList<>();
     final List<Port<?>> ports = new ArrayList<>();
     int parallelThreshold = 64;
@@ -700,20 +567,20 @@ public final class Graph {
     /** A node computed from one input. */
     public <A, R> Node<R> node(NodeFunction1<? super A, ? extends R> fn, Port<A> a) {
       Objects.requireNonNull(fn, "fn");
-      return node(new Def1(fn, id(a)));
+      return node(new NodeDef.Of1(fn, id(a)));
     }
 
     /** A node computed from two inputs. */
     public <A, B, R> Node<R> node(NodeFunction2<? super A, ? super B, ? extends R> fn, Port<A> a, Port<B> b) {
       Objects.requireNonNull(fn, "fn");
-      return node(new Def2(fn, id(a), id(b)));
+      return node(new NodeDef.Of2(fn, id(a), id(b)));
     }
 
     /** A node computed from three inputs. */
     public <A, B, C, R> Node<R> node(NodeFunction3<? super A, ? super B, ? super C, ? extends R> fn,
         Port<A> a, Port<B> b, Port<C> c) {
       Objects.requireNonNull(fn, "fn");
-      return node(new Def3(fn, id(a), id(b), id(c)));
+      return node(new NodeDef.Of3(fn, id(a), id(b), id(c)));
     }
 
     /**
@@ -726,7 +593,7 @@ public final class Graph {
       for (int i = 0; i < ids.length; i++) {
         ids[i] = id(inputs.get(i));
       }
-      return node(new DefAll(fn, ids));
+      return node(new NodeDef.OfAll(fn, ids));
     }
 
     /**
@@ -740,14 +607,14 @@ public final class Graph {
     public <S, A, R> Node<R> stateful(Supplier<? extends S> initialState,
         StatefulFunction1<? super S, ? super A, ? extends R> fn, Port<A> a) {
       Objects.requireNonNull(fn, "fn");
-      return node(new DefState1(fn, initialState.get(), id(a)));
+      return node(new NodeDef.Stateful1(fn, initialState.get(), id(a)));
     }
 
     /** A stateful node over two inputs; see {@link #stateful(Supplier, StatefulFunction1, Port)}. */
     public <S, A, B, R> Node<R> stateful(Supplier<? extends S> initialState,
         StatefulFunction2<? super S, ? super A, ? super B, ? extends R> fn, Port<A> a, Port<B> b) {
       Objects.requireNonNull(fn, "fn");
-      return node(new DefState2(fn, initialState.get(), id(a), id(b)));
+      return node(new NodeDef.Stateful2(fn, initialState.get(), id(a), id(b)));
     }
 
     /**
@@ -780,14 +647,14 @@ public final class Graph {
       return g;
     }
 
-    private <R> Node<R> node(Def def) {
+    private <R> Node<R> node(NodeDef def) {
       checkOpen();
       Node<R> n = new Node<>(this, ports.size());
       add(n, def, null);
       return n;
     }
 
-    private void add(Port<?> port, Def def, Object value) {
+    private void add(Port<?> port, NodeDef def, Object value) {
       ports.add(port);
       defs.add(def);
       initial.add(value);

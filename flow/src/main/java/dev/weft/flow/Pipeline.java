@@ -1,12 +1,21 @@
 package dev.weft.flow;
 
 import dev.weft.scheduler.Scheduler;
+import java.lang.ref.WeakReference;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.stream.Collector;
+import java.util.stream.Stream;
 
 /**
  * A dataflow pipeline: a source, stages connected by bounded channels, and a sink. Each stage runs on its
@@ -22,7 +31,11 @@ import java.util.stream.Collector;
  *
  * <p><b>Description and runs.</b> A {@code Pipeline} is an immutable description; every method returns a new
  * one. A terminal call ({@link #toList}, {@link #forEach}, {@link #collect}, {@link #start}) runs it; the same
- * description can run many times (an {@link #from Iterable} source is iterated once per run).
+ * description can run many times. Each run asks its source afresh: an {@link #from(Iterable) Iterable} for a
+ * new iterator, a {@link #generate generator} to run again, a {@link #lines file} to be read again. Two
+ * sources can run only once, and a second run fails loudly instead of producing nothing: a
+ * {@link #from(Stream) Stream}, and an {@code Iterable} that returns the same {@link Iterator} it returned to
+ * an earlier run (such as {@code () -> iterator}).
  *
  * <p><b>Semantics.</b>
  * <ul>
@@ -57,10 +70,17 @@ import java.util.stream.Collector;
  * waiting for input (starved) and for room downstream (backpressured). Each run also emits one
  * {@code weft.StageStats} JFR event per stage when that event is enabled.
  *
- * <p><b>Type inference.</b> Java cannot infer an output type from a lambda that only pushes into an
- * {@link Outbox}: with implicitly typed parameters, {@link #generate}, {@link #flatMap} and {@link #transform}
- * produce {@code Pipeline<Object>}. Give the type explicitly ({@code Pipeline.<Integer>generate(...)},
- * {@code .<String>flatMap(...)}) or type the lambda's parameters.
+ * <p><b>Type inference.</b> Java infers a stage's output type from what its lambda returns. A lambda that only
+ * pushes into an {@link Outbox} returns nothing, so with implicitly typed parameters {@link #generate(Generator)},
+ * {@link #flatMap(FlatMapper)} and {@link #transform(Transformer)} would produce {@code Pipeline<Object>}, and
+ * the next stage fails to compile ("Object cannot be converted to ..."). The forms that infer:
+ * <ul>
+ *   <li>a 1:n stage whose lambda returns the items: {@code .flatMap(line -> List.of(line.split(" ")))};</li>
+ *   <li>the item type as a witness: {@code Pipeline.generate(Integer.class, out -> ...)},
+ *       {@code .flatMap(String.class, (line, out) -> ...)}, {@code .transform(Integer.class, (in, out) -> ...)};</li>
+ *   <li>for a generic item type, an explicit type argument: {@code .<List<String>>transform((in, out) -> ...)},
+ *       or a target type: {@code Pipeline<Integer> source = Pipeline.generate(out -> ...);}.</li>
+ * </ul>
  *
  * <p><b>Deterministic runs.</b> On {@code Scheduler.deterministic(seed)} the same seed gives the same item
  * order, the same failures and the same counts (not the same times). A terminal call from a thread outside
@@ -91,19 +111,63 @@ public final class Pipeline<T> {
 
   // ---- sources
 
-  /** A pipeline whose source emits the items of {@code items}, in iteration order, once per run. */
+  /**
+   * A pipeline whose source emits the items of {@code items}, in iteration order, asking {@code items} for a
+   * new {@link Iterator} on every run. An {@code Iterable} that hands out the same iterator again (such as
+   * {@code () -> iterator}) can run once: a later run fails with a {@link PipelineException} caused by an
+   * {@link IllegalStateException}, instead of finding the iterator exhausted and producing nothing.
+   */
   public static <T> Pipeline<T> from(Iterable<? extends T> items) {
     Objects.requireNonNull(items, "items");
     return new Pipeline<>(null, new IterableSpec(items), DEFAULT_CAPACITY, "source", "", 0);
   }
 
   /**
+   * A pipeline whose source emits the items of {@code stream}, in encounter order, and closes the stream
+   * when the run ends (so {@code Files.lines} or {@code Files.walk} release their files). A stream can be
+   * consumed once, so this pipeline can run once: a second run fails with a {@link PipelineException} caused
+   * by an {@link IllegalStateException}. For a source read again on every run, use {@link #from(Iterable)},
+   * {@link #lines(Path)} or {@link #generate(Generator)}.
+   */
+  public static <T> Pipeline<T> from(Stream<? extends T> stream) {
+    Objects.requireNonNull(stream, "stream");
+    return new Pipeline<>(null, new StreamSpec(stream), DEFAULT_CAPACITY, "source", "", 0);
+  }
+
+  /**
+   * A pipeline whose source emits the lines of the UTF-8 text file {@code file}, without line terminators,
+   * reading the file anew on every run and closing it when the run ends. A missing file, a read error or
+   * malformed input fails the run with a {@link PipelineException} naming the source, whose cause is the
+   * {@link java.io.IOException} ({@code NoSuchFileException}, {@code MalformedInputException}, ...).
+   */
+  public static Pipeline<String> lines(Path file) {
+    return lines(file, StandardCharsets.UTF_8);
+  }
+
+  /** The lines of {@code file} in {@code charset}; see {@link #lines(Path)}. */
+  public static Pipeline<String> lines(Path file, Charset charset) {
+    Objects.requireNonNull(file, "file");
+    Objects.requireNonNull(charset, "charset");
+    return new Pipeline<>(null, new LinesSpec(file, charset), DEFAULT_CAPACITY, "source", "", 0);
+  }
+
+  /**
    * A pipeline whose source is {@code generator}, run once per run on its own virtual thread, pushing items
-   * into the outbox it is given; the source ends when the generator returns.
+   * into the outbox it is given; the source ends when the generator returns. With an implicitly typed
+   * lambda, Java infers {@code T} only from a target type; see {@link #generate(Class, Generator)}.
    */
   public static <T> Pipeline<T> generate(Generator<T> generator) {
     Objects.requireNonNull(generator, "generator");
     return new Pipeline<>(null, new GeneratorSpec(generator), DEFAULT_CAPACITY, "source", "", 0);
+  }
+
+  /**
+   * {@link #generate(Generator)} with the item type given, so that an implicitly typed lambda infers it:
+   * {@code Pipeline.generate(Integer.class, out -> { for (int i = 0; i < 3; i++) out.push(i); })}.
+   */
+  public static <T> Pipeline<T> generate(Class<T> itemType, Generator<T> generator) {
+    Objects.requireNonNull(itemType, "itemType");
+    return generate(generator);
   }
 
   // ---- stages
@@ -124,7 +188,7 @@ public final class Pipeline<T> {
    * @throws IllegalArgumentException if {@code workers < 1}
    */
   public <R> Pipeline<R> map(int workers, StageFunction<? super T, ? extends R> fn) {
-    return then("map", new MapSpec(checkWorkers(workers), true, Objects.requireNonNull(fn, "fn")));
+    return then("map", new MapSpec(checkWorkers(workers), true, Objects.requireNonNull(fn, "fn"), false));
   }
 
   /**
@@ -133,12 +197,69 @@ public final class Pipeline<T> {
    * @throws IllegalArgumentException if {@code workers < 1}
    */
   public <R> Pipeline<R> mapUnordered(int workers, StageFunction<? super T, ? extends R> fn) {
-    return then("mapUnordered", new MapSpec(checkWorkers(workers), false, Objects.requireNonNull(fn, "fn")));
+    return then("mapUnordered", new MapSpec(checkWorkers(workers), false, Objects.requireNonNull(fn, "fn"), false));
   }
 
-  /** A 1:n stage: {@code fn} is called once per item and pushes any number of results. */
+  /**
+   * A 1:1 stage on one worker that drops the items for which {@code fn} returns {@code null}.
+   */
+  public <R> Pipeline<R> mapNotNull(StageFunction<? super T, ? extends R> fn) {
+    return then("mapNotNull", new MapSpec(1, true, Objects.requireNonNull(fn, "fn"), true));
+  }
+
+  /**
+   * A 1:1 stage on one worker that keeps the values of the non-empty {@link Optional}s {@code fn} returns and
+   * drops the items for which it returns an empty one. Returning {@code null} fails the stage.
+   */
+  public <R> Pipeline<R> mapOptional(StageFunction<? super T, ? extends Optional<? extends R>> fn) {
+    Objects.requireNonNull(fn, "fn");
+    String stage = "mapOptional#" + (index + 1);
+    StageFunction<T, R> unwrap = item -> {
+      Optional<? extends R> r = fn.apply(item);
+      if (r == null) {
+        throw new NullPointerException("stage '" + stage + "' returned a null Optional");
+      }
+      return r.orElse(null);
+    };
+    return then("mapOptional", new MapSpec(1, true, unwrap, true));
+  }
+
+  /**
+   * A 1:n stage: {@code fn} is called once per item and pushes any number of results. With an implicitly
+   * typed lambda, Java cannot infer {@code R} from pushes; see {@link #flatMap(Class, FlatMapper)} and
+   * {@link #flatMap(StageFunction)}.
+   */
   public <R> Pipeline<R> flatMap(FlatMapper<? super T, R> fn) {
     return then("flatMap", new FlatMapSpec(Objects.requireNonNull(fn, "fn")));
+  }
+
+  /**
+   * {@link #flatMap(FlatMapper)} with the output type given, so that an implicitly typed lambda infers it:
+   * {@code .flatMap(String.class, (line, out) -> { for (String w : line.split(" ")) out.push(w); })}.
+   */
+  public <R> Pipeline<R> flatMap(Class<R> itemType, FlatMapper<? super T, R> fn) {
+    Objects.requireNonNull(itemType, "itemType");
+    return flatMap(fn);
+  }
+
+  /**
+   * A 1:n stage whose function returns the results for one item, in order:
+   * {@code .flatMap(line -> List.of(line.split(" ")))}. The output type is inferred from what the function
+   * returns. Returning {@code null}, or an {@code Iterable} that yields {@code null}, fails the stage.
+   */
+  public <R> Pipeline<R> flatMap(StageFunction<? super T, ? extends Iterable<? extends R>> fn) {
+    Objects.requireNonNull(fn, "fn");
+    String stage = "flatMap#" + (index + 1);
+    FlatMapper<T, R> pushAll = (item, out) -> {
+      Iterable<? extends R> results = fn.apply(item);
+      if (results == null) {
+        throw new NullPointerException("stage '" + stage + "' returned a null Iterable");
+      }
+      for (R r : results) {
+        out.push(r);
+      }
+    };
+    return then("flatMap", new FlatMapSpec(pushAll));
   }
 
   /** Keeps the items for which {@code predicate} is true. */
@@ -166,6 +287,15 @@ public final class Pipeline<T> {
    */
   public <R> Pipeline<R> transform(Transformer<T, R> fn) {
     return then("transform", new TransformSpec(Objects.requireNonNull(fn, "fn")));
+  }
+
+  /**
+   * {@link #transform(Transformer)} with the output type given, so that an implicitly typed lambda infers it:
+   * {@code .transform(Integer.class, (in, out) -> { int sum = 0; for (int x : in) sum += x; out.push(sum); })}.
+   */
+  public <R> Pipeline<R> transform(Class<R> itemType, Transformer<T, R> fn) {
+    Objects.requireNonNull(itemType, "itemType");
+    return transform(fn);
   }
 
   /**
@@ -321,17 +451,68 @@ public final class Pipeline<T> {
   // ---- descriptions of the stages, read by FlowRun
 
   sealed interface Spec
-      permits IterableSpec, GeneratorSpec, HeadSpec, MapSpec, FlatMapSpec, FilterSpec, BatchSpec, TransformSpec,
-          ForkSpec {}
+      permits IterableSpec, StreamSpec, LinesSpec, GeneratorSpec, HeadSpec, MapSpec, FlatMapSpec, FilterSpec,
+          BatchSpec, TransformSpec, ForkSpec {}
 
-  record IterableSpec(Iterable<?> items) implements Spec {}
+  /**
+   * An {@code Iterable} source. It remembers, weakly, the iterator of the last run, to refuse one handed out
+   * again; the swap is atomic, so two concurrent runs that get the same iterator cannot both pass.
+   */
+  static final class IterableSpec implements Spec {
+    final Iterable<?> items;
+    private final AtomicReference<WeakReference<Iterator<?>>> last = new AtomicReference<>(new WeakReference<>(null));
+
+    IterableSpec(Iterable<?> items) {
+      this.items = items;
+    }
+
+    /** A new iterator for one run. */
+    Iterator<?> iterator() {
+      Iterator<?> it = Objects.requireNonNull(items.iterator(), "Iterable.iterator() returned null");
+      if (last.getAndSet(new WeakReference<>(it)).get() == it) {
+        throw new IllegalStateException("the source's Iterable returned the same Iterator as in an earlier run,"
+            + " which consumed it; pass an Iterable that creates a new Iterator per call (a collection, or"
+            + " () -> list.iterator()), or build a new pipeline per run");
+      }
+      return it;
+    }
+  }
+
+  /** A {@code Stream} source; it can be taken by one run only. */
+  static final class StreamSpec implements Spec {
+    private final Stream<?> stream;
+    private final AtomicBoolean taken = new AtomicBoolean();
+
+    StreamSpec(Stream<?> stream) {
+      this.stream = stream;
+    }
+
+    /** The stream, for the first run to ask. */
+    Stream<?> take() {
+      if (taken.getAndSet(true)) {
+        throw new IllegalStateException("a pipeline built with Pipeline.from(Stream) runs once, and this one"
+            + " already ran; build a new pipeline per run, or use Pipeline.from(Iterable) or Pipeline.lines");
+      }
+      return stream;
+    }
+
+    /** Closes the stream if no run took it: a run that stopped before its source started still spends it. */
+    void closeUnlessTaken() {
+      if (!taken.getAndSet(true)) {
+        stream.close();
+      }
+    }
+  }
+
+  record LinesSpec(Path file, Charset charset) implements Spec {}
 
   record GeneratorSpec(Generator<?> generator) implements Spec {}
 
   /** The start of a fork branch; identity matters, so not a record. */
   static final class HeadSpec implements Spec {}
 
-  record MapSpec(int workers, boolean ordered, StageFunction<?, ?> fn) implements Spec {}
+  /** {@code dropNulls}: a {@code null} result drops the item instead of failing the stage. */
+  record MapSpec(int workers, boolean ordered, StageFunction<?, ?> fn, boolean dropNulls) implements Spec {}
 
   record FlatMapSpec(FlatMapper<?, ?> fn) implements Spec {}
 

@@ -1,8 +1,12 @@
 package dev.weft.flow;
 
+import java.io.BufferedReader;
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 /**
  * The body of one virtual thread of a stage. Subclasses implement {@link #body}; this class registers the
@@ -45,6 +49,9 @@ abstract class StageWorker implements Callable<Void> {
 
   abstract void body() throws Exception;
 
+  /** Releases what the worker holds; runs last, also when the run stopped before {@link #body} started. */
+  void release() {}
+
   /** Hands pending output downstream; called before blocking on input and at the end. */
   void flushOutputs() {
     for (ChunkOutbox<?> out : outputs) {
@@ -71,64 +78,113 @@ abstract class StageWorker implements Callable<Void> {
       for (ChunkOutbox<?> out : outputs) {
         out.channel().closeProducer();
       }
+      release();
     }
     return null;
   }
 
-  /** Pushes the items of an {@link Iterable}. */
-  static final class IterableSource<T> extends StageWorker {
-    private final Iterable<? extends T> items;
-    private final ChunkOutbox<T> out;
+  /** The first worker of a pipeline: reads {@code spec}'s items from wherever they come and pushes them. */
+  abstract static class SourceWorker<S, T> extends StageWorker {
+    final S spec;
+    final ChunkOutbox<T> out;
 
-    IterableSource(FlowRun run, String stage, Iterable<? extends T> items, Channel out) {
+    SourceWorker(FlowRun run, String stage, S spec, Channel out) {
       super(run, stage, stage);
-      this.items = items;
+      this.spec = spec;
       this.out = output(out);
+    }
+
+    final void pushAll(Iterator<? extends T> it) {
+      while (it.hasNext()) {
+        out.push(it.next());
+      }
+    }
+  }
+
+  /** Pushes the items of an {@link Iterable}, from a new iterator. */
+  static final class IterableSource extends SourceWorker<Pipeline.IterableSpec, Object> {
+    IterableSource(FlowRun run, String stage, Pipeline.IterableSpec spec, Channel out) {
+      super(run, stage, spec, out);
     }
 
     @Override
     void body() {
-      for (T item : items) {
-        out.push(item);
+      pushAll(spec.iterator());
+    }
+  }
+
+  /** Pushes the items of a {@link Stream}, then closes it. */
+  static final class StreamSource extends SourceWorker<Pipeline.StreamSpec, Object> {
+    StreamSource(FlowRun run, String stage, Pipeline.StreamSpec spec, Channel out) {
+      super(run, stage, spec, out);
+    }
+
+    @Override
+    void body() {
+      try (Stream<?> stream = spec.take()) {
+        pushAll(stream.iterator());
+      }
+    }
+
+    @Override
+    void release() {
+      try {
+        spec.closeUnlessTaken(); // the run stopped before this source started: the stream is spent anyway
+      } catch (RuntimeException e) {
+        // The run has already stopped for another reason, which is what it reports.
+      }
+    }
+  }
+
+  /** Pushes the lines of a text file, then closes it. */
+  static final class LinesSource extends SourceWorker<Pipeline.LinesSpec, String> {
+    LinesSource(FlowRun run, String stage, Pipeline.LinesSpec spec, Channel out) {
+      super(run, stage, spec, out);
+    }
+
+    @Override
+    void body() throws Exception {
+      try (BufferedReader reader = Files.newBufferedReader(spec.file(), spec.charset())) {
+        for (String line; (line = reader.readLine()) != null; ) {
+          out.push(line);
+        }
       }
     }
   }
 
   /** Runs a user generator that pushes into an outbox. */
-  static final class GeneratorSource<T> extends StageWorker {
-    private final Pipeline.Generator<T> generator;
-    private final ChunkOutbox<T> out;
-
+  static final class GeneratorSource<T> extends SourceWorker<Pipeline.Generator<T>, T> {
     GeneratorSource(FlowRun run, String stage, Pipeline.Generator<T> generator, Channel out) {
-      super(run, stage, stage);
-      this.generator = generator;
-      this.out = output(out);
+      super(run, stage, generator, out);
     }
 
     @Override
     void body() throws Exception {
-      generator.generate(out);
+      spec.generate(out);
     }
   }
 
   /**
    * One worker of a {@code map} stage. It maps whole chunks in place and passes them on, so a 1:1 stage costs
    * one function call per item and nothing else. With a {@link Sequencer}, chunks leave in the order they
-   * were taken from the input.
+   * were taken from the input. With {@code dropNulls} ({@code mapNotNull}, {@code mapOptional}, one worker),
+   * the chunk is compacted as it is mapped and an emptied chunk is not passed on.
    */
   static final class MapWorker<T, R> extends StageWorker {
     private final Pipeline.StageFunction<? super T, ? extends R> fn;
     private final ChunkInbox<T> in;
     private final ChunkOutbox<R> out;
     private final Sequencer sequencer;
+    private final boolean dropNulls;
 
     MapWorker(FlowRun run, String stage, String threadName, Pipeline.StageFunction<? super T, ? extends R> fn,
-        Channel in, Channel out, Sequencer sequencer) {
+        Channel in, Channel out, Sequencer sequencer, boolean dropNulls) {
       super(run, stage, threadName);
       this.fn = fn;
       this.in = input(in);
       this.out = output(out);
       this.sequencer = sequencer;
+      this.dropNulls = dropNulls;
     }
 
     @Override
@@ -146,6 +202,21 @@ abstract class StageWorker implements Callable<Void> {
           return;
         }
         Object[] items = c.items;
+        if (dropNulls) {
+          int kept = 0;
+          for (int i = 0, n = c.size; i < n; i++) {
+            Object r = fn.apply((T) items[i]);
+            items[i] = null;
+            if (r != null) {
+              items[kept++] = r;
+            }
+          }
+          c.size = kept;
+          if (kept > 0) {
+            out.putChunk(c);
+          }
+          continue;
+        }
         for (int i = 0, n = c.size; i < n; i++) {
           Object r = fn.apply((T) items[i]);
           if (r == null) {

@@ -42,15 +42,26 @@ class FlowBadInputTest {
   @Test
   void pipelineBuilders_nullOrInvalidArguments_throwAtOnce() {
     Pipeline<Integer> p = Pipeline.from(List.of(1));
-    assertThatThrownBy(() -> Pipeline.from(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> Pipeline.from((Iterable<?>) null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> Pipeline.from((java.util.stream.Stream<?>) null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> Pipeline.lines(null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> Pipeline.generate(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> Pipeline.generate(Integer.class, null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> Pipeline.generate(null, out -> { })).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> p.map(null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> p.map(0, x -> x)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("0");
     assertThatThrownBy(() -> p.mapUnordered(-1, x -> x)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> p.filter(null)).isInstanceOf(NullPointerException.class);
-    assertThatThrownBy(() -> p.flatMap(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> p.flatMap((Pipeline.FlatMapper<Integer, Integer>) null))
+        .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> p.flatMap((Pipeline.StageFunction<Integer, List<Integer>>) null))
+        .isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> p.flatMap(Integer.class, null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> p.mapNotNull(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> p.mapOptional(null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> p.transform(null)).isInstanceOf(NullPointerException.class);
+    assertThatThrownBy(() -> p.transform(Integer.class, null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> p.batch(0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> p.buffer(0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> p.named(" ")).isInstanceOf(IllegalArgumentException.class);

@@ -7,18 +7,21 @@ import dev.weft.flow.Graph;
 import dev.weft.flow.Node;
 import dev.weft.flow.Pipeline;
 import dev.weft.flow.Source;
+import dev.weft.flow.TraceExport;
 import dev.weft.query.CycleException;
 import dev.weft.query.Query;
 import dev.weft.query.QueryEngine;
+import dev.weft.scheduler.JfrProfile;
 import dev.weft.scheduler.Scheduler;
-import dev.weft.scheduler.TraceExport;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import jdk.jfr.Configuration;
 import jdk.jfr.Recording;
 import jdk.jfr.consumer.RecordedEvent;
@@ -27,11 +30,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Records a run of every part of Weft with each profile of {@code jfr-profiles/}, reads the events back with
- * {@link RecordingFile}, and converts the recording to a trace.
+ * Records a run of every part of Weft with each profile of {@code jfr-profiles/} (as files, and as shipped in
+ * the weft-scheduler jar through {@link JfrProfile}), reads the events back with {@link RecordingFile}, and
+ * converts the recording to a trace.
  */
 @Timeout(120)
 class JfrProfilesTest {
@@ -117,6 +122,63 @@ class JfrProfilesTest {
       assertThat(types).contains("jdk.VirtualThreadStart", "jdk.VirtualThreadEnd");
     } else {
       assertThat(types).doesNotContain("jdk.VirtualThreadStart");
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @EnumSource(JfrProfile.class)
+  void jfrProfile_inTheJar_isTheRepositoryFile(JfrProfile profile, @TempDir Path dir) throws Exception {
+    Path extracted = profile.extractTo(dir.resolve("settings"));
+    assertThat(extracted.getFileName()).hasToString(profile.fileName());
+    assertThat(Files.readString(extracted)).isEqualTo(Files.readString(profile(profile.fileName())));
+    assertThat(profile.configuration().getSettings()).containsEntry("weft.QueryExecuted#enabled", "true");
+  }
+
+  @Test
+  void jfrProfile_settingsOnTopOfDefault_recordWeftAndJdkEvents(@TempDir Path dir) throws Exception {
+    Path out = dir.resolve("run.jfr");
+    // The example of JfrProfile's javadoc.
+    try (Recording recording = new Recording(JfrProfile.ALWAYS_ON.settings("default"))) {
+      recording.start();
+      workload();
+      recording.dump(out);
+    }
+    Set<String> types = new TreeSet<>();
+    for (RecordedEvent e : RecordingFile.readAllEvents(out)) {
+      types.add(e.getEventType().getName());
+    }
+    assertThat(types).contains("weft.QueryExecuted", "weft.QueryBlocked", "weft.StageStats", "jdk.JVMInformation");
+    assertThatThrownBy(() -> JfrProfile.ALWAYS_ON.settings("no-such-configuration"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no-such-configuration");
+  }
+
+  /** What a user does with the extracted file: a JVM started with -XX:StartFlightRecording:settings=it. */
+  @Test
+  void jfrProfile_extractedFile_configuresStartFlightRecordingOfAnotherJvm(@TempDir Path dir) throws Exception {
+    Path settings = JfrProfile.ALWAYS_ON.extractTo(dir);
+    Path out = dir.resolve("child.jfr");
+    List<String> command = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "--add-opens", "java.base/java.lang=ALL-UNNAMED",
+        "-XX:StartFlightRecording:settings=default,settings=" + settings + ",filename=" + out + ",dumponexit=true",
+        "-cp", System.getProperty("java.class.path"),
+        Workload.class.getName()));
+    Process child = new ProcessBuilder(command).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("child.log").toFile()).start();
+    assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("child JVM finished").isTrue();
+    assertThat(child.exitValue()).as(Files.readString(dir.resolve("child.log"))).isZero();
+    Set<String> types = new TreeSet<>();
+    for (RecordedEvent e : RecordingFile.readAllEvents(out)) {
+      types.add(e.getEventType().getName());
+    }
+    assertThat(types).contains("weft.QueryExecuted", "weft.CycleDetected", "weft.StageStats", "weft.Stabilize");
+  }
+
+  /** The child JVM of the test above. */
+  static final class Workload {
+    public static void main(String[] args) throws Exception {
+      workload();
     }
   }
 

@@ -1,4 +1,4 @@
-package dev.weft.scheduler;
+package dev.weft.flow;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

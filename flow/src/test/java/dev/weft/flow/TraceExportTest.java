@@ -1,7 +1,9 @@
-package dev.weft.scheduler;
+package dev.weft.flow;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weft.scheduler.Scheduler;
+import dev.weft.scheduler.Task;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -114,6 +116,40 @@ class TraceExportTest {
     // every slice sits on a named lane
     List<Object> tids = events.stream().filter(e -> "thread_name".equals(e.get("name"))).map(e -> e.get("tid")).toList();
     assertThat(events).filteredOn(e -> "X".equals(e.get("ph"))).allMatch(e -> tids.contains(e.get("tid")));
+  }
+
+  @Test
+  void convert_recordingOfPipelineAndGraph_producesStageSlicesCountersAndStabilize(@TempDir Path dir)
+      throws Exception {
+    Path jfr = dir.resolve("flow.jfr");
+    try (Recording recording = new Recording()) {
+      recording.enable(StageStatsEvent.class).withoutThreshold();
+      recording.enable(StabilizeEvent.class).withoutThreshold();
+      recording.start();
+      try (Scheduler s = Scheduler.parallel(2)) {
+        assertThat(Pipeline.from(List.of(1, 2, 3)).map(x -> x * 2).named("double").toList(s)).hasSize(3);
+        Graph.Builder b = Graph.builder();
+        Source<Integer> src = b.source(1);
+        Node<Integer> n = b.node(x -> x + 1, src);
+        Graph g = b.build(s);
+        g.set(src, 2);
+        g.stabilize();
+        assertThat(g.get(n)).isEqualTo(3);
+      }
+      recording.stop();
+      recording.dump(jfr);
+    }
+    Path json = dir.resolve("flow.json");
+    TraceExport.convert(jfr, json);
+
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> events =
+        (List<Map<String, Object>>) ((Map<String, Object>) Json.parse(Files.readString(json))).get("traceEvents");
+    assertThat(events).filteredOn(e -> "X".equals(e.get("ph"))).extracting(e -> e.get("name"))
+        .contains("stage source", "stage double", "stage sink", "Graph Stabilize");
+    assertThat(events).filteredOn(e -> "C".equals(e.get("ph")) && "items double".equals(e.get("name")))
+        .singleElement()
+        .satisfies(e -> assertThat(e.get("args")).isEqualTo(Map.of("in", 3.0, "out", 3.0)));
   }
 
   @Test

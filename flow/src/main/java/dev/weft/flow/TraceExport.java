@@ -1,4 +1,4 @@
-package dev.weft.scheduler;
+package dev.weft.flow;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -20,6 +20,10 @@ import jdk.jfr.consumer.RecordingFile;
 /**
  * Turns a JFR recording into a Chrome trace-event JSON file that Perfetto ({@code ui.perfetto.dev}) and
  * {@code chrome://tracing} open.
+ *
+ * <p>It lives in weft-flow, the library module above every other, because it names the events of all of them
+ * ({@code weft.Stall} of weft-deadlock, the {@code weft.Query*} events of weft-query, the stage and stabilize
+ * events of weft-flow); the modules below know nothing of it.
  *
  * <p>Mapping:
  * <ul>
