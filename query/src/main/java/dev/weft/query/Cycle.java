@@ -17,8 +17,8 @@ final class Cycle {
   final List<QueryCall> calls;
   final CycleException exception;
   /**
-   * The members' memos in canonical order when known (a fixpoint group's), else null. Kept by each member's
-   * memo for the later revisions' verification of the cycle as a unit.
+   * The members' memos, in the order of {@link #calls}. Kept by each member's memo for the later revisions'
+   * verification of the cycle as a unit ({@link Verify#cycle}).
    */
   final List<Memo> members;
   /**
@@ -54,9 +54,11 @@ final class Cycle {
       }
     }
     List<QueryCall> rotated = new ArrayList<>(n);
+    List<Memo> memos = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       rotated.add(raw.get((min + i) % n));
+      memos.add(frames.get((min + i) % n).memo);
     }
-    return new Cycle(List.copyOf(rotated));
+    return new Cycle(List.copyOf(rotated), List.copyOf(memos));
   }
 }

@@ -83,7 +83,22 @@ final class Execute {
             counters.reExecutions.increment();
           }
         } else if (verified >= 0) {
-          counters.reExecutions.increment(); // a cycle member always re-executes
+          if (Verify.cycle(r, m, verified)) {
+            // nothing outside the cycle changed: every member was verified with this one
+            Object res = m.result;
+            if (res == null && needValue) { // an evicted member of a cycle with fallbacks: its verdict again
+              res = cycleOutcome(m, m.cycle);
+              r.pop(f);
+              restore(f, res);
+              how = Outcome.RESTORED;
+              return res;
+            }
+            r.pop(f);
+            m.release(f, res);
+            how = Outcome.VERIFIED;
+            return res;
+          }
+          counters.reExecutions.increment(); // something outside changed: the member re-executes
         }
         executed = true;
         counters.executed(r);

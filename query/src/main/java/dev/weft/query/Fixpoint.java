@@ -543,11 +543,7 @@ final class Fixpoint {
       if (old == null) {
         r.became++;
       }
-      m.publish(rev);
-      if (m.table.capacity >= 0) {
-        counters.flush(r);
-        m.table.admit(m);
-      }
+      m.publish(rev); // not admitted to an LRU: a converged value cannot be restored without the group
       if (m == mine) {
         out = outcome;
       }

@@ -92,7 +92,7 @@ public interface MemoStore extends AutoCloseable {
    *
    * @param namespace the engine's name ({@link QueryEngine.Builder#name})
    * @param query the query's name
-   * @param version the query's version ({@link Query#withVersion}; empty when not set)
+   * @param version the query's version ({@code Query.withVersion}; empty when not set)
    * @param key the key encoded by the query's key codec; not copied, must not be modified
    */
   record MemoId(String namespace, String query, String version, byte[] key) {
@@ -198,7 +198,7 @@ public interface MemoStore extends AutoCloseable {
   }
 
   /**
-   * A diagnostic the body reported, encoded with {@link Codecs#DIAGNOSTIC}.
+   * A diagnostic the body reported, encoded with {@code Codecs.DIAGNOSTIC}.
    *
    * @param diagnostic the encoded diagnostic; not copied, must not be modified
    */

@@ -1,5 +1,11 @@
 package dev.weft.query;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Set;
+
 /**
  * Deciding whether a stale memo (completed in an older revision) can be reused in this one: the two depths
  * of Salsa's "maybe changed after".
@@ -95,6 +101,63 @@ final class Verify {
    */
   private static boolean unchangedSince(Memo d, long rev, long since) {
     return (d.table.input || d.verifiedAt == rev) && d.cycle == null && d.changedAt <= since;
+  }
+
+  /**
+   * Verifies the cycle of member {@code m} (claimed by the caller) as a unit: when every member still carries
+   * the cycle from its last completion at {@code since}, and no dependency outside the cycle that any member
+   * recorded changed since, the cycle would form again with the same members and the same outcomes (its
+   * members' bodies read the same things up to where they met the cycle, a fixpoint group iterates from the
+   * same values), so every member is current again. Brings those outside dependencies up to date in each
+   * member's read order, stopping at the first change (then the caller re-executes, and the cycle is found
+   * anew).
+   */
+  static boolean cycle(Runner r, Memo m, long since) {
+    Cycle c = m.cycle;
+    List<Memo> members = c.members;
+    long rev = r.revision;
+    if (members == null) {
+      return false;
+    }
+    Set<Memo> in = Collections.newSetFromMap(new IdentityHashMap<>());
+    for (Memo mm : members) {
+      long v = mm.verifiedAt;
+      if (mm.cycle != c || (v != since && v != rev) || mm.deps == null) {
+        return false;
+      }
+      in.add(mm);
+    }
+    for (Memo mm : members) {
+      for (Object d : mm.deps) {
+        if (d instanceof Memo dm) {
+          if (!in.contains(dm)) {
+            Fetch.fetch(r, dm, false);
+            if (dm.changedAt > since) {
+              return false;
+            }
+          }
+        } else if (d instanceof Memo[] group) {
+          ArrayList<Memo> outside = new ArrayList<>(group.length);
+          for (Memo g : group) {
+            if (!in.contains(g)) {
+              outside.add(g);
+            }
+          }
+          FanOut.run(r, outside.toArray(new Memo[0]), false);
+          for (Memo g : outside) {
+            if (g.changedAt > since) {
+              return false;
+            }
+          }
+        }
+      }
+    }
+    for (Memo mm : members) {
+      if (mm.verify(since, rev)) {
+        r.verified++;
+      }
+    }
+    return true;
   }
 
   /**

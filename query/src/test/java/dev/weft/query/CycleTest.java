@@ -408,9 +408,10 @@ class CycleTest {
             evict.run();
             assertThat(List.of(outcome(b1), outcome(a1))).as(at).containsExactly(50, AB);
             assertThat(h.engine.stats().evictions()).as(at).isPositive();
-            // restoring an evicted member does not run the cycle again: one cycle per revision
-            assertThat(h.engine.stats().cycles()).as(at).isEqualTo(revision + 1);
-            h.engine.set(other, 0, revision); // a new revision: members re-execute and find the cycle again
+            // restoring an evicted member does not run the cycle again; and a new revision that changes nothing
+            // the cycle read verifies it as a unit, so it is detected once in all
+            assertThat(h.engine.stats().cycles()).as(at).isEqualTo(1);
+            h.engine.set(other, 0, revision);
           }
         }
       }
