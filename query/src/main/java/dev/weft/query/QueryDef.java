@@ -1,11 +1,22 @@
 package dev.weft.query;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.BiPredicate;
 
 /**
  * The one implementation of {@link Query}: an immutable definition plus a racy cache of its table in the
  * engine that used it last, so the memo-hit path finds the table without a map lookup.
+ *
+ * <p><b>Implementation overview (copies).</b> Every {@code withX} method, once its arguments are checked, calls
+ * {@link #copied} on the object it copies: that records where the first copy was made ({@code copiedAt}) and
+ * clears the cached table, so this object's next read in any engine takes the slow path once, where
+ * {@link #warnIfCopied} logs the misuse (the original used after a configured copy of it was made) once per
+ * object. The hit path is untouched: a cleared cache costs one miss. A new {@code withX} method must call
+ * {@link #copied} too. A recursive body ({@link Recursion.SelfBound}) is rebound by the constructor, so each
+ * copy reads itself.
  */
 sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
   static final BiPredicate<Object, Object> EQUALS = Objects::equals;
@@ -21,11 +32,24 @@ sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
    * stale table only costs a miss, since its memos never carry the reading engine's revision stamp.
    */
   Table table;
+  /** Where the first {@code withX} copy of this object was made, or null; see the overview. */
+  private volatile String copiedAt;
+  /** 1 once the copy misuse of this object was logged; by CAS, so it is logged once. */
+  private volatile int warned;
+  private static final VarHandle WARNED;
+
+  static {
+    try {
+      WARNED = MethodHandles.lookup().findVarHandle(QueryDef.class, "warned", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   QueryDef(String name, QueryFunction<K, V> fn, CycleFallback<K, V> fallback,
       BiPredicate<? super V, ? super V> cutoff, int lru) {
     this.name = name;
-    this.fn = fn;
+    this.fn = fn instanceof Recursion.SelfBound<K, V> s ? s.bind(this) : fn;
     this.fallback = fallback;
     this.cutoff = cutoff;
     this.lru = lru;
@@ -56,25 +80,78 @@ sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
 
   @Override
   public Query<K, V> withCycleFallback(CycleFallback<K, V> fallback) {
-    return new QueryDef<>(name, fn, Objects.requireNonNull(fallback, "fallback"), cutoff, lru);
+    Objects.requireNonNull(fallback, "fallback");
+    copied("withCycleFallback");
+    return new QueryDef<>(name, fn, fallback, cutoff, lru);
   }
 
   @Override
   public Query<K, V> withCutoff(BiPredicate<? super V, ? super V> same) {
-    return new QueryDef<>(name, fn, fallback, Objects.requireNonNull(same, "same"), lru);
+    Objects.requireNonNull(same, "same");
+    copied("withCutoff");
+    return new QueryDef<>(name, fn, fallback, same, lru);
   }
 
   @Override
   public Query<K, V> withLru(int capacity) {
-    if (capacity < 0) {
-      throw new IllegalArgumentException("LRU capacity of query '" + name + "' must be >= 0, got " + capacity);
-    }
+    checkLru(capacity);
+    copied("withLru");
     return new QueryDef<>(name, fn, fallback, cutoff, capacity);
+  }
+
+  void checkLru(int capacity) {
+    if (capacity < 0) {
+      throw new IllegalArgumentException("LRU capacity of " + (isInput() ? "input '" : "query '") + name
+          + "' must be >= 0, got " + capacity);
+    }
   }
 
   @Override
   public String toString() {
     return (isInput() ? "Input[" : "Query[") + name + "]";
+  }
+
+  // ------------------------------------------------------------------------------------- copy misuse
+
+  private static final StackWalker WALKER = StackWalker.getInstance(StackWalker.Option.RETAIN_CLASS_REFERENCE);
+  private static final System.Logger LOG = System.getLogger("dev.weft.query");
+
+  /** Called by {@code withX} ({@code method}) on the object it copies, after checking the arguments. */
+  final void copied(String method) {
+    if (copiedAt == null) {
+      copiedAt = method + "(...) at " + caller();
+    }
+    table = null; // the next read of this object takes the slow path once, where warnIfCopied runs
+  }
+
+  /** The first frame outside the query classes: the user's {@code withX} call. */
+  private static String caller() {
+    Optional<StackWalker.StackFrame> f = WALKER.walk(s -> s
+        .dropWhile(x -> Query.class.isAssignableFrom(x.getDeclaringClass()))
+        .findFirst());
+    return f.map(x -> x.getClassName() + "." + x.getMethodName() + "(" + x.getFileName() + ":"
+        + x.getLineNumber() + ")").orElse("an unknown place");
+  }
+
+  /** Where the first {@code withX} copy of this object was made ({@code "withLru(...) at ..."}), or null. */
+  final String copiedAt() {
+    return copiedAt;
+  }
+
+  /**
+   * Logs, once per object, that engine {@code engine} uses this query although a configured copy of it was
+   * made. Called on the slow path of every table lookup; a volatile read when nothing was copied.
+   */
+  final void warnIfCopied(String engine) {
+    String at = copiedAt;
+    if (at == null || warned != 0 || !WARNED.compareAndSet(this, 0, 1)) {
+      return;
+    }
+    LOG.log(System.Logger.Level.WARNING, (isInput() ? "input '" : "query '") + name + "' is used by engine '"
+        + engine + "', but " + at + " made a configured copy of this object: withX methods return a new query"
+        + " and leave the original unchanged, so the copy's setting is not in effect where the original is"
+        + " used. Use the returned query, or declare the query configured with Query.builder. (Logged once"
+        + " per query object.)");
   }
 
   /** An input: no body; values come from {@link QueryEngine#set}. */
@@ -91,19 +168,21 @@ sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
     @Override
     public Input<K, V> withCycleFallback(CycleFallback<K, V> fallback) {
       Objects.requireNonNull(fallback, "fallback");
+      copied("withCycleFallback");
       return new InputDef<>(name, cutoff);
     }
 
     @Override
     public Input<K, V> withCutoff(BiPredicate<? super V, ? super V> same) {
-      return new InputDef<>(name, Objects.requireNonNull(same, "same"));
+      Objects.requireNonNull(same, "same");
+      copied("withCutoff");
+      return new InputDef<>(name, same);
     }
 
     @Override
     public Input<K, V> withLru(int capacity) {
-      if (capacity < 0) {
-        throw new IllegalArgumentException("LRU capacity of input '" + name + "' must be >= 0, got " + capacity);
-      }
+      checkLru(capacity);
+      copied("withLru");
       return new InputDef<>(name, cutoff);
     }
   }
