@@ -51,8 +51,9 @@ import java.util.function.Supplier;
  * }
  *
  * <p><b>Copies.</b> {@code withX} returns a configured copy and leaves the query it was called on unchanged,
- * so {@code q.withCycleFallback(f);} as a statement of its own configures nothing. The engine makes the
- * mistake visible:
+ * so {@code q.withCycleFallback(f);} as a statement of its own configures nothing. The {@code withX} methods
+ * carry {@link CheckReturnValue}, so analysers that check it (Error Prone) flag such a statement where it is
+ * written; javac does not. The engine makes the mistake visible at run time too:
  * <ul>
  *   <li>a query and a copy of it used in one engine: the second to be used is rejected, as any two queries
  *       with one name are ({@link IllegalArgumentException}, naming where the copy was made);</li>
@@ -62,7 +63,9 @@ import java.util.function.Supplier;
  *       hit costs nothing more.</li>
  * </ul>
  * A query whose copies are all used in different engines from it (one engine with an LRU, another
- * without) gets the warning too; declare each variant with {@link #builder} to avoid it.
+ * without) gets the warning too; declare each variant with {@link #builder} to avoid it. The first
+ * {@code withX} call on an object records its call site with a short stack walk (microseconds), so declare
+ * queries once rather than deriving copies per request.
  *
  * <p><b>Compiler messages.</b> What javac says for the shapes that do not compile, and what to write:
  * <ul>
@@ -178,6 +181,7 @@ public sealed interface Query<K, V> permits Input, QueryDef {
    * dependency cycle, instead of failing with {@link CycleException}. This query is unchanged: use the
    * returned one (see <i>Copies</i> above).
    */
+  @CheckReturnValue
   Query<K, V> withCycleFallback(CycleFallback<K, V> fallback);
 
   /**
@@ -185,6 +189,7 @@ public sealed interface Query<K, V> permits Input, QueryDef {
    * dependents are then not re-executed (early cutoff). The default is {@code Objects::equals}. This query is
    * unchanged: use the returned one.
    */
+  @CheckReturnValue
   Query<K, V> withCutoff(BiPredicate<? super V, ? super V> same);
 
   /**
@@ -194,6 +199,7 @@ public sealed interface Query<K, V> permits Input, QueryDef {
    *
    * @throws IllegalArgumentException if {@code capacity < 0}
    */
+  @CheckReturnValue
   Query<K, V> withLru(int capacity);
 
   /**

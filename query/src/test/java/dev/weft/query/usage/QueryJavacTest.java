@@ -2,6 +2,7 @@ package dev.weft.query.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.source.util.JavacTask;
 import dev.weft.query.Query;
 import dev.weft.scheduler.Scheduler;
 import java.io.File;
@@ -14,6 +15,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.util.ElementFilter;
+import javax.lang.model.util.Elements;
 import javax.tools.JavaCompiler;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.StandardLocation;
@@ -197,6 +201,33 @@ class QueryJavacTest {
           }
         }
         """));
+  }
+
+  @Test
+  void copyMethods_annotatedCheckReturnValue_forAnalysersThatFlagDroppedResults() throws IOException {
+    JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
+    try (StandardJavaFileManager files = javac.getStandardFileManager(null, Locale.ROOT, StandardCharsets.UTF_8)) {
+      files.setLocationFromPaths(StandardLocation.CLASS_PATH, classPath);
+      // The library's class files as javac reads them: CLASS-retention annotations are visible here.
+      JavacTask task = (JavacTask) javac.getTask(null, files, null, List.of("-proc:none"), null,
+          files.getJavaFileObjects(Files.writeString(Files.createDirectories(out.resolve("Annotations"))
+              .resolve("Annotations.java"), IMPORTS + "class Annotations {}\n")));
+      task.analyze();
+      Elements elements = task.getElements();
+      for (String type : List.of("dev.weft.query.Query", "dev.weft.query.Diagnostic")) {
+        List<String> annotated = new ArrayList<>();
+        for (ExecutableElement m : ElementFilter.methodsIn(elements.getTypeElement(type).getEnclosedElements())) {
+          boolean copies = m.getSimpleName().toString().startsWith("with") || m.getSimpleName().contentEquals("at");
+          boolean marked = m.getAnnotationMirrors().stream().anyMatch(a -> a.getAnnotationType().toString()
+              .equals("dev.weft.query.CheckReturnValue"));
+          assertThat(marked).as(type + "." + m.getSimpleName()).isEqualTo(copies);
+          if (marked) {
+            annotated.add(m.getSimpleName().toString());
+          }
+        }
+        assertThat(annotated).as(type).isNotEmpty();
+      }
+    }
   }
 
   @Test
