@@ -52,10 +52,10 @@ public interface QueryContext {
    * <ul>
    *   <li>a write to the engine is in progress: a {@link QueryEngine#set set}, {@link QueryEngine#setAll
    *       setAll}, {@link QueryEngine#remove remove} or {@link QueryEngine#update update} that changes at
-   *       least one value (a write of equal values changes nothing and cancels nothing), or
+   *       least one value or durability (a write that changes nothing cancels nothing), or
    *       {@link QueryEngine#close close}; the write waits until every running evaluation has unwound;</li>
    *   <li>the thread running the body is interrupted ({@link Thread#isInterrupted()}); the interrupt status is
-   *       left set, so the caller of {@code get} sees it too.</li>
+   *       not cleared.</li>
    * </ul>
    * The exception is never memoized: the reader gets it, and a later read computes afresh. A body that throws
    * {@link InterruptedException} (from a blocking call on an interrupted thread) is cancelled the same way:
