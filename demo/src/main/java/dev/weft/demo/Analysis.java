@@ -2,6 +2,7 @@ package dev.weft.demo;
 
 import dev.weft.query.CycleFallback;
 import dev.weft.query.Diagnostic;
+import dev.weft.query.Diagnostic.Location;
 import dev.weft.query.Input;
 import dev.weft.query.Query;
 import dev.weft.query.QueryContext;
@@ -52,7 +53,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * engine's counters, not with the results.
  *
  * <p>Diagnostics are reported only by {@code checkFile}, which {@code report} reads with {@code getAll} in
- * file order, so Weft's sequential order is: by file, then by line.
+ * file order, so Weft's sequential order is: by file, then by line and column. Each carries its place
+ * ({@link Diagnostic#location()}: file, line, column), its kind as its code ({@code unused-import}), and for a
+ * duplicate import a note at the first import of the same name.
  */
 final class Analysis {
   /** The key of the whole-tree queries. */
@@ -163,10 +166,11 @@ final class Analysis {
       }
       return fn.compute(ctx, key);
     };
-    Query<K, V> q = Query.of(name, body);
+    Query.Builder<K, V> b = Query.builder(name);
     if (fallback != null) {
-      q = q.withCycleFallback(fallback);
+      b.cycleFallback(fallback);
     }
+    Query<K, V> q = b.build(body);
     defs.put(q, new Def<>(body, fallback));
     return q;
   }
@@ -273,7 +277,7 @@ final class Analysis {
     return name.substring(name.lastIndexOf('.') + 1);
   }
 
-  /** Diagnostic kinds in the order they are listed for one line. */
+  /** Diagnostic kinds, each reported with its label as the diagnostic's code, in the order listed for one place. */
   enum Kind {
     READ_ERROR("read-error"), SYNTAX("syntax"), DUPLICATE_IMPORT("duplicate-import"),
     UNRESOLVED_IMPORT("unresolved-import"), UNUSED_IMPORT("unused-import"), WILDCARD_IMPORT("wildcard-import");
@@ -284,30 +288,27 @@ final class Analysis {
       this.label = label;
     }
 
-    /** The kind named in a diagnostic's message ({@code path:line: [kind] text}), or {@code null}. */
+    /** The kind of a diagnostic: its code, or {@code null} if it has none. */
     static String of(Diagnostic d) {
-      String m = d.message();
-      int open = m.indexOf(": [");
-      int close = open < 0 ? -1 : m.indexOf(']', open);
-      return close < 0 ? null : m.substring(open + 3, close);
+      return d.code().orElse(null);
     }
   }
 
-  private record Finding(int line, Kind kind, Diagnostic diagnostic) {}
+  /** A diagnostic and where it sorts within its file: by line, column, then kind (a read error comes first). */
+  private record Finding(int line, int column, Kind kind, Diagnostic diagnostic) {}
 
   private FileCheck checkFile(QueryContext ctx, String file) {
     ParsedFile f = ctx.get(parse, file);
     List<ResolvedImport> resolved = ctx.get(imports, file);
     List<Finding> findings = new ArrayList<>();
     if (f.readError() != null) {
-      findings.add(finding(file, 1, Kind.READ_ERROR, Diagnostic::error, "cannot read: " + f.readError()));
+      findings.add(new Finding(0, 0, Kind.READ_ERROR, Diagnostic.error("cannot read: " + f.readError())
+          .at(Location.of(file)).withCode(Kind.READ_ERROR.label)));
     }
-    for (String e : f.syntaxErrors()) {
-      int colon = e.indexOf(':');
-      int line = Integer.parseInt(e.substring(0, colon));
-      findings.add(finding(file, line, Kind.SYNTAX, Diagnostic::error, e.substring(colon + 2)));
+    for (ParsedFile.SyntaxError e : f.syntaxErrors()) {
+      findings.add(finding(file, e.line(), e.column(), Kind.SYNTAX, Diagnostic.error(e.message())));
     }
-    Map<String, Integer> seen = new HashMap<>();
+    Map<String, ImportDecl> seen = new HashMap<>();
     int inTree = 0;
     int external = 0;
     int unresolved = 0;
@@ -315,32 +316,35 @@ final class Analysis {
     int unused = 0;
     for (ResolvedImport r : resolved) {
       ImportDecl d = r.decl();
-      Integer first = seen.putIfAbsent(d.render(), d.line());
+      ImportDecl first = seen.putIfAbsent(d.render(), d);
       switch (r.resolution()) {
         case IN_TREE -> inTree++;
         case EXTERNAL -> external++;
         case UNRESOLVED -> unresolved++;
       }
       if (first != null) {
-        findings.add(finding(file, d.line(), Kind.DUPLICATE_IMPORT, Diagnostic::warning,
-            "import " + d.render() + " repeats line " + first));
+        findings.add(finding(file, d.line(), d.column(), Kind.DUPLICATE_IMPORT,
+            Diagnostic.warning("import " + d.render() + " repeats line " + first.line())
+                .withNote(Diagnostic.info("first imported here")
+                    .at(Location.of(file, first.line(), first.column())))));
         continue;
       }
       if (r.resolution() == Resolution.UNRESOLVED) {
-        findings.add(finding(file, d.line(), Kind.UNRESOLVED_IMPORT, Diagnostic::warning,
-            "import " + d.render() + ": package " + r.target() + " of this tree declares no such type"));
+        findings.add(finding(file, d.line(), d.column(), Kind.UNRESOLVED_IMPORT, Diagnostic.warning(
+            "import " + d.render() + ": package " + r.target() + " of this tree declares no such type")));
       }
       if (d.wildcard()) {
         wildcards++;
-        findings.add(finding(file, d.line(), Kind.WILDCARD_IMPORT, Diagnostic::info,
-            "import " + d.render() + " imports on demand"));
+        findings.add(finding(file, d.line(), d.column(), Kind.WILDCARD_IMPORT,
+            Diagnostic.info("import " + d.render() + " imports on demand")));
       } else if (!d.used()) {
         unused++;
-        findings.add(finding(file, d.line(), Kind.UNUSED_IMPORT, Diagnostic::warning,
-            "import " + d.render() + " is never used"));
+        findings.add(finding(file, d.line(), d.column(), Kind.UNUSED_IMPORT,
+            Diagnostic.warning("import " + d.render() + " is never used")));
       }
     }
-    findings.sort(Comparator.comparingInt(Finding::line).thenComparing(Finding::kind));
+    findings.sort(Comparator.comparingInt(Finding::line).thenComparingInt(Finding::column)
+        .thenComparing(Finding::kind));
     for (Finding x : findings) {
       ctx.report(x.diagnostic());
     }
@@ -348,12 +352,9 @@ final class Analysis {
         resolved.size(), inTree, external, unresolved, wildcards, unused);
   }
 
-  private interface Severity {
-    Diagnostic make(String message);
-  }
-
-  private static Finding finding(String file, int line, Kind kind, Severity severity, String text) {
-    return new Finding(line, kind, severity.make(file + ":" + line + ": [" + kind.label + "] " + text));
+  /** {@code d} located at {@code file:line:column} with {@code kind}'s code. */
+  private static Finding finding(String file, int line, int column, Kind kind, Diagnostic d) {
+    return new Finding(line, column, kind, d.at(Location.of(file, line, column)).withCode(kind.label));
   }
 
   private List<String> packageDeps(QueryContext ctx, String pkg) {

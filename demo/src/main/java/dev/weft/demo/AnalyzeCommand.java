@@ -384,11 +384,17 @@ final class AnalyzeCommand implements Callable<Integer> {
           executed.size() > 12 ? String.format(Locale.ROOT, ", ... (+%,d more)", executed.size() - 12)
               : "");
     }
-    List<String> gone = diff(cold.diagnostics(), re.diagnostics());
-    List<String> added = diff(re.diagnostics(), cold.diagnostics());
+    List<List<String>> gone = diff(cold.diagnostics(), re.diagnostics());
+    List<List<String>> added = diff(re.diagnostics(), cold.diagnostics());
     p.text("  diagnostics: %,d (%d new, %d gone)", re.diagnostics().size(), added.size(), gone.size());
-    added.forEach(d -> p.text("    + %s", d));
-    gone.forEach(d -> p.text("    - %s", d));
+    for (List<String> d : added) {
+      p.text("    + %s", d.get(0));
+      d.subList(1, d.size()).forEach(note -> p.text("      %s", note));
+    }
+    for (List<String> d : gone) {
+      p.text("    - %s", d.get(0));
+      d.subList(1, d.size()).forEach(note -> p.text("      %s", note));
+    }
     List<String> changed = changes(cold.report().results(), re.report().results());
     p.text("  results: %s", changed.isEmpty() ? "unchanged" : String.join(", ", changed));
     double ratio = cold.wallNanos() == 0 ? 0 : 100.0 * re.wallNanos() / cold.wallNanos();
@@ -416,12 +422,13 @@ final class AnalyzeCommand implements Callable<Integer> {
     return out;
   }
 
-  private static List<String> diff(List<Diagnostic> a, List<Diagnostic> b) {
-    Map<String, Integer> counts = new HashMap<>();
-    b.forEach(d -> counts.merge(Printer.render(d), 1, Integer::sum));
-    List<String> out = new ArrayList<>();
+  /** The diagnostics of {@code a} not in {@code b} (as many times as they are missing), as printed lines. */
+  private static List<List<String>> diff(List<Diagnostic> a, List<Diagnostic> b) {
+    Map<List<String>, Integer> counts = new HashMap<>();
+    b.forEach(d -> counts.merge(Printer.lines(d), 1, Integer::sum));
+    List<List<String>> out = new ArrayList<>();
     for (Diagnostic d : a) {
-      String s = Printer.render(d);
+      List<String> s = Printer.lines(d);
       if (counts.merge(s, -1, Integer::sum) < 0) {
         out.add(s);
       }

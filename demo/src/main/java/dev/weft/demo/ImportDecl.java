@@ -8,10 +8,11 @@ package dev.weft.demo;
  * @param isStatic an {@code import static}
  * @param wildcard ends in {@code .*}
  * @param line the 1-based line of the declaration
+ * @param column the 1-based column where the declaration starts
  * @param used the simple name occurs in the file outside the imports (code, or a javadoc reference); always
  *     {@code true} for wildcards, which this analysis does not check for use
  */
-record ImportDecl(String name, boolean isStatic, boolean wildcard, int line, boolean used) {
+record ImportDecl(String name, boolean isStatic, boolean wildcard, int line, int column, boolean used) {
 
   /** The last segment of {@link #name}, which the code refers to. */
   String simpleName() {

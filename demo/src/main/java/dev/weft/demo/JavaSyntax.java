@@ -105,11 +105,13 @@ final class JavaSyntax {
   }
 
   private static ParsedFile parse(StandardJavaFileManager manager, String path, String text, boolean pooled) {
-    List<String> errors = new ArrayList<>();
+    List<ParsedFile.SyntaxError> errors = new ArrayList<>();
     DiagnosticListener<JavaFileObject> listener = d -> {
       if (d.getKind() == Diagnostic.Kind.ERROR && errors.size() < ParsedFile.MAX_ERRORS) {
         long line = d.getLineNumber();
-        errors.add((line > 0 ? line : 1) + ": " + d.getMessage(Locale.ROOT).lines().findFirst().orElse(""));
+        long column = d.getColumnNumber();
+        errors.add(new ParsedFile.SyntaxError(line > 0 ? (int) line : 1, column > 0 ? (int) column : 0,
+            d.getMessage(Locale.ROOT).lines().findFirst().orElse("")));
       }
     };
     List<StringSource> sources = List.of(new StringSource(path, text));
@@ -126,13 +128,13 @@ final class JavaSyntax {
     static final JavacTaskPool TASKS = new JavacTaskPool(Math.max(2, Runtime.getRuntime().availableProcessors()));
   }
 
-  private static ParsedFile extract(JavacTask task, String path, String text, List<String> errors) {
+  private static ParsedFile extract(JavacTask task, String path, String text, List<ParsedFile.SyntaxError> errors) {
     CompilationUnitTree unit;
     try {
       Iterable<? extends CompilationUnitTree> units = task.parse();
       unit = units.iterator().next();
     } catch (IOException | RuntimeException e) {
-      errors.add("1: the parser failed: " + e);
+      errors.add(new ParsedFile.SyntaxError(1, 0, "the parser failed: " + e));
       return new ParsedFile(null, List.of(), 0, List.of(), errors, null);
     }
     boolean moduleInfo = path.endsWith("module-info.java");
@@ -167,9 +169,10 @@ final class JavaSyntax {
       }
       long pos = positions.getStartPosition(unit, imp);
       int line = pos < 0 ? 1 : (int) lines.getLineNumber(pos);
-      ImportDecl decl = new ImportDecl(name, imp.isStatic(), wildcard, line, true);
+      int column = pos < 0 ? 1 : (int) lines.getColumnNumber(pos);
+      ImportDecl decl = new ImportDecl(name, imp.isStatic(), wildcard, line, column, true);
       boolean isUsed = wildcard || used.contains(decl.simpleName());
-      imports.add(isUsed ? decl : new ImportDecl(name, imp.isStatic(), false, line, false));
+      imports.add(isUsed ? decl : new ImportDecl(name, imp.isStatic(), false, line, column, false));
     }
 
     List<String> types = new ArrayList<>();

@@ -14,11 +14,20 @@ import java.util.List;
  * @param types the simple names of the top-level types, in source order
  * @param nestedTypes the number of member and local types
  * @param imports the import declarations, in source order
- * @param syntaxErrors the parser's errors as {@code line: message}, in source order (at most {@link #MAX_ERRORS})
+ * @param syntaxErrors the parser's errors, in source order (at most {@link #MAX_ERRORS})
  * @param readError why the file could not be read, or {@code null}
  */
 record ParsedFile(String pkg, List<String> types, int nestedTypes, List<ImportDecl> imports,
-    List<String> syntaxErrors, String readError) {
+    List<SyntaxError> syntaxErrors, String readError) {
+
+  /**
+   * One error of the parser.
+   *
+   * @param line 1-based line
+   * @param column 1-based column, or 0 when the parser gave none
+   * @param message the first line of the parser's message
+   */
+  record SyntaxError(int line, int column, String message) {}
 
   /** Syntax errors kept per file; the parser's follow-on errors after these add little. */
   static final int MAX_ERRORS = 5;

@@ -124,17 +124,35 @@ final class Printer {
     byKind.forEach((k, n) -> line("  %-22s %-8s %,8d", k, severity.get(k), n[0]));
     if (limit > 0 && !diagnostics.isEmpty()) {
       line("");
-      line("diagnostics (%s, in Weft's deterministic order: by file, then line)",
+      line("diagnostics (%s, in Weft's deterministic order: by file, then line and column)",
           diagnostics.size() > limit ? String.format(Locale.ROOT, "first %,d of %,d", limit, diagnostics.size())
               : "all " + diagnostics.size());
       for (Diagnostic d : diagnostics.subList(0, Math.min(limit, diagnostics.size()))) {
-        line("  %s", render(d));
+        for (String l : lines(d)) {
+          line("  %s", l);
+        }
       }
     }
   }
 
+  /**
+   * A diagnostic's first line as a compiler prints it: place, severity, code in brackets, message, as in
+   * {@code a/A.java:5:1: warning[unused-import]: import java.util.Map is never used}. A diagnostic without a
+   * place starts with its severity.
+   */
   static String render(Diagnostic d) {
-    return d.severity().name().toLowerCase(Locale.ROOT) + " " + d.message();
+    return d.location().map(l -> l + ": ").orElse("") + d.severity().name().toLowerCase(Locale.ROOT)
+        + d.code().map(c -> "[" + c + "]").orElse("") + ": " + d.message();
+  }
+
+  /** {@link #render}, then each note indented on a line of its own as {@code place: note: message}. */
+  static List<String> lines(Diagnostic d) {
+    List<String> out = new ArrayList<>(1 + d.notes().size());
+    out.add(render(d));
+    for (Diagnostic n : d.notes()) {
+      out.add("  " + n.location().map(l -> l + ": ").orElse("") + "note: " + n.message());
+    }
+    return out;
   }
 
   void timing(String format, Object... args) {

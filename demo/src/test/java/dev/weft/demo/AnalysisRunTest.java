@@ -52,7 +52,7 @@ class AnalysisRunTest {
       assertThat(log).noneMatch(q -> q.contains("(a/") || q.contains("(b/") || q.contains("(c/")
           || q.contains("(e/") || q.startsWith("packageIndex") || q.startsWith("cycles"));
       assertThat(AnalysisTest.rendered(warm.diagnostics()))
-          .contains("warning d/D.java:5: [unused-import] import java.util.List is never used")
+          .contains("d/D.java:5:1: warning[unused-import]: import java.util.List is never used")
           .hasSize(Fixture.DIAGNOSTICS.length + 1);
       assertThat(warm.report().edges()).isEqualTo(5);
     }
@@ -76,7 +76,7 @@ class AnalysisRunTest {
 
       assertThat(log).contains("checkFile(d/D.java)").doesNotContain("report(tree)");
       assertThat(AnalysisTest.rendered(o.diagnostics()))
-          .contains("warning d/D.java:5: [unused-import] import java.util.Set is never used")
+          .contains("d/D.java:5:1: warning[unused-import]: import java.util.Set is never used")
           .noneMatch(d -> d.contains("java.util.List"));
     }
   }

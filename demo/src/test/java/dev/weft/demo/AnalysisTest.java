@@ -71,6 +71,22 @@ class AnalysisTest {
     assertThat(rendered(run(mode).diagnostics())).containsExactly(Fixture.DIAGNOSTICS);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"baseline", "parallel-2", "seed-7"})
+  void diagnostics_fixture_carryLocationCodeAndNotes(String mode) throws Exception {
+    List<Diagnostic> ds = run(mode).diagnostics();
+    assertThat(ds).extracting(d -> d.code().orElseThrow()).containsExactly("unused-import", "wildcard-import",
+        "unresolved-import", "unused-import", "duplicate-import", "syntax");
+    Diagnostic duplicate = ds.get(4);
+    assertThat(duplicate.severity()).isEqualTo(Diagnostic.Severity.WARNING);
+    assertThat(duplicate.message()).isEqualTo("import a.A repeats line 3");
+    assertThat(duplicate.location()).contains(Diagnostic.Location.of("d/D.java", 4, 1));
+    assertThat(duplicate.notes()).containsExactly(Diagnostic.info("first imported here")
+        .at(Diagnostic.Location.of("d/D.java", 3, 1)));
+    assertThat(ds.get(5).location()).contains(Diagnostic.Location.of("e/Broken.java", 8, 11));
+    assertThat(ds).allMatch(d -> d.location().isPresent());
+  }
+
   @Test
   void transitiveDeps_cycleMembers_completedByFallbackAndExactOffTheCycle() throws Exception {
     SourceTree tree = SourceTree.load(Fixture.root(), null);
@@ -102,17 +118,17 @@ class AnalysisTest {
     Analysis.PackageIndex index = new Analysis.PackageIndex(
         Map.of("p", List.of("Outer"), "p.q", List.of("T")), Map.of());
 
-    assertThat(Analysis.resolve(index, new ImportDecl("p.Outer.Inner", false, false, 1, true)).target())
+    assertThat(Analysis.resolve(index, new ImportDecl("p.Outer.Inner", false, false, 1, 1, true)).target())
         .isEqualTo("p");
-    assertThat(Analysis.resolve(index, new ImportDecl("p.q.T", false, false, 1, true)).target()).isEqualTo("p.q");
-    assertThat(Analysis.resolve(index, new ImportDecl("p.Outer.CONST", true, false, 1, true)).resolution())
+    assertThat(Analysis.resolve(index, new ImportDecl("p.q.T", false, false, 1, 1, true)).target()).isEqualTo("p.q");
+    assertThat(Analysis.resolve(index, new ImportDecl("p.Outer.CONST", true, false, 1, 1, true)).resolution())
         .isEqualTo(Analysis.Resolution.IN_TREE);
-    assertThat(Analysis.resolve(index, new ImportDecl("p.q", false, true, 1, true)).target()).isEqualTo("p.q");
-    assertThat(Analysis.resolve(index, new ImportDecl("p.Nope", false, false, 1, true)).resolution())
+    assertThat(Analysis.resolve(index, new ImportDecl("p.q", false, true, 1, 1, true)).target()).isEqualTo("p.q");
+    assertThat(Analysis.resolve(index, new ImportDecl("p.Nope", false, false, 1, 1, true)).resolution())
         .isEqualTo(Analysis.Resolution.UNRESOLVED);
-    assertThat(Analysis.resolve(index, new ImportDecl("p.r.X", false, false, 1, true)).resolution())
+    assertThat(Analysis.resolve(index, new ImportDecl("p.r.X", false, false, 1, 1, true)).resolution())
         .isEqualTo(Analysis.Resolution.EXTERNAL);
-    assertThat(Analysis.resolve(index, new ImportDecl("java.util.List", false, false, 1, true)).resolution())
+    assertThat(Analysis.resolve(index, new ImportDecl("java.util.List", false, false, 1, 1, true)).resolution())
         .isEqualTo(Analysis.Resolution.EXTERNAL);
   }
 

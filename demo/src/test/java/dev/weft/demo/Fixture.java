@@ -21,11 +21,18 @@ final class Fixture {
     }
   }
 
+  /** The diagnostics' first lines as {@link Printer#render} prints them, in Weft's order. */
   static final String[] DIAGNOSTICS = {
-      "warning a/A.java:5: [unused-import] import java.util.Map is never used",
-      "info b/B.java:3: [wildcard-import] import c.* imports on demand",
-      "warning c/C.java:4: [unresolved-import] import a.Missing: package a of this tree declares no such type",
-      "warning c/C.java:4: [unused-import] import a.Missing is never used",
-      "warning d/D.java:4: [duplicate-import] import a.A repeats line 3",
-      "error e/Broken.java:8: [syntax] illegal start of type"};
+      "a/A.java:5:1: warning[unused-import]: import java.util.Map is never used",
+      "b/B.java:3:1: info[wildcard-import]: import c.* imports on demand",
+      "c/C.java:4:1: warning[unresolved-import]: import a.Missing: package a of this tree declares no such type",
+      "c/C.java:4:1: warning[unused-import]: import a.Missing is never used",
+      "d/D.java:4:1: warning[duplicate-import]: import a.A repeats line 3",
+      "e/Broken.java:8:11: error[syntax]: illegal start of type"};
+
+  /** The diagnostics as the demo prints them, notes included ({@link Printer#lines}). */
+  static final String[] PRINTED = {
+      DIAGNOSTICS[0], DIAGNOSTICS[1], DIAGNOSTICS[2], DIAGNOSTICS[3], DIAGNOSTICS[4],
+      "  d/D.java:3:1: note: first imported here",
+      DIAGNOSTICS[5]};
 }

@@ -46,6 +46,7 @@ class JavaSyntaxTest {
         org.assertj.core.groups.Tuple.tuple("java.lang.Math.max", true),
         org.assertj.core.groups.Tuple.tuple("java.lang.Math.min", false));
     assertThat(f.imports()).extracting(ImportDecl::line).containsExactly(3, 4, 5, 6, 7, 8);
+    assertThat(f.imports()).extracting(ImportDecl::column).containsOnly(1);
     assertThat(f.syntaxErrors()).isEmpty();
   }
 
@@ -59,17 +60,17 @@ class JavaSyntaxTest {
         """);
 
     assertThat(f.imports()).containsExactly(
-        new ImportDecl("java.util", false, true, 2, true),
-        new ImportDecl("java.lang.Math", true, true, 3, true));
+        new ImportDecl("java.util", false, true, 2, 1, true),
+        new ImportDecl("java.lang.Math", true, true, 3, 1, true));
     assertThat(f.imports().get(1).render()).isEqualTo("static java.lang.Math.*");
   }
 
   @Test
-  void parse_syntaxError_keptWithLineAndRestExtracted() {
+  void parse_syntaxError_keptWithLineColumnAndRestExtracted() {
     ParsedFile f = JavaSyntax.parse("p/Bad.java", "package p;\nimport q.R;\nclass Bad {\n  void m( {\n}\n");
 
-    assertThat(f.syntaxErrors()).isNotEmpty().allMatch(e -> e.matches("\\d+: .+"));
-    assertThat(f.syntaxErrors().get(0)).startsWith("4: ");
+    assertThat(f.syntaxErrors()).isNotEmpty().allMatch(e -> e.line() > 0 && e.column() > 0 && !e.message().isEmpty());
+    assertThat(f.syntaxErrors().get(0)).isEqualTo(new ParsedFile.SyntaxError(4, 11, "illegal start of type"));
     assertThat(f.pkg()).isEqualTo("p");
     assertThat(f.imports()).extracting(ImportDecl::name).containsExactly("q.R");
   }

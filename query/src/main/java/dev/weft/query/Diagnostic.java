@@ -98,6 +98,7 @@ public interface Diagnostic {
   }
 
   /** A copy of this diagnostic located at {@code location}. */
+  @CheckReturnValue
   default Diagnostic at(Location location) {
     Objects.requireNonNull(location, "location");
     return new SimpleDiagnostic(severity(), message(), location, code().orElse(null), notes());
@@ -108,6 +109,7 @@ public interface Diagnostic {
    *
    * @throws IllegalArgumentException if {@code code} is blank
    */
+  @CheckReturnValue
   default Diagnostic withCode(String code) {
     Objects.requireNonNull(code, "code");
     if (code.isBlank()) {
@@ -117,6 +119,7 @@ public interface Diagnostic {
   }
 
   /** A copy of this diagnostic with {@code note} appended to its notes. */
+  @CheckReturnValue
   default Diagnostic withNote(Diagnostic note) {
     Objects.requireNonNull(note, "note");
     List<Diagnostic> n = new ArrayList<>(notes());
@@ -125,6 +128,7 @@ public interface Diagnostic {
   }
 
   /** A copy of this diagnostic with an {@link Severity#INFO} note saying {@code message}. */
+  @CheckReturnValue
   default Diagnostic withNote(String message) {
     return withNote(info(message));
   }

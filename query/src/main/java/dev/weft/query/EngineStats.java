@@ -20,4 +20,24 @@ package dev.weft.query;
  * @param cancellations evaluations unwound with {@link CancelledException}
  */
 public record EngineStats(long executions, long hits, long waits, long cycles, long liveMemos,
-    long verifications, long reExecutions, long cutoffs, long evictions, long cancellations) {}
+    long verifications, long reExecutions, long cutoffs, long evictions, long cancellations) {
+
+  /**
+   * What happened between {@code earlier} and this snapshot, field by field: each counter's increase, and for
+   * {@code liveMemos} the change in live memos (negative when more were evicted or removed than made). Exact
+   * when both snapshots are (no evaluation running at either, see above).
+   *
+   * {@snippet :
+   * EngineStats before = engine.stats();
+   * engine.set(source, "A.java", "class A { }");
+   * engine.get(total, List.of("A.java", "B.java"));
+   * EngineStats edit = engine.stats().minus(before);   // edit.executions() == 1: lines(A.java)
+   * }
+   */
+  public EngineStats minus(EngineStats earlier) {
+    return new EngineStats(executions - earlier.executions, hits - earlier.hits, waits - earlier.waits,
+        cycles - earlier.cycles, liveMemos - earlier.liveMemos, verifications - earlier.verifications,
+        reExecutions - earlier.reExecutions, cutoffs - earlier.cutoffs, evictions - earlier.evictions,
+        cancellations - earlier.cancellations);
+  }
+}

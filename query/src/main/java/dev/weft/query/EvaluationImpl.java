@@ -19,6 +19,16 @@ record EvaluationImpl<V>(V ok, Failure failed, List<Diagnostic> diagnostics) imp
   }
 
   @Override
+  public boolean isOk() {
+    return failed == null;
+  }
+
+  @Override
+  public V valueOr(V other) {
+    return failed == null ? ok : other;
+  }
+
+  @Override
   public String toString() {
     return "Evaluation[" + (failed == null ? "value=" + ok : "failure=" + failed) + ", diagnostics="
         + diagnostics + "]";

@@ -92,7 +92,7 @@ public interface MemoStore extends AutoCloseable {
    *
    * @param namespace the engine's name ({@link QueryEngine.Builder#name})
    * @param query the query's name
-   * @param version the query's version ({@code Query.withVersion}; empty when not set)
+   * @param version the query's version ({@link Query#withVersion}; empty when not set)
    * @param key the key encoded by the query's key codec; not copied, must not be modified
    */
   record MemoId(String namespace, String query, String version, byte[] key) {

@@ -11,8 +11,9 @@ import java.util.List;
  * <ul>
  *   <li>A context is valid only on the thread running the body and only while the body runs; using it
  *       elsewhere throws {@link IllegalStateException}. For parallel reads use {@link #getAll}.</li>
- *   <li>Every method throws {@link CancelledException} once the evaluation has been cancelled (an input was
- *       set, the engine closed, or the thread interrupted).</li>
+ *   <li>Every method first checks for cancellation, exactly as {@link #checkCancelled} does, and throws what
+ *       it throws.</li>
+ *   <li>Values read are shared with every other reader: never mutate them (see {@link Query}).</li>
  * </ul>
  */
 public interface QueryContext {
@@ -22,19 +23,49 @@ public interface QueryContext {
    * @throws QueryFailedException if that query failed (cause = its exception, message = the query path)
    * @throws CycleException if the read closes a dependency cycle and the query has no cycle fallback
    * @throws MissingInputException if {@code query} is an input without a value for {@code key}
+   * @throws CancelledException as {@link #checkCancelled}, also while waiting for another task
+   * @throws IllegalArgumentException if {@code key} is an array (see {@link Query} on keys)
    */
   <K, V> V get(Query<K, V> query, K key);
 
   /**
+   * Reads the singleton {@code query} (one keyed by {@link Unit}, such as a {@link Query#singleton} input):
+   * {@code get(query, Unit.VALUE)}.
+   */
+  default <V> V get(Query<Unit, V> query) {
+    return get(query, Unit.VALUE);
+  }
+
+  /**
    * Reads {@code query} at every key concurrently (each key nobody is computing gets its own virtual thread)
-   * and returns the values in key order. Waits for every key, then throws the first failure in key order.
+   * and returns the values in key order, as an unmodifiable list. Waits for every key, then throws the first
+   * failure in key order.
    */
   <K, V> List<V> getAll(Query<K, V> query, List<? extends K> keys);
 
   /** Buffers {@code diagnostic} with this query's memo, after the reads made so far. */
   void report(Diagnostic diagnostic);
 
-  /** Throws {@link CancelledException} if this evaluation has been cancelled; call it in long loops. */
+  /**
+   * Throws if this evaluation must stop; call it in long loops that make no other context call. It throws
+   * {@link CancelledException} exactly when one of these holds at the call:
+   * <ul>
+   *   <li>a write to the engine is in progress: a {@link QueryEngine#set set}, {@link QueryEngine#setAll
+   *       setAll}, {@link QueryEngine#remove remove} or {@link QueryEngine#update update} that changes at
+   *       least one value or durability (a write that changes nothing cancels nothing), or
+   *       {@link QueryEngine#close close}; the write waits until every running evaluation has unwound;</li>
+   *   <li>the thread running the body is interrupted ({@link Thread#isInterrupted()}); the interrupt status is
+   *       not cleared.</li>
+   * </ul>
+   * The exception is never memoized: the reader gets it, and a later read computes afresh. A body that throws
+   * {@link InterruptedException} (from a blocking call on an interrupted thread) is cancelled the same way:
+   * nothing is memoized and its reader gets a {@link CancelledException} with that cause. When the engine
+   * finds this query on a dependency cycle while it waited, this and every other context method throw an
+   * internal {@link Error} that unwinds the body to its cycle outcome; let it propagate (do not catch
+   * {@code Throwable} or {@code Error} in a body).
+   *
+   * @throws IllegalStateException if called from another thread than the body's, or after the body returned
+   */
   void checkCancelled();
 
   /** The engine's scheduler. */

@@ -50,6 +50,13 @@ import java.util.function.Consumer;
  * body, read through the {@link QueryContext}, which records the dependency; the engine's own read methods
  * called from a body throw {@link IllegalStateException}, hit or not.
  *
+ * <p><b>Values are shared, so they must be immutable.</b> Every reader of a memo, on any thread, gets the
+ * memoized object itself, not a copy: a reader that mutates it ({@code engine.get(q, "a").add(99)}) changes
+ * what every later reader of {@code q("a")} sees, unknown to verification and early cutoff, which compare
+ * values by the query's cutoff. Return immutable values from bodies and give immutable values to
+ * {@link #set} ({@code List.copyOf}, records of immutable parts). The lists the engine makes itself
+ * ({@link #getAll}, {@link QueryContext#getAll}) are unmodifiable.
+ *
  * <p><b>Parallelism.</b> {@link QueryContext#getAll} runs the first key nobody has computed inline and gives
  * every other such key its own virtual thread, then waits for them in key order. Keys whose memos are current
  * or verified without re-execution get no thread.
@@ -85,7 +92,9 @@ import java.util.function.Consumer;
  * (JFR, disabled by default); {@link QueryEngineMetrics} binds {@link #stats()} to Micrometer.
  *
  * <p><b>Misuse</b>, each reported with an exception naming the query and key, leaving the engine usable:
- * a null query, key or value ({@link NullPointerException}); a body returning null (a memoized
+ * a null query, key or value ({@link NullPointerException}); an array as a key, which could never be found
+ * again since arrays compare by identity ({@link IllegalArgumentException}; see {@link Query} for the rule on
+ * keys); a body returning null (a memoized
  * {@link QueryFailedException} with a {@link NullPointerException} cause); any call after {@link #close}
  * ({@link IllegalStateException}); the engine's read methods called from a query body of this or another
  * engine ({@link IllegalStateException}); two queries with one name ({@link IllegalArgumentException});
@@ -160,6 +169,8 @@ public final class QueryEngine implements AutoCloseable {
    * @throws MissingInputException if an input it needs was never set
    * @throws CancelledException if a {@link #set} cancelled the evaluation or the thread was interrupted
    * @throws IllegalStateException if the engine is closed, or the call comes from a query body
+   * @throws IllegalArgumentException if {@code key} is an array, or the engine uses another query with this
+   *     query's name
    */
   @SuppressWarnings("unchecked")
   public <K, V> V get(Query<K, V> query, K key) {
@@ -201,8 +212,19 @@ public final class QueryEngine implements AutoCloseable {
   }
 
   /**
-   * Reads {@code query} at every key concurrently and returns the values in key order. Waits for every key,
-   * then throws the first failure in key order.
+   * Reads the singleton {@code query} (one keyed by {@link Unit}, such as a {@link Query#singleton} input):
+   * {@code get(query, Unit.VALUE)}.
+   *
+   * @throws MissingInputException if it is an input that was never set; otherwise as {@link #get(Query,
+   *     Object)}
+   */
+  public <V> V get(Query<Unit, V> query) {
+    return get(query, Unit.VALUE);
+  }
+
+  /**
+   * Reads {@code query} at every key concurrently and returns the values in key order, as an unmodifiable
+   * list. Waits for every key, then throws the first failure in key order.
    *
    * @throws IllegalStateException as {@link #get} does
    */
@@ -239,6 +261,11 @@ public final class QueryEngine implements AutoCloseable {
     return (Evaluation<V>) Fetch.root(this, t, key, true);
   }
 
+  /** Evaluates the singleton {@code query}: {@code evaluate(query, Unit.VALUE)}. */
+  public <V> Evaluation<V> evaluate(Query<Unit, V> query) {
+    return evaluate(query, Unit.VALUE);
+  }
+
   /**
    * Sets {@code input} at {@code key} to {@code value}, durability {@link Durability#LOW}. Unless the value
    * equals the current one (by the input's cutoff) with the same durability, when nothing changes (the
@@ -262,6 +289,19 @@ public final class QueryEngine implements AutoCloseable {
     commit(w);
   }
 
+  /**
+   * Sets the singleton {@code input} ({@link Query#singleton}) to {@code value}, durability
+   * {@link Durability#LOW}: {@code set(input, Unit.VALUE, value)}.
+   */
+  public <V> void set(Input<Unit, V> input, V value) {
+    set(input, Unit.VALUE, value, Durability.LOW);
+  }
+
+  /** Sets the singleton {@code input} to {@code value} with {@code durability}. */
+  public <V> void set(Input<Unit, V> input, V value, Durability durability) {
+    set(input, Unit.VALUE, value, durability);
+  }
+
   /** Sets {@code input} at every key of {@code values} in one revision, durability {@link Durability#LOW}. */
   public <K, V> void setAll(Input<K, V> input, Map<? extends K, ? extends V> values) {
     Writes w = new Writes(this);
@@ -277,6 +317,11 @@ public final class QueryEngine implements AutoCloseable {
     Writes w = new Writes(this);
     w.remove(input, key);
     commit(w);
+  }
+
+  /** Removes the value of the singleton {@code input}: {@code remove(input, Unit.VALUE)}. */
+  public <V> void remove(Input<Unit, V> input) {
+    remove(input, Unit.VALUE);
   }
 
   /**
@@ -384,24 +429,39 @@ public final class QueryEngine implements AutoCloseable {
       }
       QueryDef<?, ?> prev = names.putIfAbsent(d.name, d);
       if (prev != null && prev != d) {
+        String copy = d.copiedAt() != null ? d.copiedAt() : prev.copiedAt();
         throw new IllegalArgumentException("engine '" + name + "' already uses a different query named '" + d.name
-            + "'; each query object is its own identity (withX returns a new one), so give each a distinct name"
+            + "'" + (copy == null ? "" : " (a configured copy of one of them was made by " + copy + ")")
+            + "; each query object is its own identity (withX returns a new one), so give each a distinct name"
             + " or use the same object");
       }
       t = tables.computeIfAbsent(d, k -> new Table(this, k));
     }
+    d.warnIfCopied(name);
     if (!gate.closed()) {
       d.table = t;
     }
     return t;
   }
 
-  /** {@code key}, checked: not null. */
+  /**
+   * {@code key}, checked: not null, not an array. Every read that may create a memo, and every write, comes
+   * here; the hit path does not, since a rejected key never gets a memo to hit.
+   */
   Object checkKey(Table t, Object key) {
     if (key == null) {
       throw new NullPointerException("null key for query '" + t.query.name + "'");
     }
+    if (key.getClass().isArray()) {
+      throw arrayKey(t, key);
+    }
     return key;
+  }
+
+  private static IllegalArgumentException arrayKey(Table t, Object key) {
+    return new IllegalArgumentException("key of type " + key.getClass().getTypeName()
+        + " for " + (t.input ? "input '" : "query '") + t.query.name + "': arrays compare by identity, so no"
+        + " later read would find its memo; use a List (List.of(...)) or a record as the key");
   }
 
   private void checkOpen(Table t, Object key) {

@@ -30,4 +30,19 @@ public interface Updates {
 
   /** Removes {@code input} at {@code key}: reading it then behaves as if it had never been set. */
   <K, V> Updates remove(Input<K, V> input, K key);
+
+  /** Sets the singleton {@code input} ({@link Query#singleton}) to {@code value}, durability {@link Durability#LOW}. */
+  default <V> Updates set(Input<Unit, V> input, V value) {
+    return set(input, Unit.VALUE, value, Durability.LOW);
+  }
+
+  /** Sets the singleton {@code input} to {@code value} with {@code durability}. */
+  default <V> Updates set(Input<Unit, V> input, V value, Durability durability) {
+    return set(input, Unit.VALUE, value, durability);
+  }
+
+  /** Removes the value of the singleton {@code input}. */
+  default <V> Updates remove(Input<Unit, V> input) {
+    return remove(input, Unit.VALUE);
+  }
 }

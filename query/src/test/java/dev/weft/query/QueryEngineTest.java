@@ -132,6 +132,37 @@ class QueryEngineTest {
   }
 
   @ParameterizedTest
+  @MethodSource("some")
+  void getAll_returnedLists_unmodifiable(Modes.Mode mode) {
+    try (Harness h = new Harness(mode)) {
+      Input<Integer, Integer> in = Query.input("in");
+      h.engine.setAll(in, java.util.Map.of(1, 10, 2, 20));
+      Query<Integer, Integer> twice = Query.of("twice", (ctx, k) -> 2 * k);
+      // Each body tries to modify the lists its context returned; the failure is memoized as any other.
+      Query<String, String> derived = Query.of("derived", (ctx, k) -> tryAdd(ctx.getAll(twice, List.of(1, 2))));
+      Query<String, String> inputs = Query.of("inputs", (ctx, k) -> tryAdd(ctx.getAll(in, List.of(1, 2))));
+      assertThat(h.engine.get(derived, "x")).isEqualTo("unmodifiable [2, 4]");
+      assertThat(h.engine.get(inputs, "x")).isEqualTo("unmodifiable [10, 20]");
+      assertThat(tryAdd(h.engine.getAll(twice, List.of(1, 2)))).isEqualTo("unmodifiable [2, 4]");
+      assertThat(tryAdd(h.engine.getAll(in, List.of(2)))).isEqualTo("unmodifiable [20]");
+    }
+  }
+
+  private static String tryAdd(List<Integer> list) {
+    try {
+      list.add(99);
+      return "modified " + list;
+    } catch (UnsupportedOperationException expected) {
+      try {
+        list.set(0, 99);
+        return "set " + list;
+      } catch (UnsupportedOperationException alsoExpected) {
+        return "unmodifiable " + list;
+      }
+    }
+  }
+
+  @ParameterizedTest
   @MethodSource("modes")
   void getAll_failures_waitsForAllThenThrowsFirstInKeyOrder(Modes.Mode mode) {
     try (Harness h = new Harness(mode)) {
