@@ -1,63 +1,69 @@
 package dev.weft.query;
 
 import dev.weft.query.MemoStore.Fingerprint;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.List;
 
-/** The fingerprint function of {@link MemoStore.Fingerprint}: the first 128 bits of SHA-256. */
+/**
+ * The fingerprint function of {@link MemoStore.Fingerprint}: XXH3-128 of the encoded bytes
+ * ({@code docs/adr/0036-fingerprint-hash.md} gives the measurements behind the choice and what it means for
+ * inputs chosen by an adversary).
+ */
 final class Fingerprints {
   private Fingerprints() {}
 
   static Fingerprint of(byte[] bytes, int offset, int length) {
-    MessageDigest md = sha256();
-    md.update(bytes, offset, length);
-    ByteBuffer b = ByteBuffer.wrap(md.digest());
-    return new Fingerprint(b.getLong(), b.getLong());
+    if (offset < 0 || length < 0 || offset > bytes.length - length) {
+      throw new IndexOutOfBoundsException("range [" + offset + ", " + offset + " + " + length + ") of "
+          + bytes.length + " bytes");
+    }
+    return Xxh3.hash128(bytes, offset, length);
   }
 
+  /**
+   * The fingerprint of a trace's value fingerprint and steps, over an unambiguous encoding of both:
+   *
+   * <pre>
+   * i64 i64 (value) then per step: 1 dep | 2 varint:n (3 dep){n} | 4 varint:len bytes
+   * dep = varint:chars UTF-16 query, varint:len key, i64 i64 fingerprint
+   * </pre>
+   */
   static Fingerprint ofTrace(Fingerprint value, List<MemoStore.Step> steps) {
-    MessageDigest md = sha256();
-    ByteBuffer b = ByteBuffer.allocate(16);
-    b.putLong(value.high()).putLong(value.low());
-    md.update(b.array());
-    for (MemoStore.Step s : steps) {
-      switch (s) {
-        case MemoStore.Dep d -> dep(md, (byte) 1, d);
-        case MemoStore.Group g -> {
-          md.update((byte) 2);
-          md.update(ByteBuffer.allocate(4).putInt(g.deps().size()).array());
-          for (MemoStore.Dep d : g.deps()) {
-            dep(md, (byte) 3, d);
+    CodecSupport.Sink sink = new CodecSupport.Sink(64 + 96 * steps.size());
+    DataOutputStream out = new DataOutputStream(sink);
+    try {
+      out.writeLong(value.high());
+      out.writeLong(value.low());
+      for (MemoStore.Step s : steps) {
+        switch (s) {
+          case MemoStore.Dep d -> dep(out, 1, d);
+          case MemoStore.Group g -> {
+            out.writeByte(2);
+            CodecSupport.writeVarint(out, g.deps().size());
+            for (MemoStore.Dep d : g.deps()) {
+              dep(out, 3, d);
+            }
+          }
+          case MemoStore.Report r -> {
+            out.writeByte(4);
+            CodecSupport.writeBytes(out, r.diagnostic());
           }
         }
-        case MemoStore.Report r -> {
-          md.update((byte) 4);
-          md.update(ByteBuffer.allocate(4).putInt(r.diagnostic().length).array());
-          md.update(r.diagnostic());
-        }
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // an in-memory sink does not fail
     }
-    ByteBuffer out = ByteBuffer.wrap(md.digest());
-    return new Fingerprint(out.getLong(), out.getLong());
+    return Xxh3.hash128(sink.array(), 0, sink.size());
   }
 
-  private static void dep(MessageDigest md, byte tag, MemoStore.Dep d) {
-    byte[] q = d.query().getBytes(StandardCharsets.UTF_8);
-    ByteBuffer b = ByteBuffer.allocate(1 + 4 + q.length + 4 + 16);
-    b.put(tag).putInt(q.length).put(q).putInt(d.key().length);
-    md.update(b.array(), 0, 1 + 4 + q.length + 4);
-    md.update(d.key());
-    md.update(ByteBuffer.allocate(16).putLong(d.fingerprint().high()).putLong(d.fingerprint().low()).array());
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is required of every Java platform", e);
-    }
+  private static void dep(DataOutputStream out, int tag, MemoStore.Dep d) throws IOException {
+    out.writeByte(tag);
+    CodecSupport.writeVarint(out, d.query().length());
+    out.writeChars(d.query());
+    CodecSupport.writeBytes(out, d.key());
+    out.writeLong(d.fingerprint().high());
+    out.writeLong(d.fingerprint().low());
   }
 }
