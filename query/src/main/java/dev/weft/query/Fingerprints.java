@@ -1,9 +1,10 @@
 package dev.weft.query;
 
 import dev.weft.query.MemoStore.Fingerprint;
-import java.io.DataOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -31,39 +32,87 @@ final class Fingerprints {
    * </pre>
    */
   static Fingerprint ofTrace(Fingerprint value, List<MemoStore.Step> steps) {
-    CodecSupport.Sink sink = new CodecSupport.Sink(64 + 96 * steps.size());
-    DataOutputStream out = new DataOutputStream(sink);
-    try {
-      out.writeLong(value.high());
-      out.writeLong(value.low());
-      for (MemoStore.Step s : steps) {
-        switch (s) {
-          case MemoStore.Dep d -> dep(out, 1, d);
-          case MemoStore.Group g -> {
-            out.writeByte(2);
-            CodecSupport.writeVarint(out, g.deps().size());
-            for (MemoStore.Dep d : g.deps()) {
-              dep(out, 3, d);
-            }
-          }
-          case MemoStore.Report r -> {
-            out.writeByte(4);
-            CodecSupport.writeBytes(out, r.diagnostic());
+    Buf b = new Buf(64 + 112 * steps.size());
+    b.putLong(value.high());
+    b.putLong(value.low());
+    for (MemoStore.Step s : steps) {
+      switch (s) {
+        case MemoStore.Dep d -> b.dep(1, d);
+        case MemoStore.Group g -> {
+          b.put(2);
+          b.putVarint(g.deps().size());
+          for (MemoStore.Dep d : g.deps()) {
+            b.dep(3, d);
           }
         }
+        case MemoStore.Report r -> {
+          b.put(4);
+          b.putVarint(r.diagnostic().length);
+          b.put(r.diagnostic());
+        }
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e); // an in-memory sink does not fail
     }
-    return Xxh3.hash128(sink.array(), 0, sink.size());
+    return Xxh3.hash128(b.a, 0, b.n);
   }
 
-  private static void dep(DataOutputStream out, int tag, MemoStore.Dep d) throws IOException {
-    out.writeByte(tag);
-    CodecSupport.writeVarint(out, d.query().length());
-    out.writeChars(d.query());
-    CodecSupport.writeBytes(out, d.key());
-    out.writeLong(d.fingerprint().high());
-    out.writeLong(d.fingerprint().low());
+  /** A growable buffer written big-endian, without the per-byte calls of a stream. */
+  private static final class Buf {
+    byte[] a;
+    int n;
+
+    Buf(int capacity) {
+      a = new byte[capacity];
+    }
+
+    private void ensure(int more) {
+      if (n + more > a.length) {
+        a = Arrays.copyOf(a, Math.max(2 * a.length, n + more));
+      }
+    }
+
+    void put(int b) {
+      ensure(1);
+      a[n++] = (byte) b;
+    }
+
+    void put(byte[] b) {
+      ensure(b.length);
+      System.arraycopy(b, 0, a, n, b.length);
+      n += b.length;
+    }
+
+    void putLong(long v) {
+      ensure(8);
+      LONG_BE.set(a, n, v);
+      n += 8;
+    }
+
+    void putVarint(int v) {
+      ensure(5);
+      while ((v & ~0x7F) != 0) {
+        a[n++] = (byte) ((v & 0x7F) | 0x80);
+        v >>>= 7;
+      }
+      a[n++] = (byte) v;
+    }
+
+    void dep(int tag, MemoStore.Dep d) {
+      String q = d.query();
+      int len = q.length();
+      ensure(1 + 5 + 2 * len);
+      put(tag);
+      putVarint(len);
+      for (int i = 0; i < len; i++) {
+        char c = q.charAt(i);
+        a[n++] = (byte) (c >>> 8);
+        a[n++] = (byte) c;
+      }
+      putVarint(d.key().length);
+      put(d.key());
+      putLong(d.fingerprint().high());
+      putLong(d.fingerprint().low());
+    }
   }
+
+  private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
 }
