@@ -151,10 +151,21 @@ final class Checkpoint {
       st.blobs.putIfAbsent(e.value, e);
     }
     Map<MemoId, List<Entry>> byId = new HashMap<>();
-    s.index.forEach((id, entries) -> byId.put(id, new ArrayList<>(List.of(entries))));
     for (Entry e : fresh) {
       byId.computeIfAbsent(e.id, k -> new ArrayList<>()).add(e);
     }
+    List<MemoId> expired = new ArrayList<>();
+    s.index.forEach((id, entries) -> {
+      // Most memos hold one trace, still in use: nothing to reorder or drop.
+      if (entries.length == 1 && !byId.containsKey(id)) {
+        if (checkpoint - entries[0].lastUsed >= s.retention()) {
+          expired.add(id);
+        }
+      } else {
+        byId.computeIfAbsent(id, k -> new ArrayList<>()).addAll(List.of(entries));
+      }
+    });
+    expired.forEach(s.index::remove);
     reindex(s, byId);
     if (st.stale) {
       deleteStale(s);

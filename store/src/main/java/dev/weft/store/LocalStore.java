@@ -224,7 +224,9 @@ public final class LocalStore implements MemoStore {
         throw new IOException("record failed its checksum");
       }
       int off = (int) (e.traceOffset - e.recordOffset);
-      Trace t = TraceFormat.read(ByteBuffer.wrap(record, off, e.traceLength), e.traceLength, () -> load(e));
+      // The digest was computed from these steps when they were written, and the checksum still holds.
+      Trace t = TraceFormat.read(ByteBuffer.wrap(record, off, e.traceLength), e.traceLength, () -> load(e),
+          e.digest);
       if (!t.id().equals(e.id) || !t.value().equals(e.value)) {
         throw new IOException("record does not match its index entry");
       }

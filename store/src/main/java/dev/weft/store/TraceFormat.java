@@ -113,8 +113,12 @@ final class TraceFormat {
     }
   }
 
-  /** {@link #read(DataInput, int, Supplier)} from a buffer, without a stream. */
-  static Trace read(ByteBuffer in, int limit, Supplier<byte[]> loader) throws IOException {
+  /**
+   * {@link #read(DataInput, int, Supplier)} from a buffer, without a stream.
+   *
+   * @param digest the trace's digest if the caller kept it with the trace (see {@code Trace}), or null
+   */
+  static Trace read(ByteBuffer in, int limit, Supplier<byte[]> loader, Fingerprint digest) throws IOException {
     try {
       MemoId id = readId(in, limit);
       Fingerprint value = new Fingerprint(in.getLong(), in.getLong());
@@ -136,7 +140,7 @@ final class TraceFormat {
           default -> throw new IOException("unknown trace step tag " + tag);
         }
       }
-      return new Trace(id, value, steps, loader);
+      return digest == null ? new Trace(id, value, steps, loader) : new Trace(id, value, steps, loader, digest);
     } catch (BufferUnderflowException e) {
       throw new EOFException("trace cut short");
     }
