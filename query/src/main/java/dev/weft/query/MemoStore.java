@@ -243,6 +243,21 @@ public interface MemoStore extends AutoCloseable {
       this.loader = Objects.requireNonNull(loader, "loader");
     }
 
+    /**
+     * A trace whose {@link #digest} its store already knows (it kept the digest with the trace), so that
+     * comparing traces at a checkpoint does not hash every trace's steps again.
+     *
+     * @param digest what {@link #digest()} computes from {@code value} and {@code steps}; a store passes it
+     *     only for a trace it read back intact (checksummed), never one from an untrusted source
+     */
+    public Trace(MemoId id, Fingerprint value, List<Step> steps, Supplier<byte[]> loader, Fingerprint digest) {
+      this.id = Objects.requireNonNull(id, "id");
+      this.value = Objects.requireNonNull(value, "value");
+      this.steps = List.copyOf(steps);
+      this.loader = Objects.requireNonNull(loader, "loader");
+      this.digest = Objects.requireNonNull(digest, "digest");
+    }
+
     public MemoId id() {
       return id;
     }

@@ -1,0 +1,339 @@
+package dev.weft.query;
+
+import java.io.DataInput;
+import java.io.DataInputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The byte-level helpers behind {@link Codecs}: unsigned varints, bounded reads, strict UTF-8 and
+ * unsynchronized in-memory streams.
+ *
+ * <p>Every length read from input is checked against a limit and every large array is filled in chunks, so
+ * that a corrupt or hostile length fails at the end of the input instead of allocating what it claims.
+ */
+final class CodecSupport {
+  /** The longest byte array or string a built-in codec reads. */
+  static final int MAX_LENGTH = 1 << 28;
+  /** The most elements a built-in collection codec reads. */
+  static final int MAX_COUNT = 1 << 24;
+  /** Arrays up to this size are allocated at once; larger ones grow as bytes actually arrive. */
+  private static final int CHUNK = 1 << 16;
+
+  private CodecSupport() {}
+
+  /** Writes {@code v >= 0} as an unsigned LEB128 varint (1 to 5 bytes, minimal). */
+  static void writeVarint(DataOutput out, int v) throws IOException {
+    if (v < 0) {
+      throw new IOException("negative length " + v);
+    }
+    while ((v & ~0x7F) != 0) {
+      out.writeByte((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out.writeByte(v);
+  }
+
+  /** Reads a varint written by {@link #writeVarint}; rejects overlong and non-minimal encodings. */
+  static int readVarint(DataInput in) throws IOException {
+    int v = 0;
+    for (int shift = 0; shift < 35; shift += 7) {
+      int b = in.readUnsignedByte();
+      if (shift == 28 && b > 0x07) {
+        throw new IOException("varint out of range");
+      }
+      v |= (b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        if (b == 0 && shift > 0) {
+          throw new IOException("non-minimal varint");
+        }
+        return v;
+      }
+    }
+    throw new IOException("varint too long");
+  }
+
+  /** Reads a varint and checks it against {@code limit}. */
+  static int readLength(DataInput in, int limit) throws IOException {
+    int n = readVarint(in);
+    if (n > limit) {
+      throw new IOException("length " + n + " exceeds the limit " + limit);
+    }
+    return n;
+  }
+
+  static void writeBytes(DataOutput out, byte[] b) throws IOException {
+    writeVarint(out, b.length);
+    out.write(b);
+  }
+
+  static byte[] readBytes(DataInput in) throws IOException {
+    return readFully(in, readLength(in, MAX_LENGTH));
+  }
+
+  /** Reads exactly {@code n} bytes, allocating no more than has arrived plus one chunk. */
+  static byte[] readFully(DataInput in, int n) throws IOException {
+    if (n <= CHUNK) {
+      byte[] b = new byte[n];
+      in.readFully(b);
+      return b;
+    }
+    byte[] b = new byte[CHUNK];
+    int have = 0;
+    while (have < n) {
+      if (have == b.length) {
+        b = Arrays.copyOf(b, (int) Math.min(n, 2L * b.length));
+      }
+      int step = Math.min(b.length - have, CHUNK);
+      in.readFully(b, have, step);
+      have += step;
+    }
+    return b;
+  }
+
+  /** Standard UTF-8, refusing unpaired surrogates (which would not round-trip). */
+  static void writeString(DataOutput out, String s) throws IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    // An unpaired surrogate becomes '?' in getBytes: scan only when that byte appears or non-ASCII does.
+    if (b.length != s.length() || indexOf(b, (byte) '?') >= 0) {
+      checkSurrogates(s);
+    }
+    writeBytes(out, b);
+  }
+
+  private static int indexOf(byte[] b, byte x) {
+    for (int i = 0; i < b.length; i++) {
+      if (b[i] == x) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  static String readString(DataInput in) throws IOException {
+    byte[] b = readBytes(in);
+    for (byte x : b) {
+      if (x < 0) {
+        try {
+          return StandardCharsets.UTF_8.newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(ByteBuffer.wrap(b))
+              .toString();
+        } catch (CharacterCodingException e) {
+          throw new IOException("malformed UTF-8 in string", e);
+        }
+      }
+    }
+    return new String(b, StandardCharsets.ISO_8859_1);
+  }
+
+  private static void checkSurrogates(String s) throws IOException {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new IOException("string has an unpaired surrogate at index " + i + " and cannot be encoded");
+      }
+    }
+  }
+
+  /**
+   * Encodes each element on its own and sorts the encodings (unsigned lexicographic).
+   *
+   * @throws IOException if two elements encode alike (the codec is not injective)
+   */
+  static <T> byte[][] encodeSorted(Codec<T> codec, Collection<T> elements, String what) throws IOException {
+    byte[][] out = new byte[elements.size()][];
+    int i = 0;
+    for (T t : elements) {
+      if (i == out.length) {
+        throw new IOException("collection changed while being written");
+      }
+      out[i++] = encode(codec, Objects.requireNonNull(t, what));
+    }
+    if (i != out.length) {
+      throw new IOException("collection changed while being written");
+    }
+    Arrays.sort(out, Arrays::compareUnsigned);
+    for (int j = 1; j < out.length; j++) {
+      if (Arrays.equals(out[j - 1], out[j])) {
+        throw new IOException("two distinct " + what + "s encode to the same bytes");
+      }
+    }
+    return out;
+  }
+
+  /** Writes a map's entries sorted by their keys' encodings: count, then (length-prefixed key, value). */
+  static <K, V> void writeMap(Codec<K> keys, Codec<V> values, Map<K, V> map, DataOutput out) throws IOException {
+    int n = map.size();
+    byte[][] k = new byte[n][];
+    byte[][] v = new byte[n][];
+    Integer[] order = new Integer[n];
+    int i = 0;
+    for (Map.Entry<K, V> e : map.entrySet()) {
+      if (i == n) {
+        throw new IOException("map changed while being written");
+      }
+      k[i] = encode(keys, Objects.requireNonNull(e.getKey(), "map key"));
+      v[i] = encode(values, Objects.requireNonNull(e.getValue(), "map value"));
+      order[i] = i;
+      i++;
+    }
+    if (i != n) {
+      throw new IOException("map changed while being written");
+    }
+    Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(k[a], k[b]));
+    writeVarint(out, n);
+    for (int j = 0; j < n; j++) {
+      if (j > 0 && Arrays.equals(k[order[j - 1]], k[order[j]])) {
+        throw new IOException("two distinct map keys encode to the same bytes");
+      }
+      writeBytes(out, k[order[j]]);
+      out.write(v[order[j]]);
+    }
+  }
+
+  /** Checks that {@code next} sorts strictly after {@code previous}, as {@link #encodeSorted} wrote them. */
+  static void checkAfter(byte[] previous, byte[] next, String what) throws IOException {
+    if (previous != null && Arrays.compareUnsigned(previous, next) >= 0) {
+      throw new IOException(what + " out of order or repeated");
+    }
+  }
+
+  /** Encodes {@code value} on its own. */
+  static <T> byte[] encode(Codec<T> codec, T value) throws IOException {
+    Sink sink = new Sink(64);
+    codec.write(value, new DataOutputStream(sink));
+    return sink.toByteArray();
+  }
+
+  /** Decodes all of {@code b}: trailing bytes are an error. */
+  static <T> T decode(Codec<T> codec, byte[] b) throws IOException {
+    Source src = new Source(b);
+    T value;
+    try {
+      value = codec.read(new DataInputStream(src));
+    } catch (IOException e) {
+      throw e;
+    } catch (RuntimeException | StackOverflowError e) {
+      throw new IOException("cannot decode " + b.length + " bytes: " + e, e);
+    }
+    if (src.remaining() != 0) {
+      throw new IOException(src.remaining() + " bytes left after the value");
+    }
+    return value;
+  }
+
+  /** An unsynchronized growable byte array output. */
+  static final class Sink extends OutputStream {
+    private byte[] buf;
+    private int size;
+
+    Sink(int capacity) {
+      buf = new byte[capacity];
+    }
+
+    @Override
+    public void write(int b) {
+      ensure(1);
+      buf[size++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      ensure(len);
+      System.arraycopy(b, off, buf, size, len);
+      size += len;
+    }
+
+    private void ensure(int more) {
+      if (size + more > buf.length) {
+        long want = Math.max((long) buf.length * 2, (long) size + more);
+        if (want > Integer.MAX_VALUE - 8) {
+          want = Integer.MAX_VALUE - 8;
+          if (size + more > want) {
+            throw new OutOfMemoryError("encoded value larger than 2 GiB");
+          }
+        }
+        buf = Arrays.copyOf(buf, (int) want);
+      }
+    }
+
+    int size() {
+      return size;
+    }
+
+    byte[] array() {
+      return buf;
+    }
+
+    byte[] toByteArray() {
+      return Arrays.copyOf(buf, size);
+    }
+  }
+
+  /** An unsynchronized byte array input. */
+  static final class Source extends InputStream {
+    private final byte[] buf;
+    private final int end;
+    private int pos;
+
+    Source(byte[] buf) {
+      this(buf, 0, buf.length);
+    }
+
+    Source(byte[] buf, int off, int len) {
+      this.buf = buf;
+      this.pos = off;
+      this.end = off + len;
+    }
+
+    @Override
+    public int read() {
+      return pos < end ? buf[pos++] & 0xFF : -1;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      if (len == 0) {
+        return 0;
+      }
+      if (pos >= end) {
+        return -1;
+      }
+      int n = Math.min(len, end - pos);
+      System.arraycopy(buf, pos, b, off, n);
+      pos += n;
+      return n;
+    }
+
+    @Override
+    public long skip(long n) {
+      long k = Math.max(0, Math.min(n, end - pos));
+      pos += (int) k;
+      return k;
+    }
+
+    @Override
+    public int available() {
+      return end - pos;
+    }
+
+    int remaining() {
+      return end - pos;
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package dev.weft.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.weft.query.MemoStore.Dep;
+import dev.weft.query.MemoStore.Fingerprint;
+import dev.weft.query.MemoStore.Group;
+import dev.weft.query.MemoStore.Report;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * XXH3-128 against the sanity vectors of the xxHash reference implementation ({@code cli/xsum_sanity_check.c},
+ * seed 0): a buffer of 2,367 bytes from its generator, hashed at lengths that cover every path of the
+ * algorithm.
+ */
+@Timeout(30)
+class Xxh3Test {
+  private static final byte[] SANITY = sanityBuffer(2367);
+
+  /** The reference's {@code XSUM_fillTestBuffer}: bytes from the top of a multiplicative generator. */
+  static byte[] sanityBuffer(int len) {
+    long gen = 2654435761L;
+    byte[] b = new byte[len];
+    for (int i = 0; i < len; i++) {
+      b[i] = (byte) (gen >>> 56);
+      gen *= 0x9E3779B185EBCA8DL; // 11400714785074694797, as in the reference
+    }
+    return b;
+  }
+
+  @ParameterizedTest(name = "length {0}")
+  @CsvSource({
+      "0, 6001C324468D497F, 99AA06D3014798D8",
+      "1, C44BDFF4074EECDB, A6CD5E9392000F6A",
+      "6, 3E7039BDDA43CFC6, 082AFE0B8162D12A",
+      "12, 061A192713F69AD9, 6E3EFD8FC7802B18",
+      "24, 1E7044D28B1B901D, 0CE966E4678D3761",
+      "48, F942219AED80F67B, A002AC4E5478227E",
+      "81, 5E8BAFB9F95FB803, 4952F58181AB0042",
+      "222, F1AEBD597CEC6B3A, 337E09641B948717",
+      "403, CDEB804D65C6DEA4, 1B6DE21E332DD73D",
+      "512, 617E49599013CB6B, 18D2D110DCC9BCA1",
+      "2048, DD59E2C3A5F038E0, F736557FD47073A5",
+      "2240, 6E73A90539CF2948, CCB134FBFA7CE49D",
+      "2367, CB37AEB9E5D361ED, E89C0F6FF369B427",
+  })
+  void hash128_referenceVectors_match(int len, String low, String high) {
+    Fingerprint f = Xxh3.hash128(SANITY, 0, len);
+    assertThat(f.low()).as("low64").isEqualTo(Long.parseUnsignedLong(low, 16));
+    assertThat(f.high()).as("high64").isEqualTo(Long.parseUnsignedLong(high, 16));
+    assertThat(f.toString()).isEqualToIgnoringCase(high + low);
+  }
+
+  @Test
+  void hash128_offsetInsideLargerArray_equalsHashOfCopy() {
+    Random r = new Random(1);
+    for (int len = 0; len < 2500; len += 1 + r.nextInt(7)) {
+      int off = r.nextInt(50);
+      byte[] big = new byte[off + len + r.nextInt(50)];
+      r.nextBytes(big);
+      assertThat(Xxh3.hash128(big, off, len)).isEqualTo(Xxh3.hash128(Arrays.copyOfRange(big, off, off + len), 0,
+          len));
+    }
+  }
+
+  @Test
+  void hash128_everyLengthUpTo1100_distinct() {
+    byte[] b = sanityBuffer(1100);
+    Set<Fingerprint> seen = new HashSet<>();
+    for (int len = 0; len <= 1100; len++) {
+      assertThat(seen.add(Xxh3.hash128(b, 0, len))).as("length %d", len).isTrue();
+    }
+  }
+
+  @Test
+  void fingerprintOf_badRange_throws() {
+    assertThatThrownBy(() -> Fingerprints.of(new byte[4], 2, 3)).isInstanceOf(IndexOutOfBoundsException.class);
+  }
+
+  @Test
+  void ofTrace_stepStructure_changesDigest() {
+    Fingerprint v = Fingerprint.of(new byte[] {1});
+    Fingerprint x = Fingerprint.of(new byte[] {2});
+    Dep a = new Dep("q", new byte[] {1}, x);
+    Dep b = new Dep("q", new byte[] {2}, x);
+    Set<Fingerprint> digests = new HashSet<>(List.of(
+        Fingerprints.ofTrace(v, List.of()),
+        Fingerprints.ofTrace(x, List.of()),
+        Fingerprints.ofTrace(v, List.of(a)),
+        Fingerprints.ofTrace(v, List.of(a, b)),
+        Fingerprints.ofTrace(v, List.of(b, a)),
+        Fingerprints.ofTrace(v, List.of(new Group(List.of(a, b)))),
+        Fingerprints.ofTrace(v, List.of(new Group(List.of(a)), b)),
+        Fingerprints.ofTrace(v, List.of(new Report(new byte[] {1}))),
+        Fingerprints.ofTrace(v, List.of(new Dep("q1", new byte[0], x))),
+        Fingerprints.ofTrace(v, List.of(new Dep("q", new byte[] {1}, v)))));
+    assertThat(digests).hasSize(10);
+    assertThat(Fingerprints.ofTrace(v, List.of(a, b)))
+        .isEqualTo(Fingerprints.ofTrace(v, List.of(new Dep("q", new byte[] {1}, x), b)));
+  }
+}

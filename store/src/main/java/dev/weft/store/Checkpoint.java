@@ -1,0 +1,363 @@
+package dev.weft.store;
+
+import dev.weft.query.MemoStore.Fingerprint;
+import dev.weft.query.MemoStore.MemoId;
+import dev.weft.query.MemoStore.Trace;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Writes one checkpoint of a {@link LocalStore} (the caller holds its write lock), and keeps its index in
+ * line with retention.
+ */
+final class Checkpoint {
+  private Checkpoint() {}
+
+  /** A trace of one memo, for deduplication within a batch. */
+  private record Key(MemoId id, Fingerprint digest) {}
+
+  static void write(LocalStore s, List<Trace> traces) {
+    LocalStore.WriterState st = s.state;
+    if (st.rewrite && st.gen != null) {
+      compact(s, "its files were damaged");
+    }
+    Generation g = st.gen != null ? st.gen : create(s);
+    long checkpoint = st.lastCheckpoint + 1;
+    long valuesStart = st.valuesEnd;
+    long tracesStart = st.tracesEnd;
+
+    StoreFormat.Buf values = new StoreFormat.Buf(1 << 16);
+    StoreFormat.Buf records = new StoreFormat.Buf(1 << 16);
+    StoreFormat.Buf body = new StoreFormat.Buf(1 << 12);
+    BitSet used = new BitSet();
+    List<Entry> fresh = new ArrayList<>();
+    Set<Key> seen = new HashSet<>();
+    Map<Fingerprint, long[]> newValues = new HashMap<>();
+    for (Trace t : traces) {
+      Fingerprint digest = t.digest();
+      Entry existing = find(s, t.id(), digest);
+      if (existing != null) {
+        used.set(existing.ordinal);
+        continue;
+      }
+      if (!seen.add(new Key(t.id(), digest))) {
+        continue;
+      }
+      byte[] value = loadChecked(s, t);
+      byte[] encoded = value == null ? null : encode(s, t);
+      if (encoded == null) {
+        continue;
+      }
+      long valueOffset;
+      Entry blob = st.blobs.get(t.value());
+      long[] pending = newValues.get(t.value());
+      if (blob != null) {
+        valueOffset = blob.valueOffset;
+      } else if (pending != null) {
+        valueOffset = pending[0];
+      } else {
+        valueOffset = valuesStart + values.size();
+        values.put(value, 0, value.length);
+        newValues.put(t.value(), new long[] {valueOffset});
+      }
+      body.reset();
+      body.put(StoreFormat.TRACE);
+      body.putLong(checkpoint);
+      body.putLong(valueOffset);
+      body.putInt(value.length);
+      body.putLong(digest.high());
+      body.putLong(digest.low());
+      body.put(encoded, 0, encoded.length);
+      long recordOffset = tracesStart + records.size();
+      StoreFormat.frame(records, body.array(), body.size());
+      fresh.add(new Entry(t.id(), digest, t.value(), g, st.byOrdinal.size() + fresh.size(), recordOffset,
+          body.size() + 8, recordOffset + 5 + StoreFormat.TRACE_FIXED, encoded.length, valueOffset, value.length,
+          checkpoint));
+    }
+    long valuesEnd = valuesStart + values.size();
+    body.reset();
+    body.put(StoreFormat.COMMIT);
+    body.putLong(checkpoint);
+    body.putInt(fresh.size());
+    body.putLong(valuesEnd);
+    body.putLong(tracesStart);
+    StoreFormat.writeRuns(body, used);
+    StoreFormat.frame(records, body.array(), body.size());
+
+    FileChannel vc = g.valuesChannel();
+    FileChannel tc = g.tracesChannel();
+    try {
+      // Whatever a crash or a failed write left after the committed lengths goes first.
+      if (vc.size() > valuesStart) {
+        vc.truncate(valuesStart);
+      }
+      if (tc.size() > tracesStart) {
+        tc.truncate(tracesStart);
+      }
+      if (values.size() > 0) {
+        Generation.writeFully(vc, values.asBuffer(), valuesStart);
+        if (s.durable()) {
+          vc.force(false);
+        }
+      }
+      Generation.writeFully(tc, records.asBuffer(), tracesStart);
+      if (s.durable()) {
+        tc.force(false);
+      }
+    } catch (IOException | RuntimeException e) {
+      try {
+        tc.truncate(tracesStart);
+        vc.truncate(valuesStart);
+      } catch (IOException | RuntimeException ignored) {
+        // the next checkpoint truncates before it writes; replay ignores an uncommitted tail
+      }
+      s.errors.increment();
+      s.warnings.warn(Warnings.Kind.WRITE_FAILED, "checkpoint failed: " + e);
+      throw new UncheckedIOException("cannot write checkpoint " + checkpoint + " to the Weft store " + s.dir()
+          + ": " + e.getMessage(), e instanceof IOException io ? io : new IOException(e));
+    }
+    s.bytesWritten.add(values.size() + records.size());
+
+    // Committed: apply it to memory.
+    st.lastCheckpoint = checkpoint;
+    st.tracesEnd = tracesStart + records.size();
+    st.valuesEnd = valuesEnd;
+    try {
+      g.map(st.tracesEnd, st.valuesEnd);
+    } catch (IOException | RuntimeException e) {
+      // The checkpoint is on disk; traces added by it cannot be read until the next open.
+      s.errors.increment();
+      s.warnings.warn(Warnings.Kind.CORRUPT_TRACE, "cannot map the store's files: " + e);
+    }
+    for (int i = used.nextSetBit(0); i >= 0; i = used.nextSetBit(i + 1)) {
+      st.byOrdinal.get(i).lastUsed = checkpoint;
+    }
+    st.byOrdinal.addAll(fresh);
+    for (Entry e : fresh) {
+      st.blobs.putIfAbsent(e.value, e);
+    }
+    Map<MemoId, List<Entry>> byId = new HashMap<>();
+    for (Entry e : fresh) {
+      byId.computeIfAbsent(e.id, k -> new ArrayList<>()).add(e);
+    }
+    List<MemoId> expired = new ArrayList<>();
+    s.index.forEach((id, entries) -> {
+      // Most memos hold one trace, still in use: nothing to reorder or drop.
+      if (entries.length == 1 && !byId.containsKey(id)) {
+        if (checkpoint - entries[0].lastUsed >= s.retention()) {
+          expired.add(id);
+        }
+      } else {
+        byId.computeIfAbsent(id, k -> new ArrayList<>()).addAll(List.of(entries));
+      }
+    });
+    expired.forEach(s.index::remove);
+    reindex(s, byId);
+    if (st.stale) {
+      deleteStale(s);
+    }
+    long live = liveBytes(s);
+    if (st.tracesEnd + st.valuesEnd - live > Math.max(live, s.compactionSlack)) {
+      compact(s, "more than half of its files are dropped traces");
+    }
+  }
+
+  private static Generation create(LocalStore s) {
+    LocalStore.WriterState st = s.state;
+    long n = st.maxGeneration + 1;
+    Path dir = s.dir();
+    try {
+      Generation g = Generation.create(dir, n, StoreFormat.traces(dir, n));
+      if (s.durable()) {
+        g.valuesChannel().force(true);
+        g.tracesChannel().force(true);
+        forceDirectory(dir);
+      }
+      g.map(StoreFormat.HEADER, StoreFormat.HEADER);
+      st.gen = g;
+      st.maxGeneration = n;
+      st.tracesEnd = StoreFormat.HEADER;
+      st.valuesEnd = StoreFormat.HEADER;
+      return g;
+    } catch (IOException | RuntimeException e) {
+      s.errors.increment();
+      s.warnings.warn(Warnings.Kind.WRITE_FAILED, "cannot create the store's files: " + e);
+      throw new UncheckedIOException("cannot create the files of the Weft store " + dir + ": " + e.getMessage(),
+          e instanceof IOException io ? io : new IOException(e));
+    }
+  }
+
+  private static void compact(LocalStore s, String why) {
+    try {
+      Compaction.run(s);
+    } catch (IOException | RuntimeException e) {
+      s.errors.increment();
+      s.warnings.warn(Warnings.Kind.COMPACTION_FAILED, "cannot compact the store (" + why + "): " + e
+          + "; it keeps its current files");
+    }
+  }
+
+  private static Entry find(LocalStore s, MemoId id, Fingerprint digest) {
+    Entry[] entries = s.index.get(id);
+    if (entries != null) {
+      for (Entry e : entries) {
+        if (e.digest.equals(digest)) {
+          return e;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** The value of a trace being written, or null (counted and warned) if it is missing or wrong. */
+  private static byte[] loadChecked(LocalStore s, Trace t) {
+    byte[] v;
+    try {
+      v = t.loadValue();
+    } catch (RuntimeException e) {
+      v = null;
+    }
+    if (v == null || !Fingerprint.of(v).equals(t.value())) {
+      s.errors.increment();
+      s.warnings.warn(Warnings.Kind.BAD_INPUT, "not keeping a trace of " + t.id() + ": its value "
+          + (v == null ? "cannot be loaded" : "does not match its fingerprint"));
+      return null;
+    }
+    return v;
+  }
+
+  private static byte[] encode(LocalStore s, Trace t) {
+    ByteSink sink = new ByteSink();
+    try {
+      TraceFormat.write(t, new DataOutputStream(sink));
+    } catch (IOException | RuntimeException e) {
+      s.errors.increment();
+      s.warnings.warn(Warnings.Kind.BAD_INPUT, "not keeping a trace of " + t.id() + ": " + e);
+      return null;
+    }
+    return sink.bytes();
+  }
+
+  /**
+   * Sets the index lists of the memos in {@code byId} from their candidate entries: entries unused for the
+   * retention are dropped, digests are kept once, the newest {@code perMemo} stay.
+   */
+  static void reindex(LocalStore s, Map<MemoId, List<Entry>> byId) {
+    long now = s.state.lastCheckpoint;
+    int retention = s.retention();
+    int keep = s.perMemo();
+    for (Map.Entry<MemoId, List<Entry>> m : byId.entrySet()) {
+      List<Entry> candidates = m.getValue();
+      candidates.removeIf(e -> now - e.lastUsed >= retention);
+      candidates.sort(Entry::newestFirst);
+      List<Entry> kept = new ArrayList<>(Math.min(keep, candidates.size()));
+      for (Entry e : candidates) {
+        if (kept.size() == keep) {
+          break;
+        }
+        if (kept.stream().noneMatch(k -> k.digest.equals(e.digest))) {
+          kept.add(e);
+        }
+      }
+      if (kept.isEmpty()) {
+        s.index.remove(m.getKey());
+      } else {
+        Entry[] now2 = kept.toArray(Entry[]::new);
+        Entry[] before = s.index.get(m.getKey());
+        if (before == null || !java.util.Arrays.equals(before, now2)) {
+          s.index.put(m.getKey(), now2);
+        }
+      }
+    }
+  }
+
+  /** Bytes of the live traces' records and their distinct values. */
+  static long liveBytes(LocalStore s) {
+    long n = StoreFormat.HEADER * 2L;
+    Set<Fingerprint> counted = new HashSet<>();
+    for (Entry[] entries : s.index.values()) {
+      for (Entry e : entries) {
+        n += e.recordLength;
+        if (counted.add(e.value)) {
+          n += e.valueLength;
+        }
+      }
+    }
+    return n;
+  }
+
+  /** Deletes files named like this store's that are not of its current generation. */
+  static void deleteStale(LocalStore s) {
+    LocalStore.WriterState st = s.state;
+    boolean left = false;
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(s.dir())) {
+      for (Path p : files) {
+        long g = StoreFormat.anyGeneration(p.getFileName().toString());
+        if (g >= 0 && (st.gen == null || g != st.gen.number || p.getFileName().toString().endsWith(".tmp"))) {
+          try {
+            Files.deleteIfExists(p);
+          } catch (IOException e) {
+            left = true;
+            s.warnings.warn(Warnings.Kind.CLEANUP_FAILED, "cannot delete " + p + ": " + e);
+          }
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      left = true;
+      s.warnings.warn(Warnings.Kind.CLEANUP_FAILED, "cannot list " + s.dir() + ": " + e);
+    }
+    st.stale = left;
+  }
+
+  /** Makes a directory's entries durable (where the platform allows opening a directory). */
+  static void forceDirectory(Path dir) {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    } catch (IOException | RuntimeException ignored) {
+      // not supported here (e.g. Windows): the files themselves are forced
+    }
+  }
+
+  /** An unsynchronized growable output. */
+  private static final class ByteSink extends OutputStream {
+    private byte[] buf = new byte[512];
+    private int n;
+
+    @Override
+    public void write(int b) {
+      ensure(1);
+      buf[n++] = (byte) b;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      ensure(len);
+      System.arraycopy(b, off, buf, n, len);
+      n += len;
+    }
+
+    private void ensure(int more) {
+      if (n + more > buf.length) {
+        buf = java.util.Arrays.copyOf(buf, Math.max(2 * buf.length, n + more));
+      }
+    }
+
+    byte[] bytes() {
+      return java.util.Arrays.copyOf(buf, n);
+    }
+  }
+}
