@@ -9,7 +9,7 @@ import java.util.function.Function;
 /**
  * Encodes values of one type to bytes and back, so that a {@link MemoStore} can keep memos across processes
  * and share them across machines ({@link Query#withCodec}). Built-in codecs for the common types, and
- * combinators for lists, sets, maps, optionals and records, are in {@code Codecs}.
+ * combinators for lists, sets, maps, optionals and records, are in {@link Codecs}.
  *
  * <p>Rules a codec must follow (the engine relies on them for correctness across processes):
  * <ul>

@@ -58,6 +58,22 @@ import java.util.function.Function;
 public final class Codecs {
   private Codecs() {}
 
+  /** The key of a {@link Query#singleton singleton}: no bytes at all. */
+  public static final Codec<Unit> UNIT = new Codec<>() {
+    @Override
+    public void write(Unit value, DataOutput out) {}
+
+    @Override
+    public Unit read(DataInput in) {
+      return Unit.VALUE;
+    }
+
+    @Override
+    public String toString() {
+      return "Codecs.UNIT";
+    }
+  };
+
   /** UTF-8, length-prefixed. */
   public static final Codec<String> STRING = new Codec<>() {
     @Override

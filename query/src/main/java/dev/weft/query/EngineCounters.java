@@ -37,6 +37,12 @@ final class EngineCounters {
   final LongAdder cutoffs = new LongAdder();
   final LongAdder evictions = new LongAdder();
   final LongAdder cancellations = new LongAdder();
+  final LongAdder tracesLookedUp = new LongAdder();
+  final LongAdder tracesReused = new LongAdder();
+  final LongAdder tracesMismatched = new LongAdder();
+  final LongAdder valuesLoaded = new LongAdder();
+  final LongAdder tracesStored = new LongAdder();
+  final LongAdder checkpointNanos = new LongAdder();
 
   /** Per-query counters and timers, only while a {@link QueryEngineMetrics} is bound; null otherwise. */
   volatile QueryTimings timings;
@@ -84,7 +90,9 @@ final class EngineCounters {
     }
     long reported = hitsReported.accumulateAndGet(h, Math::max);
     return new EngineStats(executions.sum(), reported, waits.sum(), cycles.sum(), live.sum(),
-        verifications.sum(), reExecutions.sum(), cutoffs.sum(), evictions.sum(), cancellations.sum());
+        verifications.sum(), reExecutions.sum(), cutoffs.sum(), evictions.sum(), cancellations.sum(),
+        tracesLookedUp.sum(), tracesReused.sum(), tracesMismatched.sum(), valuesLoaded.sum(), tracesStored.sum(),
+        checkpointNanos.sum());
   }
 
   /** An event for a verification or execution about to start, or null when not recorded. */

@@ -18,9 +18,26 @@ package dev.weft.query;
  * @param cutoffs re-executions whose value was the same by the query's cutoff (changed-at kept)
  * @param evictions values dropped by {@link Query#withLru}
  * @param cancellations evaluations unwound with {@link CancelledException}
+ * @param tracesLookedUp memos that asked the engine's {@link MemoStore} for traces (never completed here, of a
+ *     query with a codec)
+ * @param tracesReused memos completed from a stored trace, with no body run
+ * @param tracesMismatched stored traces tried and not reused (a dependency's fingerprint differed, or the trace
+ *     could not be read)
+ * @param valuesLoaded stored values decoded
+ * @param tracesStored traces written by checkpoints
+ * @param checkpointNanos time spent in checkpoints
  */
 public record EngineStats(long executions, long hits, long waits, long cycles, long liveMemos,
-    long verifications, long reExecutions, long cutoffs, long evictions, long cancellations) {
+    long verifications, long reExecutions, long cutoffs, long evictions, long cancellations,
+    long tracesLookedUp, long tracesReused, long tracesMismatched, long valuesLoaded, long tracesStored,
+    long checkpointNanos) {
+
+  /** Counters of an engine without a store (the store counters zero). */
+  public EngineStats(long executions, long hits, long waits, long cycles, long liveMemos, long verifications,
+      long reExecutions, long cutoffs, long evictions, long cancellations) {
+    this(executions, hits, waits, cycles, liveMemos, verifications, reExecutions, cutoffs, evictions,
+        cancellations, 0, 0, 0, 0, 0, 0);
+  }
 
   /**
    * What happened between {@code earlier} and this snapshot, field by field: each counter's increase, and for
@@ -38,6 +55,9 @@ public record EngineStats(long executions, long hits, long waits, long cycles, l
     return new EngineStats(executions - earlier.executions, hits - earlier.hits, waits - earlier.waits,
         cycles - earlier.cycles, liveMemos - earlier.liveMemos, verifications - earlier.verifications,
         reExecutions - earlier.reExecutions, cutoffs - earlier.cutoffs, evictions - earlier.evictions,
-        cancellations - earlier.cancellations);
+        cancellations - earlier.cancellations, tracesLookedUp - earlier.tracesLookedUp,
+        tracesReused - earlier.tracesReused, tracesMismatched - earlier.tracesMismatched,
+        valuesLoaded - earlier.valuesLoaded, tracesStored - earlier.tracesStored,
+        checkpointNanos - earlier.checkpointNanos);
   }
 }

@@ -23,6 +23,21 @@ final class Events {
   static final EventType EXECUTED = EventType.getEventType(QueryExecuted.class);
   static final EventType BLOCKED = EventType.getEventType(QueryBlocked.class);
   static final EventType CYCLE = EventType.getEventType(CycleDetected.class);
+  static final EventType CHECKPOINT = EventType.getEventType(Checkpoint.class);
+
+  /** A checkpoint as a {@code weft.Checkpoint} event, when recorded. */
+  static void checkpoint(String engine, int added, int used, long nanos) {
+    if (CHECKPOINT.isEnabled()) {
+      Checkpoint ev = new Checkpoint();
+      if (ev.shouldCommit()) {
+        ev.engine = engine;
+        ev.added = added;
+        ev.used = used;
+        ev.nanos = nanos;
+        ev.commit();
+      }
+    }
+  }
 
   /**
    * Whether some recording is running, kept by a recorder listener. An event can only be enabled while one
@@ -109,5 +124,22 @@ final class Events {
     String cycle;
     @Label("Size")
     int size;
+  }
+
+  @Name("weft.Checkpoint")
+  @Label("Checkpoint")
+  @Description("An engine wrote its memos to its store")
+  @Category("Weft")
+  @StackTrace(false)
+  @Enabled(false)
+  static final class Checkpoint extends Event {
+    @Label("Engine")
+    String engine;
+    @Label("Traces Added")
+    int added;
+    @Label("Traces Used")
+    int used;
+    @Label("Duration (ns)")
+    long nanos;
   }
 }

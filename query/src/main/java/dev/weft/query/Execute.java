@@ -100,6 +100,16 @@ final class Execute {
           }
           counters.reExecutions.increment(); // something outside changed: the member re-executes
         }
+        Persistence link = r.engine.persistence;
+        if (verified < 0 && link != null && m.table.query.kept()) {
+          Persistence.Reused reused = link.reuse(f); // may read dependencies, so it may throw what reads throw
+          if (reused != null) {
+            r.pop(f);
+            completeReused(f, reused);
+            how = Outcome.REUSED;
+            return reused.value();
+          }
+        }
         executed = true;
         counters.executed(r);
         outcome = invoke(f);
@@ -250,6 +260,24 @@ final class Execute {
       t.admit(m);
     }
     m.release(f, outcome);
+  }
+
+  /** Completes a never-completed memo with a value and record reused from a stored trace. */
+  private static void completeReused(Frame f, Persistence.Reused reused) {
+    Memo m = f.memo;
+    Table t = m.table;
+    long rev = f.runner.revision;
+    m.changedAt = rev;
+    m.deps = reused.deps();
+    summarize(m, m.deps, reused.reported(), false);
+    m.result = reused.value();
+    f.runner.became++;
+    m.publish(rev);
+    if (t.capacity >= 0) {
+      t.engine.counters.flush(f.runner);
+      t.admit(m);
+    }
+    m.release(f, reused.value());
   }
 
   /** Puts back the evicted outcome of a current memo; its dates, record and flags stay as they are. */

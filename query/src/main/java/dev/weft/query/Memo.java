@@ -73,6 +73,12 @@ final class Memo extends MemoHot {
   boolean inLru;
   /** Whether the table holds this memo only weakly (its value was evicted); guarded by the table's lock. */
   boolean weak;
+  /**
+   * The fingerprint of this memo's value, its encoded key and its last trace, for a {@link MemoStore}; null
+   * until a store needs them (only memos of queries with a codec get one). Replaced whole, racily: every writer
+   * computes the same from the same value.
+   */
+  Persistence.Kept kept;
   /** Registered waiters, a Treiber stack. */
   volatile AwaitingQuery waiters;
 

@@ -198,7 +198,7 @@ public interface MemoStore extends AutoCloseable {
   }
 
   /**
-   * A diagnostic the body reported, encoded with {@code Codecs.DIAGNOSTIC}.
+   * A diagnostic the body reported, encoded with {@link Codecs#DIAGNOSTIC}.
    *
    * @param diagnostic the encoded diagnostic; not copied, must not be modified
    */

@@ -19,11 +19,13 @@ enum Outcome {
   CYCLE,
   /** The evaluation was cancelled or unwound; nothing was stored. */
   CANCELLED,
+  /** The memo was reused from a {@link MemoStore}'s trace: no body ran. */
+  REUSED,
   /** A memo hit (only as an event, while a recording asks for it). */
   CACHED;
 
-  /** The outcomes a verification or execution can have, in the order metrics list them. */
-  static final Outcome[] RUN = {COMPUTED, FAILED, VERIFIED, RESTORED, CYCLE, CANCELLED};
+  /** The outcomes a verification or execution can have, in the order metrics list them (their ordinals). */
+  static final Outcome[] RUN = {COMPUTED, FAILED, VERIFIED, RESTORED, CYCLE, CANCELLED, REUSED};
 
   private final String label = name().toLowerCase(Locale.ROOT);
 

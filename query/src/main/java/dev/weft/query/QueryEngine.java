@@ -134,19 +134,30 @@ public final class QueryEngine implements AutoCloseable {
   private final AtomicLong runnerIds = new AtomicLong();
   final RevisionGate gate;
   final EngineCounters counters;
+  /** The link to the store given to the builder, or null. */
+  final Persistence persistence;
   /**
    * The revision stamp as the hit path sees it: the gate's stamp while open, {@link RevisionGate#CLOSED}
    * after close. Kept here, not in the gate, so a hit reads it without another hop.
    */
   volatile long current;
 
-  private QueryEngine(Scheduler scheduler, boolean ownsScheduler, String name) {
+  private QueryEngine(Scheduler scheduler, boolean ownsScheduler, String name, MemoStore store,
+      List<QueryDef<?, ?>> registered) {
     this.scheduler = scheduler;
     this.ownsScheduler = ownsScheduler;
     this.name = name;
     this.counters = new EngineCounters(name);
     this.gate = new RevisionGate(this);
     this.current = gate.stamp();
+    this.persistence = store == null ? null : new Persistence(this, store);
+    for (QueryDef<?, ?> d : registered) {
+      QueryDef<?, ?> prev = names.putIfAbsent(d.name, d);
+      if (prev != null && prev != d) {
+        throw new IllegalArgumentException("two different queries named '" + d.name + "' registered with engine '"
+            + name + "'");
+      }
+    }
   }
 
   /** An engine on a new {@link Scheduler#parallel()} scheduler, which {@link #close} also closes. */
@@ -373,21 +384,58 @@ public final class QueryEngine implements AutoCloseable {
   }
 
   /**
-   * Cancels running evaluations and waits for them, then refuses further calls; closes the scheduler if
-   * {@link #create()} made it. Idempotent. A closed engine holds no reference from the {@link Query} objects
-   * it used, so it can be collected once the caller drops it.
+   * With a store ({@link Builder#store}): writes every memo of a query with a codec that is current now, has a
+   * value and read only such queries, as a verifying trace (DESIGN.md section 9); memos unchanged since the
+   * last checkpoint are only marked as still in use. Waits for a set in progress, not for running evaluations
+   * (what they complete meanwhile is written at the next checkpoint). Without a store it does nothing.
+   *
+   * @throws java.io.UncheckedIOException if the store cannot write; the previous state of the store and every
+   *     in-memory result stay valid
+   * @throws IllegalStateException after {@link #close}, from a query body, or from a thread started inside an
+   *     evaluation that is still running
+   */
+  public void checkpoint() {
+    checkWriter("checkpoint()");
+    gate.lock();
+    try {
+      if (gate.closed()) {
+        throw new IllegalStateException("engine '" + name + "' is closed; cannot checkpoint");
+      }
+      if (persistence != null) {
+        persistence.checkpoint(tables.values(), gate.stamp());
+      }
+    } finally {
+      gate.unlock();
+    }
+  }
+
+  /**
+   * Cancels running evaluations and waits for them, writes a last {@link #checkpoint} when the engine has a
+   * store, then refuses further calls; closes the scheduler if {@link #create()} made it. Does not close the
+   * store (the caller that opened it does). Idempotent. A closed engine holds no reference from the
+   * {@link Query} objects it used, so it can be collected once the caller drops it.
    *
    * @throws IllegalStateException from a query body, or from a thread started inside a running evaluation
+   * @throws java.io.UncheckedIOException if the last checkpoint cannot be written (the engine is closed all the
+   *     same)
    */
   @Override
   public void close() {
     checkWriter("close()");
+    RuntimeException failed = null;
     gate.lock();
     try {
       if (gate.closed()) {
         return;
       }
       gate.close();
+      if (persistence != null) {
+        try {
+          persistence.checkpoint(tables.values(), gate.stamp());
+        } catch (RuntimeException e) {
+          failed = e;
+        }
+      }
     } finally {
       gate.unlock();
     }
@@ -399,6 +447,9 @@ public final class QueryEngine implements AutoCloseable {
     }
     if (ownsScheduler) {
       scheduler.close();
+    }
+    if (failed != null) {
+      throw failed;
     }
   }
 
@@ -442,6 +493,11 @@ public final class QueryEngine implements AutoCloseable {
       d.table = t;
     }
     return t;
+  }
+
+  /** The query this engine knows by {@code name} (used or registered), or null. */
+  QueryDef<?, ?> queryNamed(String name) {
+    return names.get(name);
   }
 
   /**
@@ -534,8 +590,35 @@ public final class QueryEngine implements AutoCloseable {
   public static final class Builder {
     private Scheduler scheduler;
     private String name = "weft";
+    private MemoStore store;
+    private final List<QueryDef<?, ?>> queries = new java.util.ArrayList<>();
 
     Builder() {}
+
+    /**
+     * A store that keeps memos between engines (DESIGN.md section 9): a memo of a query with a codec that this
+     * engine has not computed is first looked up there; {@link QueryEngine#checkpoint} and {@code close} write
+     * to it. The engine does not close the store. Memos are stored under the engine's {@link #name}, so
+     * engines sharing a store share memos only under the same name.
+     */
+    public Builder store(MemoStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * Queries a stored trace may name: a trace is reused only if every query it read is known to the engine,
+     * by having been used or registered here, so registering the queries of a program lets a read of its
+     * root be reused before anything else was read.
+     *
+     * @throws IllegalArgumentException (at {@link #build}) if two of them have the same name
+     */
+    public Builder queries(Query<?, ?>... queries) {
+      for (Query<?, ?> q : queries) {
+        this.queries.add((QueryDef<?, ?>) Objects.requireNonNull(q, "query"));
+      }
+      return this;
+    }
 
     /** The scheduler to run on; the engine does not close it. Default: a new {@link Scheduler#parallel()}. */
     public Builder scheduler(Scheduler scheduler) {
@@ -559,9 +642,18 @@ public final class QueryEngine implements AutoCloseable {
 
     /** Builds the engine. */
     public QueryEngine build() {
+      List<QueryDef<?, ?>> registered = List.copyOf(queries);
+      java.util.Map<String, QueryDef<?, ?>> byName = new java.util.HashMap<>();
+      for (QueryDef<?, ?> d : registered) {
+        QueryDef<?, ?> prev = byName.putIfAbsent(d.name, d);
+        if (prev != null && prev != d) {
+          throw new IllegalArgumentException("two different queries named '" + d.name + "' registered with engine '"
+              + name + "'");
+        }
+      }
       return scheduler == null
-          ? new QueryEngine(Scheduler.parallel(), true, name)
-          : new QueryEngine(scheduler, false, name);
+          ? new QueryEngine(Scheduler.parallel(), true, name, store, registered)
+          : new QueryEngine(scheduler, false, name, store, registered);
     }
   }
 }

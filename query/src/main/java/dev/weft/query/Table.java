@@ -4,6 +4,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.ref.WeakReference;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -217,6 +218,19 @@ final class Table {
       }
     }
     return sum;
+  }
+
+  /** A snapshot of the table's live memos, evicted ones that are still alive included. */
+  List<Memo> memos() {
+    Object[] tab = slots;
+    List<Memo> out = new ArrayList<>();
+    for (Object o : tab) {
+      Memo m = o == null ? null : o instanceof Memo x ? x : ((Evicted) o).get();
+      if (m != null) {
+        out.add(m);
+      }
+    }
+    return out;
   }
 
   /** Memos in the table, with or without a value, evicted ones that are still alive included. */
