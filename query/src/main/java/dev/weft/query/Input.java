@@ -12,4 +12,32 @@ package dev.weft.query;
  * @param <K> key type
  * @param <V> value type
  */
-public sealed interface Input<K, V> extends Query<K, V> permits QueryDef.InputDef {}
+public sealed interface Input<K, V> extends Query<K, V> permits QueryDef.InputDef {
+  @Override
+  @CheckReturnValue
+  Input<K, V> withCycleFallback(CycleFallback<K, V> fallback);
+
+  @Override
+  @CheckReturnValue
+  Input<K, V> withCutoff(java.util.function.BiPredicate<? super V, ? super V> same);
+
+  @Override
+  @CheckReturnValue
+  Input<K, V> withLru(int capacity);
+
+  @Override
+  @CheckReturnValue
+  Input<K, V> withFixpoint(java.util.function.Function<? super K, ? extends V> initial);
+
+  @Override
+  @CheckReturnValue
+  Input<K, V> withFixpoint(java.util.function.Function<? super K, ? extends V> initial, int maxRounds);
+
+  @Override
+  @CheckReturnValue
+  Input<K, V> withCodec(Codec<K> keys, Codec<V> values);
+
+  @Override
+  @CheckReturnValue
+  Input<K, V> withVersion(String version);
+}

@@ -1,5 +1,6 @@
 package dev.weft.srctest.query;
 
+import dev.weft.query.Codecs;
 import dev.weft.query.CycleException;
 import dev.weft.query.Diagnostic;
 import dev.weft.query.Input;
@@ -181,17 +182,31 @@ final class Program {
 
   /** The engine-side view of this program: the two node queries and the input. */
   final class Queries {
-    final Input<Integer, Integer> input = Query.input("in");
+    final Input<Integer, Integer> input;
     final Query<Integer, Integer> f;
     final Query<Integer, Integer> g;
 
     /** @param lru LRU capacity of both node queries, or -1 for none */
     Queries(int lru) {
+      this(lru, false);
+    }
+
+    /**
+     * @param lru LRU capacity of both node queries, or -1 for none
+     * @param kept whether the queries and the input carry codecs, so that a store keeps their memos
+     */
+    Queries(int lru, boolean kept) {
       Query<Integer, Integer> f = Query.of("f", this::body);
       Query<Integer, Integer> g = Query.<Integer, Integer>of("g", this::body)
           .withCycleFallback((key, cycle) -> fallbackValue(key));
+      if (kept) {
+        f = f.withCodec(Codecs.INT, Codecs.INT);
+        g = g.withCodec(Codecs.INT, Codecs.INT);
+      }
       this.f = lru < 0 ? f : f.withLru(lru);
       this.g = lru < 0 ? g : g.withLru(lru);
+      this.input = kept ? Query.<Integer, Integer>input("in").withCodec(Codecs.INT, Codecs.INT)
+          : Query.input("in");
     }
 
     Query<Integer, Integer> queryOf(int node) {
@@ -242,6 +257,10 @@ final class Program {
 
   Queries queries(int lru) {
     return new Queries(lru);
+  }
+
+  Queries keptQueries(int lru) {
+    return new Queries(lru, true);
   }
 
   @Override
