@@ -18,7 +18,8 @@ import java.util.function.ToDoubleFunction;
  *   <caption>Meters</caption>
  *   <tr><th>name</th><th>type</th><th>meaning</th></tr>
  *   <tr><td>{@code weft.query.executions}</td><td>counter, tags {@code query}, {@code outcome} (computed,
- *       failed, verified, restored, cycle, cancelled)</td><td>verifications and executions since binding</td></tr>
+ *       failed, verified, restored, cycle, cancelled, reused)</td><td>verifications and executions since
+ *       binding</td></tr>
  *   <tr><td>{@code weft.query.duration}</td><td>function timer, tag {@code query}</td><td>time verifying and
  *       executing, reads included, since binding</td></tr>
  *   <tr><td>{@code weft.query.hits}</td><td>counter</td><td>reads served from a current memo</td></tr>
@@ -29,6 +30,11 @@ import java.util.function.ToDoubleFunction;
  *   <tr><td>{@code weft.query.cutoffs}</td><td>counter</td><td>re-executions with an unchanged value</td></tr>
  *   <tr><td>{@code weft.query.evictions}</td><td>counter</td><td>values dropped by an LRU</td></tr>
  *   <tr><td>{@code weft.query.cancellations}</td><td>counter</td><td>evaluations cancelled</td></tr>
+ *   <tr><td>{@code weft.query.store.lookups}, {@code .reused}, {@code .mismatches}, {@code .values.loaded},
+ *       {@code .stored}</td><td>counters</td><td>memos that asked the store, reused from a trace, traces not
+ *       reused, values decoded, traces written</td></tr>
+ *   <tr><td>{@code weft.query.store.checkpoint.time}</td><td>counter, seconds</td><td>time writing
+ *       checkpoints</td></tr>
  *   <tr><td>{@code weft.query.memos.live}</td><td>gauge</td><td>memos holding a value or failure</td></tr>
  *   <tr><td>{@code weft.query.revision}</td><td>gauge</td><td>the current revision</td></tr>
  * </table>
@@ -82,6 +88,16 @@ public final class QueryEngineMetrics implements MeterBinder {
     counter(registry, "weft.query.cutoffs", "Re-executions with an unchanged value", s -> s.stats().cutoffs());
     counter(registry, "weft.query.evictions", "Values dropped by an LRU", s -> s.stats().evictions());
     counter(registry, "weft.query.cancellations", "Evaluations cancelled", s -> s.stats().cancellations());
+    counter(registry, "weft.query.store.lookups", "Memos that asked the store for traces",
+        s -> s.stats().tracesLookedUp());
+    counter(registry, "weft.query.store.reused", "Memos reused from a stored trace", s -> s.stats().tracesReused());
+    counter(registry, "weft.query.store.mismatches", "Stored traces tried and not reused",
+        s -> s.stats().tracesMismatched());
+    counter(registry, "weft.query.store.values.loaded", "Stored values decoded", s -> s.stats().valuesLoaded());
+    counter(registry, "weft.query.store.stored", "Traces written by checkpoints", s -> s.stats().tracesStored());
+    FunctionCounter.builder("weft.query.store.checkpoint.time", engine,
+            s -> s.stats().checkpointNanos() / 1e9).tags(tags).baseUnit("seconds")
+        .description("Time spent writing checkpoints").register(registry);
     Gauge.builder("weft.query.memos.live", engine, s -> s.stats().liveMemos())
         .tags(tags).description("Memos holding a value or failure").baseUnit("memos").register(registry);
     Gauge.builder("weft.query.revision", engine, QueryEngine::revision)

@@ -64,4 +64,29 @@ class QueryEngineMetricsTest {
       assertThat(registry.get("weft.query.duration").tag("query", "other").functionTimer().count()).isEqualTo(1.0);
     }
   }
+
+  @Test
+  void bindTo_engineWithStore_storeMetersAndReusedOutcome() {
+    StoreReuseTest.MemStore store = new StoreReuseTest.MemStore();
+    try (Scheduler s = Scheduler.parallel(1)) {
+      StoreReuseTest.Program p = new StoreReuseTest.Program();
+      try (QueryEngine e = p.engine(s, store)) {
+        p.setAll(e, "x y z");
+        e.get(p.total, StoreReuseTest.Program.FILES);
+      }
+      StoreReuseTest.Program q = new StoreReuseTest.Program();
+      try (QueryEngine e = q.engine(s, store)) {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        new QueryEngineMetrics(e).bindTo(registry);
+        q.setAll(e, "x y z");
+        e.get(q.total, StoreReuseTest.Program.FILES);
+        assertThat(registry.get("weft.query.store.reused").functionCounter().count()).isEqualTo(7.0);
+        assertThat(registry.get("weft.query.store.lookups").functionCounter().count()).isEqualTo(7.0);
+        assertThat(registry.get("weft.query.executions").tag("query", "total").tag("outcome", "reused")
+            .functionCounter().count()).isEqualTo(1.0);
+        e.checkpoint();
+        assertThat(registry.get("weft.query.store.checkpoint.time").functionCounter().count()).isPositive();
+      }
+    }
+  }
 }
