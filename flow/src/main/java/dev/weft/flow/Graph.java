@@ -672,7 +672,8 @@ public final class Graph {
 
     String rename(String name) {
       checkOpen();
-      if (name == null || name.isBlank()) {
+      java.util.Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
         throw new IllegalArgumentException("name must not be blank");
       }
       return name;

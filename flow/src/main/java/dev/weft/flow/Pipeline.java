@@ -312,7 +312,8 @@ public final class Pipeline<T> {
 
   /** Renames the last stage (for stats and failure messages). */
   public Pipeline<T> named(String stageName) {
-    if (stageName == null || stageName.isBlank()) {
+    java.util.Objects.requireNonNull(stageName, "stageName");
+    if (stageName.isBlank()) {
       throw new IllegalArgumentException("stage name must not be blank");
     }
     return new Pipeline<>(upstream, spec, capacity, stageName, prefix, index);

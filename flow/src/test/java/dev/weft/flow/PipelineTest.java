@@ -278,7 +278,7 @@ class PipelineTest {
         return x;
       };
       PipelineRun run = probed(probe, 100_000).start(s, x -> probe.at(8, x));
-      assertThat(reached.await(20, TimeUnit.SECONDS)).isTrue();
+      assertThat(awaitLatch(s, reached)).isTrue();
       run.cancel();
       assertThatThrownBy(run::join).isInstanceOf(CancellationException.class);
       assertThat(run.isDone()).isTrue();
@@ -302,7 +302,7 @@ class PipelineTest {
         reached.countDown();
         never.await();
       });
-      assertThat(awaitLatch(reached)).isTrue();
+      assertThat(awaitLatch(s, reached)).isTrue();
       run.cancel();
       run.cancel();
       assertThatThrownBy(run::join).isInstanceOf(CancellationException.class);
@@ -311,12 +311,15 @@ class PipelineTest {
     }
   }
 
-  private static boolean awaitLatch(CountDownLatch latch) {
-    try {
-      return latch.await(20, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      throw new AssertionError(e);
-    }
+  /**
+   * Waits for {@code latch} through a task of {@code s}, so that a deterministic scheduler sees an outside
+   * thread waiting on it (its tasks run only then); the test's timeout guards a latch never counted down.
+   */
+  private static boolean awaitLatch(Scheduler s, CountDownLatch latch) {
+    return s.spawn("await-latch", () -> {
+      latch.await();
+      return true;
+    }).join();
   }
 
   @ParameterizedTest(name = "{0}")

@@ -109,7 +109,7 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
   }
 
   /** How long every known outside thread must stay blocked elsewhere before the gate opens without a wait. */
-  static final long STALL_GRACE_NANOS = 100_000_000L;
+  static final long STALL_GRACE_NANOS = 1_000_000_000L;
   private static final long STALL_POLL_NANOS = 10_000_000L;
 
   /** A thread outside the scheduler waiting for {@code done}; the carrier sets {@code resumed} and unparks it. */

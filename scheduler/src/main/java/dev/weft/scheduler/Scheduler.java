@@ -39,7 +39,7 @@ import java.util.function.Consumer;
  * }
  * An outside thread that instead waits on something else (a latch, a future, a polling loop) while its
  * tasks cannot start would wait forever: the scheduler notices that every outside thread it knows has been
- * blocked for 100 ms, runs the tasks anyway, logs a warning naming the thread and where it waits, and counts
+ * blocked for one second, runs the tasks anyway, logs a warning naming the thread and where it waits, and counts
  * it as a foreign wakeup (a {@link Builder#strict strict} scheduler fails the run).
  *
  * <p>Lifecycle:
@@ -53,13 +53,16 @@ import java.util.function.Consumer;
  *   <li>{@link #spawn} after {@code close} throws {@link IllegalStateException}.</li>
  * </ul>
  *
- * <p>Creating virtual threads on Weft's carriers needs {@code --add-opens java.base/java.lang=ALL-UNNAMED}.
- * Without it {@link #parallel} logs one warning and falls back to the JDK's default virtual-thread scheduler,
+ * <p>Creating virtual threads on Weft's carriers needs {@code --add-opens java.base/java.lang=ALL-UNNAMED} on
+ * the class path ({@code --add-opens java.base/java.lang=dev.weft.scheduler} on the module path). Without it {@link #parallel} logs one warning and falls back to the JDK's default virtual-thread scheduler,
  * and {@link #deterministic} throws {@link IllegalStateException} naming the flag.
  */
 public interface Scheduler extends AutoCloseable {
 
-  /** The JVM option Weft needs to run virtual threads on its own carriers. */
+  /**
+   * The JVM option Weft needs to run virtual threads on its own carriers, when Weft is on the class path (on
+   * the module path: {@code --add-opens java.base/java.lang=dev.weft.scheduler}).
+   */
   String ADD_OPENS = "--add-opens java.base/java.lang=ALL-UNNAMED";
 
   /**
@@ -170,7 +173,8 @@ public interface Scheduler extends AutoCloseable {
 
     /** A name prefix for carrier threads and log messages. */
     public Builder name(String name) {
-      if (name == null || name.isBlank()) {
+      java.util.Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
         throw new IllegalArgumentException("name must not be blank");
       }
       this.name = name;

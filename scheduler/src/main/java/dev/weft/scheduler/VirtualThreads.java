@@ -64,6 +64,11 @@ final class VirtualThreads {
     if (FAILURE != null) {
       return "this JDK's virtual-thread internals could not be reached (" + FAILURE + ")";
     }
+    Module weft = Scheduler.class.getModule();
+    if (weft.isNamed()) { // on the module path the flag names Weft's module, not the class path
+      return "java.base/java.lang is not open to module " + weft.getName() + "; start the JVM with"
+          + " --add-opens java.base/java.lang=" + weft.getName();
+    }
     return "java.base/java.lang is not open to Weft; start the JVM with " + Scheduler.ADD_OPENS
         + " (or add 'Add-Opens: java.base/java.lang' to an executable jar's manifest)";
   }

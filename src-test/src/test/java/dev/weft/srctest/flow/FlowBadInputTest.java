@@ -65,6 +65,7 @@ class FlowBadInputTest {
     assertThatThrownBy(() -> p.batch(0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> p.buffer(0)).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> p.named(" ")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> p.named(null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> p.fork()).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> p.toList(null)).isInstanceOf(NullPointerException.class);
     assertThatThrownBy(() -> p.forEach(scheduler, null)).isInstanceOf(NullPointerException.class);

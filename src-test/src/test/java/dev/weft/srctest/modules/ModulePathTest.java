@@ -109,7 +109,7 @@ class ModulePathTest {
   @BeforeAll
   static void compileProbe(@TempDir Path dir) throws Exception {
     libraries = List.of(location(WaitForGraph.class), location(Scheduler.class), location(QueryEngine.class),
-        location(Pipeline.class));
+        location(Pipeline.class), location(dev.weft.store.LocalStore.class));
     Path src = dir.resolve("src");
     Files.createDirectories(src.resolve("probe"));
     Files.writeString(src.resolve("module-info.java"), MODULE_INFO);
@@ -147,6 +147,7 @@ class ModulePathTest {
         "dev.weft.scheduler", Set.of("dev.weft.scheduler"),
         "dev.weft.query", Set.of("dev.weft.query"),
         "dev.weft.flow", Set.of("dev.weft.flow", "dev.weft.flow.metrics"),
+        "dev.weft.store", Set.of("dev.weft.store"),
         "dev.weft.junit", Set.of("dev.weft.junit"))));
   }
 

@@ -19,7 +19,8 @@ class SchedulerBadInputTest {
     assertThatThrownBy(() -> Scheduler.parallel(0)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("0");
     assertThatThrownBy(() -> Scheduler.builder().name(" ")).isInstanceOf(IllegalArgumentException.class);
-    assertThatThrownBy(() -> Scheduler.builder().name(null)).isInstanceOf(IllegalArgumentException.class);
+    // one convention for every builder of Weft: null is a NullPointerException, blank an IllegalArgumentException
+    assertThatThrownBy(() -> Scheduler.builder().name(null)).isInstanceOf(NullPointerException.class);
   }
 
   @Test
