@@ -107,15 +107,25 @@ final class ToyWorkloads {
     Program p = ref.program();
     ToyWeft q = new ToyWeft();
     Scheduler scheduler = Scheduler.parallel(carriers);
+    String note;
     try (QueryEngine engine = engine(scheduler)) {
       q.load(engine, p.modules(), p.sources());
+      long spawned = scheduler.stats().spawned();
       agree(engine.evaluate(q.build, ToyBuild.ROOT), ref.scratch(), "from scratch");
+      EngineStats s = engine.stats();
+      note = String.format(Locale.ROOT, "per build: %,d executed, %,d hits, %,d waits, %,d cycles, %,d virtual"
+          + " threads spawned", s.executions(), s.hits(), s.waits(), s.cycles(), scheduler.stats().spawned() - spawned);
     } catch (RuntimeException | Error e) {
       scheduler.close();
       throw e;
     }
     int expected = ref.scratch().diagnostics().size();
     return new Measured() {
+      @Override
+      public String note() {
+        return note;
+      }
+
       @Override
       public long run(long iterations) {
         long total = 0;
@@ -150,9 +160,11 @@ final class ToyWorkloads {
       q.load(engine, p.modules(), p.sources());
       agree(engine.evaluate(q.build, ToyBuild.ROOT), ref.scratch(), "from scratch");
       EngineStats before = engine.stats();
+      long spawned = scheduler.stats().spawned();
       engine.set(q.source, edit.module(), edit.after());
       agree(engine.evaluate(q.build, ToyBuild.ROOT), ref.edited().get(kind), "after the edit");
-      note = delta(before, engine.stats());
+      note = delta(before, engine.stats()) + String.format(Locale.ROOT, ", %,d virtual threads spawned",
+          scheduler.stats().spawned() - spawned);
       engine.set(q.source, edit.module(), edit.before());
       agree(engine.evaluate(q.build, ToyBuild.ROOT), ref.scratch(), "after undoing the edit");
     } catch (RuntimeException | Error e) {
