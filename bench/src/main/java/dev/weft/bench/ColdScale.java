@@ -111,7 +111,7 @@ final class ColdScale {
     List<Workload> list = new ArrayList<>();
     for (Sized s : shapes()) {
       Workload.Builder b = Workload.builder(s.name(), s.describe())
-          .unit("ns/query", s.queries())
+          .unit("ns/query", s.queries()).minWarmup(3_000)
           .add(Alternative.weft(WEFT, () -> weft(s)))
           .add(Alternative.baseline(MAP, () -> map(s)));
       if (s.kind() == Kind.DEEP_CHAIN) {
@@ -157,7 +157,7 @@ final class ColdScale {
   }
 
   /** The root query of a shape: it reads every root of the shape through the node query. */
-  private static Query<Integer, Long> queries(Sized s) {
+  static Query<Integer, Long> queries(Sized s) {
     @SuppressWarnings({"unchecked", "rawtypes"})
     Query<Long, Long>[] self = new Query[1];
     self[0] = Query.of("node", (ctx, k) -> {
@@ -262,16 +262,17 @@ final class ColdScale {
       if (!any) {
         continue;
       }
-      b.append(String.format(Locale.ROOT, "%nCold %s, per query (medians; alloc = heap bytes allocated, faults ="
-          + " minor page faults, whole process):%n%n", k.label));
+      b.append(String.format(Locale.ROOT, "%nCold %s, per query (medians; CPU = CPU time of all Java threads, the"
+          + " figure that other processes disturb least; alloc = heap bytes allocated; faults = minor page faults,"
+          + " whole process):%n%n", k.label));
       StringBuilder head = new StringBuilder("| queries |");
       StringBuilder rule = new StringBuilder("|---:|");
       for (String l : labels) {
         String p = l.isEmpty() ? "" : l + ": ";
         head.append(' ').append(p).append("Weft | ").append(p).append("HashMap | ").append(p)
-            .append("Weft / HashMap | ").append(p).append("alloc Weft / HashMap | ").append(p)
-            .append("faults Weft / HashMap |");
-        rule.append("---:|---:|---:|---:|---:|");
+            .append("Weft / HashMap | ").append(p).append("CPU Weft / HashMap | ").append(p)
+            .append("alloc Weft / HashMap | ").append(p).append("faults Weft / HashMap |");
+        rule.append("---:|---:|---:|---:|---:|---:|");
       }
       b.append(head).append('\n').append(rule).append('\n');
       for (int size : SIZES) {
@@ -281,7 +282,8 @@ final class ColdScale {
           Double w = r.median(s.name(), WEFT);
           Double m = r.median(s.name(), MAP);
           b.append(' ').append(ns(w)).append(" | ").append(ns(m)).append(" | ").append(ToyWorkloads.ratio(w, m))
-              .append(" | ").append(pair(r.alloc(s.name(), WEFT), r.alloc(s.name(), MAP), " B")).append(" | ")
+              .append(" | ").append(pair(r.cpu(s.name(), WEFT), r.cpu(s.name(), MAP), " ns")).append(" | ")
+              .append(pair(r.alloc(s.name(), WEFT), r.alloc(s.name(), MAP), " B")).append(" | ")
               .append(pair(r.faults(s.name(), WEFT), r.faults(s.name(), MAP), "")).append(" |");
         }
         b.append('\n');

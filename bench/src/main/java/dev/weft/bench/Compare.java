@@ -47,6 +47,7 @@ import java.util.regex.Pattern;
  *
  * <p>Usage: {@code Compare [--quick | --full] [--rounds N] [--warmup-ms N] [--sample-ms N] [--out FILE] [--list]
  * [--only TEXT] [--alloc] [--tsv FILE] [--pretouch-both] [--first-runs N] [--toy-modules N] [--toy-seed N]
+ * [--toy-no-cycles]
  * [workload-or-glob ...]}. {@code --pretouch-both} and {@code --first-runs} launch child JVMs
  * ({@link Launcher}). Run instructions are in {@code docs/benchmarks.md}.
  */
@@ -67,6 +68,7 @@ public final class Compare {
     final List<Double> samples = new ArrayList<>();
     /** Per recorded sample, per unit: allocated bytes and minor page faults (NaN when unavailable). */
     final List<Double> allocs = new ArrayList<>();
+    final List<Double> cpus = new ArrayList<>();
     final List<Double> faults = new ArrayList<>();
     String note;
     String status; // null while measurable
@@ -137,6 +139,7 @@ public final class Compare {
         case "--first-run" -> firstRun = true;
         case "--toy-modules" -> System.setProperty("weft.bench.toy.modules", value(args, ++i, a));
         case "--toy-seed" -> System.setProperty("weft.bench.toy.seed", value(args, ++i, a));
+        case "--toy-no-cycles" -> System.setProperty("weft.bench.toy.cycles", "false");
         case "--pretouch-both", "--first-runs" -> {
           Launcher.main(args);
           return;
@@ -171,7 +174,7 @@ public final class Compare {
               w.unitsPerIteration(), w.scale(), w.calibrate(),
               w.alternatives().stream().filter(x -> whole ? x.name().equals(name)
                   : x.name().toLowerCase(Locale.ROOT).contains(needle)).toList(),
-              w.targets(), w.perQuery()))
+              w.targets(), w.perQuery(), w.minWarmupMillis()))
           .filter(w -> !w.alternatives().isEmpty()).toList();
     }
     Settings settings = new Settings(
@@ -210,7 +213,8 @@ public final class Compare {
           --only TEXT  keep only the alternatives whose name contains TEXT (e.g. 'Weft', for profiling);
                        with --exact, whose name is TEXT
           --out FILE   also write the Markdown report to FILE
-          --alloc      add columns: heap bytes allocated and minor page faults per unit (whole process)
+          --alloc      add columns: CPU time of all Java threads, heap bytes allocated and minor page faults
+                       per unit (whole process; CPU time is the figure to trust on a loaded machine)
           --tsv FILE   also write every row's figures as tab-separated values
           --pretouch-both
                        run the selection in two child JVMs, with and without -XX:+AlwaysPreTouch, and
@@ -220,6 +224,8 @@ public final class Compare {
                        iteration in a fresh JVM, with and without -XX:+AlwaysPreTouch (the command-line case)
           --toy-modules N, --toy-seed N
                        size and seed of the generated toy-build program (default 2000, 42)
+          --toy-no-cycles
+                       generate it without import rings and definition cycles (to profile what they cost)
           WORKLOAD     a workload name or a glob such as 'vt-*' (see --list); default: all""");
   }
 
@@ -312,11 +318,12 @@ public final class Compare {
     if (!w.calibrate()) {
       return; // measured once per round, nothing to size
     }
+    long warmup = Math.max(settings.warmupNanos(), TimeUnit.MILLISECONDS.toNanos(w.minWarmupMillis()));
     boolean more = true;
     while (more) {
       more = false;
       for (Row row : rows) {
-        if (row.status != null || row.warmedNanos >= settings.warmupNanos()) {
+        if (row.status != null || row.warmedNanos >= warmup) {
           continue;
         }
         long t0 = System.nanoTime();
@@ -332,7 +339,7 @@ public final class Compare {
         } else if (amount > 2 * target && row.iterations > 1) {
           row.iterations = Math.max(1, row.iterations / 2);
         }
-        more |= row.warmedNanos < settings.warmupNanos();
+        more |= row.warmedNanos < warmup;
       }
     }
   }
@@ -343,15 +350,18 @@ public final class Compare {
     try {
       long faults0 = Probes.minorFaults();
       long alloc0 = Probes.allocatedBytes();
+      long cpu0 = Probes.threadsCpuNanos();
       long amount = call(() -> row.measured.run(iterations), w.calibrate() ? settings.callTimeoutNanos()
           : ONCE_TIMEOUT_NANOS);
       long alloc = Probes.allocatedBytes() - alloc0;
+      long cpu = Probes.threadsCpuNanos() - cpu0;
       long faults = Probes.minorFaults() - faults0;
       if (record) {
         double units = row.measured.unitsPerIteration();
         units = Double.isNaN(units) ? w.unitsPerIteration() : units;
         row.samples.add(amount / (iterations * units) / w.scale());
         row.allocs.add(alloc0 < 0 ? Double.NaN : alloc / (iterations * units));
+        row.cpus.add(cpu0 < 0 ? Double.NaN : cpu / (iterations * units) / w.scale());
         row.faults.add(faults0 < 0 ? Double.NaN : faults / (iterations * units));
       }
       return amount;
@@ -440,8 +450,8 @@ public final class Compare {
         Math.min(settings.rounds(), ONCE_ROUNDS)));
     boolean alloc = settings.alloc();
     b.append("\n| workload | alternative | median | min – max | vs first row |")
-        .append(alloc ? " alloc/unit | faults/unit |\n" : "\n");
-    b.append("|---|---|---:|---:|---:|").append(alloc ? "---:|---:|\n" : "\n");
+        .append(alloc ? " CPU (Java threads) | alloc/unit | faults/unit |\n" : "\n");
+    b.append("|---|---|---:|---:|---:|").append(alloc ? "---:|---:|---:|\n" : "\n");
     for (Result r : results) {
       Workload w = r.workload();
       Double reference = null;
@@ -452,7 +462,7 @@ public final class Compare {
         if (row.samples.isEmpty()) {
           b.append("| ").append(label).append(" | ").append(row.alternative.name()).append(" | ")
               .append(row.status == null ? "no samples" : row.status).append(" | | |")
-              .append(alloc ? " | |\n" : "\n");
+              .append(alloc ? " | | |\n" : "\n");
           continue;
         }
         double median = row.median();
@@ -470,7 +480,8 @@ public final class Compare {
             .append(fmt(row.min())).append(" – ").append(fmt(row.max())).append(" | ")
             .append(String.format(Locale.ROOT, "%.2fx", median / reference)).append(" |");
         if (alloc) {
-          b.append(' ').append(fmt(median(row.allocs))).append(" B | ").append(fmt(median(row.faults))).append(" |");
+          b.append(' ').append(fmt(median(row.cpus))).append(' ').append(w.unit()).append(" | ")
+              .append(fmt(median(row.allocs))).append(" B | ").append(fmt(median(row.faults))).append(" |");
         }
         b.append('\n');
       }
@@ -562,12 +573,18 @@ public final class Compare {
       public Double faults(String workload, String alternative) {
         return get(workload, alternative, row -> row.faults);
       }
+
+      @Override
+      public Double cpu(String workload, String alternative) {
+        return get(workload, alternative, row -> row.cpus);
+      }
     };
   }
 
   /**
    * Every measured row as tab-separated values: workload, alternative, median, min, max, allocated bytes per
-   * unit, minor faults per unit (medians), number of samples. Read back by {@link Launcher}.
+   * unit, minor faults per unit (medians), number of samples, CPU per unit (median). Read back by
+   * {@link Launcher}.
    */
   private String tsv() {
     StringBuilder b = new StringBuilder();
@@ -577,7 +594,7 @@ public final class Compare {
           b.append(r.workload().name()).append('\t').append(row.alternative.name()).append('\t')
               .append(row.median()).append('\t').append(row.min()).append('\t').append(row.max()).append('\t')
               .append(median(row.allocs)).append('\t').append(median(row.faults)).append('\t')
-              .append(row.samples.size()).append('\n');
+              .append(row.samples.size()).append('\t').append(median(row.cpus)).append('\n');
         }
       }
     }

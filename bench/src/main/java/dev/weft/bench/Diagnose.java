@@ -21,6 +21,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * scheduler's counters.
  *
  * <ul>
+ *   <li>{@code toy-scratch}: the toy build from scratch on {@code parallel(1)}, {@code parallel(2)} and as plain
+ *       Java, alternating: wall time, process CPU time (all threads) and their ratio per build, with the
+ *       virtual threads spawned and the waits per build;</li>
+ *   <li>{@code first-use}: in this fresh JVM, the one-time costs a command-line run pays before its queries run
+ *       at their warm cost: loading and initialising the engine's classes (the JFR event types among them), the
+ *       first scheduler and its first carrier, the first engine read, then three cold 20k-query trees in a
+ *       row;</li>
  *   <li>{@code toy-edit [carriers]}: per edit kind of the toy build, the time of {@code set}, of
  *       {@code get(root)} (verification and re-execution) and of a following {@code evaluate(root)} (what
  *       collecting the diagnostics adds), with the memos verified, the bodies run and the virtual threads
@@ -31,7 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * </ul>
  *
  * <p>Run: {@code java --add-opens java.base/java.lang=ALL-UNNAMED -Xms1g -Xmx1g -cp bench/target/weft-bench.jar
- * dev.weft.bench.Diagnose toy-edit 1}.
+ * dev.weft.bench.Diagnose toy-edit 1} ({@code -Dweft.bench.toy.cycles=false} for the program without cycles).
  */
 public final class Diagnose {
   private Diagnose() {}
@@ -40,10 +47,13 @@ public final class Diagnose {
     String what = args.length > 0 ? args[0] : "";
     switch (what) {
       case "toy-edit" -> toyEdit(args.length > 1 ? Integer.parseInt(args[1]) : 1);
+      case "toy-scratch" -> toyScratch();
+      case "first-use" -> firstUse();
       case "fanout" -> fanOut(args.length > 1 ? Integer.parseInt(args[1]) : 2,
           args.length > 2 ? Integer.parseInt(args[2]) : 64, args.length > 3 ? args[3] : "alu");
       default -> {
-        System.err.println("usage: Diagnose toy-edit [carriers] | fanout [carriers] [keys] [trivial|alu]");
+        System.err.println("usage: Diagnose toy-edit [carriers] | toy-scratch | first-use | fanout [carriers] [keys]"
+            + " [trivial|alu]");
         System.exit(2);
       }
     }
@@ -97,6 +107,131 @@ public final class Diagnose {
             median(set), median(get), median(eval), executed, verified, spawned);
       }
     }
+  }
+
+  // ------------------------------------------------------------------------------------------- first use
+
+  private static void firstUse() throws Exception {
+    List<String> lines = new ArrayList<>();
+    long t = System.nanoTime();
+    Class.forName("dev.weft.query.QueryEngine", true, Diagnose.class.getClassLoader());
+    lines.add(step("load and initialise QueryEngine", t));
+    t = System.nanoTime();
+    Class.forName("dev.weft.query.Events", true, Diagnose.class.getClassLoader());
+    lines.add(step("initialise the engine's JFR event types (Events)", t));
+    t = System.nanoTime();
+    Scheduler scheduler = Scheduler.parallel(1);
+    lines.add(step("Scheduler.parallel(1)", t));
+    t = System.nanoTime();
+    QueryEngine engine = QueryEngine.builder().scheduler(scheduler).name("first").build();
+    lines.add(step("QueryEngine.build()", t));
+    Query<Long, Long> one = Query.of("one", (ctx, k) -> k);
+    t = System.nanoTime();
+    engine.get(one, 1L);
+    lines.add(step("first read (a virtual thread, the first carrier, one trivial query)", t));
+    t = System.nanoTime();
+    engine.get(one, 2L);
+    lines.add(step("second read (same path, classes loaded)", t));
+    engine.close();
+    ColdScale.Sized tree = new ColdScale.Sized(ColdScale.Kind.TREE, 20_000);
+    for (int i = 1; i <= 3; i++) {
+      Query<Integer, Long> root = ColdScale.queries(tree);
+      try (QueryEngine e = QueryEngine.builder().scheduler(scheduler).name("first").build()) {
+        t = System.nanoTime();
+        e.get(root, 0);
+        lines.add(String.format(Locale.ROOT, "| cold tree of 20,000 queries, run %d | %.2f ms (%.0f ns/query) |", i,
+            (System.nanoTime() - t) / 1e6, (System.nanoTime() - t) / 20_000.0));
+      }
+    }
+    scheduler.close();
+    System.out.println("one-time costs in a fresh JVM, in order:\n\n| step | time |\n|---|---:|");
+    lines.forEach(System.out::println);
+  }
+
+  private static String step(String what, long since) {
+    return String.format(Locale.ROOT, "| %s | %.2f ms |", what, (System.nanoTime() - since) / 1e6);
+  }
+
+  // ------------------------------------------------------------------------------------------ toy scratch
+
+  private static void toyScratch() {
+    Program p = ToyLang.program();
+    int reps = 60;
+    String[] modes = {"Weft parallel(1)", "Weft parallel(2)", "plain Java"};
+    double[][] wall = new double[3][reps];
+    double[][] cpu = new double[3][reps];
+    long[] spawned = new long[3];
+    long[] waits = new long[3];
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    Scheduler[] schedulers = {Scheduler.parallel(1), Scheduler.parallel(2)};
+    ToyWeft q = new ToyWeft();
+    try {
+      for (int i = 0; i < 2 * reps; i++) {
+        for (int m = 0; m < 3; m++) {
+          int mode = (m + i) % 3;
+          long c0;
+          long t0;
+          long t1;
+          long c1;
+          if (mode == 2) {
+            c0 = threadsCpu();
+            t0 = System.nanoTime();
+            ToyPlain.build(p.modules(), p.sources());
+            t1 = System.nanoTime();
+            c1 = threadsCpu();
+          } else {
+            Scheduler sc = schedulers[mode];
+            try (QueryEngine engine = QueryEngine.builder().scheduler(sc).name("toy").build()) {
+              q.load(engine, p.modules(), p.sources());
+              long sp = sc.stats().spawned();
+              c0 = threadsCpu();
+              t0 = System.nanoTime();
+              engine.evaluate(q.build, ToyBuild.ROOT);
+              t1 = System.nanoTime();
+              c1 = threadsCpu();
+              spawned[mode] = sc.stats().spawned() - sp;
+              waits[mode] = engine.stats().waits();
+            }
+          }
+          if (i >= reps) {
+            wall[mode][i - reps] = (t1 - t0) / 1e6;
+            cpu[mode][i - reps] = (c1 - c0) / 1e6;
+          }
+        }
+      }
+    } finally {
+      for (Scheduler sc : schedulers) {
+        sc.close();
+      }
+    }
+    System.out.printf(Locale.ROOT, "toy build from scratch, %,d modules; medians of %d builds each after %d warm-up"
+        + " builds, modes alternating; CPU = CPU time of all Java threads (carriers included; GC and JIT not);"
+        + " load average"
+        + " %.2f%n%n", p.modules().size(), reps, reps, os.getSystemLoadAverage());
+    System.out.println("| mode | wall | CPU | CPU / wall | virtual threads spawned | waits |\n|---|---:|---:|---:|---:|---:|");
+    for (int m = 0; m < 3; m++) {
+      double[] ratio = new double[reps];
+      for (int i = 0; i < reps; i++) {
+        ratio[i] = cpu[m][i] / wall[m][i];
+      }
+      System.out.printf(Locale.ROOT, "| %s | %.1f ms | %.1f ms | %.2f | %s | %s |%n", modes[m], median(wall[m]),
+          median(cpu[m]), median(ratio), m == 2 ? "–" : String.format(Locale.ROOT, "%,d", spawned[m]),
+          m == 2 ? "–" : String.format(Locale.ROOT, "%,d", waits[m]));
+    }
+  }
+
+  /** CPU time of every live Java thread (platform threads: carriers, the caller), in nanoseconds. */
+  private static long threadsCpu() {
+    java.lang.management.ThreadMXBean t = java.lang.management.ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (long id : t.getAllThreadIds()) {
+      long c = t.getThreadCpuTime(id);
+      if (c > 0) {
+        sum += c;
+      }
+    }
+    return sum;
   }
 
   // ---------------------------------------------------------------------------------------------- fan-out

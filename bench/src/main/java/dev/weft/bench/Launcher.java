@@ -32,7 +32,7 @@ final class Launcher {
   private static final Set<String> WITH_VALUE = Set.of("--rounds", "--warmup-ms", "--sample-ms", "--out", "--only",
       "--tsv", "--toy-modules", "--toy-seed", "--first-runs");
 
-  /** Per workload and alternative: median, min, max, alloc/unit, faults/unit, samples. */
+  /** Per workload and alternative: median, min, max, alloc/unit, faults/unit, samples, CPU/unit. */
   private record Figures(Map<String, Map<String, double[]>> rows) implements Summaries.Results {
     static Figures read(Path tsv) throws IOException {
       Map<String, Map<String, double[]>> rows = new LinkedHashMap<>();
@@ -71,6 +71,12 @@ final class Launcher {
     public Double faults(String workload, String alternative) {
       return get(workload, alternative, 4);
     }
+
+    @Override
+    public Double cpu(String workload, String alternative) {
+      double[] v = rows.getOrDefault(workload, Map.of()).get(alternative);
+      return v == null || v.length < 7 || Double.isNaN(v[6]) ? null : v[6];
+    }
   }
 
   static void main(String[] args) throws Exception {
@@ -97,7 +103,9 @@ final class Launcher {
           }
           if (a.startsWith("--toy-")) {
             toy.add(a);
-            toy.add(v);
+            if (v != null) {
+              toy.add(v);
+            }
           } else if (a.equals("--only")) {
             only = v;
           } else if (a.equals("--exact")) {

@@ -6,8 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * Process-wide counters read around each sample: heap bytes allocated by all threads (virtual threads
- * allocate in their carrier's buffers, so their allocation is counted too), and minor page faults (Linux
+ * Process-wide counters read around each sample: CPU time of all Java threads (carriers run the virtual
+ * threads, so it covers them; GC and JIT threads are not Java threads and are not counted; unlike wall time it
+ * hardly moves when other processes compete for the cores), heap bytes allocated by all threads (virtual
+ * threads allocate in their carrier's buffers, so their allocation is counted too), and minor page faults (Linux
  * {@code /proc/self/stat}; a fault is a first touch of a page, which a fresh heap pays and a pre-touched one does
  * not). Both include whatever else the JVM did meanwhile (the JIT allocates off-heap, so little), and both
  * return -1 where unavailable.
@@ -19,6 +21,20 @@ final class Probes {
       ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean t
           && t.isThreadAllocatedMemorySupported() ? t : null;
   private static final Path STAT = Path.of("/proc/self/stat");
+
+  static long threadsCpuNanos() {
+    if (THREADS == null || !THREADS.isThreadCpuTimeSupported()) {
+      return -1;
+    }
+    long sum = 0;
+    for (long id : THREADS.getAllThreadIds()) {
+      long c = THREADS.getThreadCpuTime(id);
+      if (c > 0) {
+        sum += c;
+      }
+    }
+    return sum;
+  }
 
   static long allocatedBytes() {
     return THREADS == null ? -1 : THREADS.getTotalThreadAllocatedBytes();

@@ -23,6 +23,9 @@ final class Summaries {
 
     /** Median minor page faults per unit (the whole process), or null. */
     Double faults(String workload, String alternative);
+
+    /** Median CPU time of all Java threads per unit, in the workload's unit, or null. */
+    Double cpu(String workload, String alternative);
   }
 
   static List<Function<Results, String>> all() {

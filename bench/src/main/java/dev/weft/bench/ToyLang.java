@@ -259,7 +259,8 @@ final class ToyLang {
    * @param sources module name to text
    * @param edits one edit of each {@link EditKind}
    */
-  record Program(long seed, List<String> modules, Map<String, String> sources, Map<EditKind, Edit> edits) {
+  record Program(long seed, boolean cycles, List<String> modules, Map<String, String> sources,
+      Map<EditKind, Edit> edits) {
     /** The sources with {@code edit} applied. */
     Map<String, String> with(Edit edit) {
       Map<String, String> m = new LinkedHashMap<>(sources);
@@ -276,12 +277,17 @@ final class ToyLang {
 
   private static Program cached;
 
-  /** The program of the system properties {@code weft.bench.toy.modules} and {@code weft.bench.toy.seed}. */
+  /**
+   * The program of the system properties {@code weft.bench.toy.modules}, {@code weft.bench.toy.seed} and
+   * {@code weft.bench.toy.cycles} ({@code false}: no import rings and no definition cycles, for profiling what
+   * the cycles cost).
+   */
   static synchronized Program program() {
     int size = Integer.getInteger("weft.bench.toy.modules", DEFAULT_MODULES);
     long seed = Long.getLong("weft.bench.toy.seed", DEFAULT_SEED);
-    if (cached == null || cached.modules().size() != size || cached.seed() != seed) {
-      cached = generate(seed, size);
+    boolean cycles = !"false".equals(System.getProperty("weft.bench.toy.cycles"));
+    if (cached == null || cached.modules().size() != size || cached.seed() != seed || cached.cycles() != cycles) {
+      cached = generate(seed, size, cycles);
     }
     return cached;
   }
@@ -289,7 +295,7 @@ final class ToyLang {
   /** Module {@code i}'s generated facts, for the modules after it to reference. */
   private record Info(List<String> imports, List<String> intExports, List<String> strExports) {}
 
-  static Program generate(long seed, int size) {
+  static Program generate(long seed, int size, boolean cycles) {
     if (size < 10) {
       throw new IllegalArgumentException("a toy program needs at least 10 modules, got " + size);
     }
@@ -301,7 +307,8 @@ final class ToyLang {
     }
     Info[] info = new Info[size];
     Map<String, String> sources = new LinkedHashMap<>();
-    int literalTarget = editTarget(size / 2 + 1, size);
+    int ringEvery = cycles ? RING_EVERY : Integer.MAX_VALUE;
+    int literalTarget = editTarget(size / 2 + 1, size, ringEvery);
     for (int i = 0; i < size; i++) {
       StringBuilder b = new StringBuilder();
       b.append("module ").append(names[i]).append('\n');
@@ -310,7 +317,7 @@ final class ToyLang {
       List<String> intExports = new ArrayList<>();
       List<String> strExports = new ArrayList<>();
       List<String> defLines = new ArrayList<>();
-      int ring = ringPosition(i, size);
+      int ring = ringPosition(i, size, ringEvery);
       if (ring >= 0) {
         // r imports r+2, r+1 imports r, r+2 imports r+1; each v0 reads its import's v0.
         String other = names[ring == 0 ? i + 2 : i - 1];
@@ -359,7 +366,7 @@ final class ToyLang {
             (str ? strExports : intExports).add(defName);
           }
         }
-        if (i % LOCAL_CYCLE_EVERY == LOCAL_CYCLE_EVERY / 2) {
+        if (cycles && i % LOCAL_CYCLE_EVERY == LOCAL_CYCLE_EVERY / 2) {
           defLines.add("def c1 = c2 + 1");
           defLines.add("def c2 = c1 * 2");
         }
@@ -394,14 +401,14 @@ final class ToyLang {
       info[i] = new Info(List.copyOf(imports), List.copyOf(intExports), List.copyOf(strExports));
     }
     List<String> modules = List.of(names);
-    return new Program(seed, modules, Collections.unmodifiableMap(sources),
-        edits(names, info, sources, size, literalTarget));
+    return new Program(seed, cycles, modules, Collections.unmodifiableMap(sources),
+        edits(names, info, sources, size, literalTarget, ringEvery));
   }
 
   private static Map<EditKind, Edit> edits(String[] names, Info[] info, Map<String, String> sources, int size,
-      int literalTarget) {
+      int literalTarget, int ringEvery) {
     Map<EditKind, Edit> edits = new LinkedHashMap<>();
-    String c = names[editTarget(size / 2, size)];
+    String c = names[editTarget(size / 2, size, ringEvery)];
     String text = sources.get(c);
     edits.put(EditKind.COMMENT, new Edit(EditKind.COMMENT, c, text,
         text.replace("# generated module ", "# edited, generated module ")));
@@ -410,7 +417,7 @@ final class ToyLang {
     edits.put(EditKind.LITERAL, new Edit(EditKind.LITERAL, l, text, text.replace("def _k = 7", "def _k = 8")));
     // An import of a module that one of the file's imports imports: the import layer stays the same.
     for (int i = size / 2 + 2; i < size; i++) {
-      if (ringPosition(i, size) >= 0) {
+      if (ringPosition(i, size, ringEvery) >= 0) {
         continue;
       }
       for (String imp : info[i].imports()) {
@@ -433,17 +440,20 @@ final class ToyLang {
   }
 
   /** The first module from {@code from} that is not in a ring. */
-  private static int editTarget(int from, int size) {
+  private static int editTarget(int from, int size, int ringEvery) {
     int i = from;
-    while (ringPosition(i, size) >= 0) {
+    while (ringPosition(i, size, ringEvery) >= 0) {
       i++;
     }
     return i;
   }
 
-  /** 0, 1 or 2 for the members of an import ring (starting at 250 + 500k), else -1. */
-  private static int ringPosition(int i, int size) {
-    int r = i % RING_EVERY - RING_EVERY / 2;
+  /** 0, 1 or 2 for the members of an import ring (starting at every - every/2, 250 + 500k by default), else -1. */
+  private static int ringPosition(int i, int size, int every) {
+    if (every == Integer.MAX_VALUE) {
+      return -1;
+    }
+    int r = i % every - every / 2;
     int start = i - r;
     return r >= 0 && r < 3 && start + 2 < size ? r : -1;
   }

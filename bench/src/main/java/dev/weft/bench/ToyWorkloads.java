@@ -31,6 +31,8 @@ final class ToyWorkloads {
   static final String ON_TWO = "Weft, parallel(2)";
   static final String PLAIN = "plain sequential Java, HashMap memos";
   static final String PLAIN_EDIT = "plain sequential Java, from scratch with the edit";
+  /** The engine's paths are compiled late; with 1 s of warmup a build still runs partly interpreted. */
+  static final long WARMUP_MS = 5_000;
 
   static String editWorkload(EditKind kind) {
     return "toy-build-edit-" + kind.label();
@@ -60,7 +62,7 @@ final class ToyWorkloads {
                 + " modules from scratch (parse, exports, resolve imports with getAll, layers, evaluate and"
                 + " type-check definitions across modules, diagnostics; import and definition cycles with fallbacks);"
                 + " fresh engine per build")
-        .unit("ms/build", 1).millis().perQuery(() -> reference().scratch().executions())
+        .unit("ms/build", 1).millis().perQuery(() -> reference().scratch().executions()).minWarmup(WARMUP_MS)
         .add(Alternative.weft(ON_ONE, () -> scratch(1)))
         .add(Alternative.weft(ON_TWO, () -> scratch(2)))
         .add(Alternative.baseline(PLAIN, ToyWorkloads::plainScratch))
@@ -73,7 +75,7 @@ final class ToyWorkloads {
       Workload.Builder b = Workload.builder(editWorkload(kind), "after a one-file " + kind.label() + " edit ("
               + describe(kind) + "): set the source, re-evaluate the root; engine kept, edit toggled back and"
               + " forth")
-          .unit("ms/edit", 1).millis().perQuery(() -> reference().scratch().executions())
+          .unit("ms/edit", 1).millis().perQuery(() -> reference().scratch().executions()).minWarmup(WARMUP_MS)
           .add(Alternative.weft(ON_ONE + ", set + evaluate", () -> edit(kind, 1)))
           .add(Alternative.weft(ON_TWO + ", set + evaluate", () -> edit(kind, 2)))
           .add(Alternative.baseline(PLAIN_EDIT, () -> plainEdit(kind)));
@@ -311,24 +313,35 @@ final class ToyWorkloads {
     b.append(String.format(Locale.ROOT, "%nToy build, %,d modules, %,.0f queries per build (medians; per query ="
         + " time / queries in the build):%n%n", ToyLang.program().modules().size(), queries));
     b.append("| run | Weft parallel(1) | Weft parallel(2) | plain Java | parallel(1) / plain | parallel(1) / parallel(2)"
-        + " | % of Weft's parallel(1) build |\n|---|---:|---:|---:|---:|---:|---:|\n");
+        + " | % of Weft's parallel(1) build | CPU ms (Java threads): parallel(1) / parallel(2) / plain |\n"
+        + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
     row(b, "from scratch", r.median(SCRATCH, ON_ONE), r.median(SCRATCH, ON_TWO), r.median(SCRATCH, PLAIN), queries,
-        scratchOne);
+        scratchOne, cpus(r, SCRATCH, ON_ONE, ON_TWO, PLAIN));
     for (EditKind k : EditKind.values()) {
       String w = editWorkload(k);
       row(b, k.label() + " edit", r.median(w, ON_ONE + ", set + evaluate"), r.median(w, ON_TWO + ", set + evaluate"),
-          r.median(w, PLAIN_EDIT), queries, scratchOne);
+          r.median(w, PLAIN_EDIT), queries, scratchOne,
+          cpus(r, w, ON_ONE + ", set + evaluate", ON_TWO + ", set + evaluate", PLAIN_EDIT));
     }
     return b.toString();
   }
 
+  private static String cpus(Summaries.Results r, String w, String... alternatives) {
+    List<String> out = new ArrayList<>();
+    for (String a : alternatives) {
+      Double c = r.cpu(w, a);
+      out.add(c == null ? "–" : Compare.fmt(c));
+    }
+    return String.join(" / ", out);
+  }
+
   private static void row(StringBuilder b, String label, Double one, Double two, Double plain, double queries,
-      Double scratchOne) {
+      Double scratchOne, String cpu) {
     b.append("| ").append(label).append(" | ").append(cell(one, queries)).append(" | ").append(cell(two, queries))
         .append(" | ").append(cell(plain, queries)).append(" | ").append(ratio(one, plain)).append(" | ")
         .append(ratio(one, two)).append(" | ")
         .append(one == null || scratchOne == null ? "–" : String.format(Locale.ROOT, "%.1f%%", 100 * one / scratchOne))
-        .append(" |\n");
+        .append(" | ").append(cpu).append(" |\n");
   }
 
   private static String cell(Double ms, double queries) {

@@ -19,6 +19,8 @@ import java.util.function.Function;
  * @param targets design targets judged from this workload's medians
  * @param perQuery queries one unit stands for, evaluated once the workload has run (the report adds a
  *     per-query figure: the median divided by it); null for none
+ * @param minWarmupMillis warmup per alternative this workload needs at least, whatever the mode (its paths are
+ *     compiled late, or one iteration is long); 0 for the mode's
  */
 record Workload(
     String name,
@@ -29,7 +31,8 @@ record Workload(
     boolean calibrate,
     List<Alternative> alternatives,
     List<Target> targets,
-    DoubleSupplier perQuery) {
+    DoubleSupplier perQuery,
+    long minWarmupMillis) {
 
   static Builder builder(String name, String description) {
     return new Builder(name, description);
@@ -107,6 +110,7 @@ record Workload(
     private double scale = 1;
     private boolean calibrate = true;
     private DoubleSupplier perQuery;
+    private long minWarmupMillis;
     private final java.util.ArrayList<Alternative> alternatives = new java.util.ArrayList<>();
     private final java.util.ArrayList<Target> targets = new java.util.ArrayList<>();
 
@@ -151,6 +155,12 @@ record Workload(
       return this;
     }
 
+    /** At least this much warmup per alternative, in any mode. */
+    Builder minWarmup(long millis) {
+      this.minWarmupMillis = millis;
+      return this;
+    }
+
     Builder add(Alternative alternative) {
       alternatives.add(alternative);
       return this;
@@ -163,7 +173,7 @@ record Workload(
 
     Workload build() {
       return new Workload(name, description, unit, units, scale, calibrate, List.copyOf(alternatives),
-          List.copyOf(targets), perQuery);
+          List.copyOf(targets), perQuery, minWarmupMillis);
     }
   }
 }
