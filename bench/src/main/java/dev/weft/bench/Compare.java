@@ -444,8 +444,9 @@ public final class Compare {
       b.append("- busiest processes at start (%CPU, command): ").append(busy).append('\n');
     }
     b.append(String.format(Locale.ROOT,
-        "- %d rounds per workload after %d ms warmup per alternative, samples of ~%d ms, interleaved "
-            + "(memory: %d rounds, no warmup)%n",
+        "- %d rounds per workload after %d ms warmup per alternative (or the workload's own minimum where"
+            + " larger: toy-build 5 s, cold-scale 3 s), samples of ~%d ms, interleaved (memory, demo: %d rounds,"
+            + " no warmup)%n",
         settings.rounds(), settings.warmupNanos() / 1_000_000, settings.sampleNanos() / 1_000_000,
         Math.min(settings.rounds(), ONCE_ROUNDS)));
     boolean alloc = settings.alloc();
