@@ -175,21 +175,21 @@ public final class Diagnose {
           long t1;
           long c1;
           if (mode == 2) {
-            c0 = threadsCpu();
+            c0 = Probes.threadsCpuNanos();
             t0 = System.nanoTime();
             ToyPlain.build(p.modules(), p.sources());
             t1 = System.nanoTime();
-            c1 = threadsCpu();
+            c1 = Probes.threadsCpuNanos();
           } else {
             Scheduler sc = schedulers[mode];
             try (QueryEngine engine = QueryEngine.builder().scheduler(sc).name("toy").build()) {
               q.load(engine, p.modules(), p.sources());
               long sp = sc.stats().spawned();
-              c0 = threadsCpu();
+              c0 = Probes.threadsCpuNanos();
               t0 = System.nanoTime();
               engine.evaluate(q.build, ToyBuild.ROOT);
               t1 = System.nanoTime();
-              c1 = threadsCpu();
+              c1 = Probes.threadsCpuNanos();
               spawned[mode] = sc.stats().spawned() - sp;
               waits[mode] = engine.stats().waits();
             }
@@ -219,19 +219,6 @@ public final class Diagnose {
           median(cpu[m]), median(ratio), m == 2 ? "–" : String.format(Locale.ROOT, "%,d", spawned[m]),
           m == 2 ? "–" : String.format(Locale.ROOT, "%,d", waits[m]));
     }
-  }
-
-  /** CPU time of every live Java thread (platform threads: carriers, the caller), in nanoseconds. */
-  private static long threadsCpu() {
-    java.lang.management.ThreadMXBean t = java.lang.management.ManagementFactory.getThreadMXBean();
-    long sum = 0;
-    for (long id : t.getAllThreadIds()) {
-      long c = t.getThreadCpuTime(id);
-      if (c > 0) {
-        sum += c;
-      }
-    }
-    return sum;
   }
 
   // ---------------------------------------------------------------------------------------------- fan-out
