@@ -41,12 +41,24 @@ import java.util.regex.Pattern;
  * <p>Every call into an alternative runs on a driver thread with a timeout, so a hanging contender is reported
  * as timed out and the run goes on.
  *
+ * <p>Each sample also reads the process's allocated heap bytes and minor page faults ({@link Probes}); with
+ * {@code --alloc} the table shows them per unit, and the cross-workload {@link Summaries} always do where they
+ * matter.
+ *
  * <p>Usage: {@code Compare [--quick | --full] [--rounds N] [--warmup-ms N] [--sample-ms N] [--out FILE] [--list]
- * [--only TEXT] [workload-or-glob ...]}. Run instructions are in {@code docs/benchmarks.md}.
+ * [--only TEXT] [--alloc] [--tsv FILE] [--pretouch-both] [--first-runs N] [--toy-modules N] [--toy-seed N]
+ * [--toy-no-cycles]
+ * [workload-or-glob ...]}. {@code --pretouch-both} and {@code --first-runs} launch child JVMs
+ * ({@link Launcher}). Run instructions are in {@code docs/benchmarks.md}.
  */
 public final class Compare {
 
-  private record Settings(boolean quick, int rounds, long warmupNanos, long sampleNanos, long callTimeoutNanos) {}
+  /**
+   * @param firstRun measure one iteration of each alternative with no warmup (a child JVM of
+   *     {@code --first-runs})
+   */
+  private record Settings(boolean quick, int rounds, long warmupNanos, long sampleNanos, long callTimeoutNanos,
+      boolean alloc, boolean firstRun) {}
 
   private static final class Row {
     final Alternative alternative;
@@ -54,6 +66,11 @@ public final class Compare {
     long iterations = 1;
     long warmedNanos;
     final List<Double> samples = new ArrayList<>();
+    /** Per recorded sample, per unit: allocated bytes and minor page faults (NaN when unavailable). */
+    final List<Double> allocs = new ArrayList<>();
+    final List<Double> cpus = new ArrayList<>();
+    final List<Double> faults = new ArrayList<>();
+    String note;
     String status; // null while measurable
 
     Row(Alternative alternative) {
@@ -61,9 +78,7 @@ public final class Compare {
     }
 
     double median() {
-      double[] s = samples.stream().mapToDouble(Double::doubleValue).sorted().toArray();
-      int n = s.length;
-      return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+      return Compare.median(samples);
     }
 
     double min() {
@@ -76,6 +91,12 @@ public final class Compare {
   }
 
   private record Result(Workload workload, List<Row> rows) {}
+
+  static double median(List<Double> values) {
+    double[] s = values.stream().mapToDouble(Double::doubleValue).filter(v -> !Double.isNaN(v)).sorted().toArray();
+    int n = s.length;
+    return n == 0 ? Double.NaN : n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
 
   /** Rounds of a workload measured once per round (memory), which needs several full collections each. */
   private static final int ONCE_ROUNDS = 3;
@@ -96,6 +117,10 @@ public final class Compare {
     Path out = null;
     boolean list = false;
     String only = null;
+    boolean exact = false;
+    boolean alloc = false;
+    boolean firstRun = false;
+    Path tsv = null;
     List<String> selectors = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
@@ -108,6 +133,17 @@ public final class Compare {
         case "--out" -> out = Path.of(value(args, ++i, a));
         case "--list" -> list = true;
         case "--only" -> only = value(args, ++i, a);
+        case "--exact" -> exact = true;
+        case "--alloc" -> alloc = true;
+        case "--tsv" -> tsv = Path.of(value(args, ++i, a));
+        case "--first-run" -> firstRun = true;
+        case "--toy-modules" -> System.setProperty("weft.bench.toy.modules", value(args, ++i, a));
+        case "--toy-seed" -> System.setProperty("weft.bench.toy.seed", value(args, ++i, a));
+        case "--toy-no-cycles" -> System.setProperty("weft.bench.toy.cycles", "false");
+        case "--pretouch-both", "--first-runs" -> {
+          Launcher.main(args);
+          return;
+        }
         case "-h", "--help" -> {
           usage(System.out);
           return;
@@ -132,10 +168,13 @@ public final class Compare {
     List<Workload> selected = select(all, selectors);
     if (only != null) {
       String needle = only.toLowerCase(Locale.ROOT);
+      boolean whole = exact;
+      String name = only;
       selected = selected.stream().map(w -> new Workload(w.name(), w.description(), w.unit(),
               w.unitsPerIteration(), w.scale(), w.calibrate(),
-              w.alternatives().stream().filter(x -> x.name().toLowerCase(Locale.ROOT).contains(needle)).toList(),
-              w.targets()))
+              w.alternatives().stream().filter(x -> whole ? x.name().equals(name)
+                  : x.name().toLowerCase(Locale.ROOT).contains(needle)).toList(),
+              w.targets(), w.perQuery(), w.minWarmupMillis()))
           .filter(w -> !w.alternatives().isEmpty()).toList();
     }
     Settings settings = new Settings(
@@ -143,11 +182,15 @@ public final class Compare {
         rounds != null ? rounds : quick ? 5 : 15,
         TimeUnit.MILLISECONDS.toNanos(warmupMs != null ? warmupMs : quick ? 1_000 : 3_000),
         TimeUnit.MILLISECONDS.toNanos(sampleMs != null ? sampleMs : quick ? 40 : 120),
-        TimeUnit.SECONDS.toNanos(quick ? 30 : 90));
-    String report = new Compare(settings).run(selected, String.join(" ", args));
+        TimeUnit.SECONDS.toNanos(quick ? 30 : 90), alloc, firstRun);
+    Compare compare = new Compare(settings);
+    String report = compare.run(selected, String.join(" ", args));
     System.out.println(report);
     if (out != null) {
       Files.writeString(out, report, StandardCharsets.UTF_8);
+    }
+    if (tsv != null) {
+      Files.writeString(tsv, compare.tsv(), StandardCharsets.UTF_8);
     }
     // Abandoned drivers of timed-out alternatives must not keep the JVM alive.
     System.exit(0);
@@ -167,8 +210,22 @@ public final class Compare {
                        [--only TEXT] [WORKLOAD...]
           --quick      1 s warmup and 5 rounds per alternative (about 2 minutes for everything)
           --full       (default) 3 s warmup, 15 rounds (under 10 minutes for everything on 2 cores)
-          --only TEXT  keep only the alternatives whose name contains TEXT (e.g. 'Weft', for profiling)
+          --only TEXT  keep only the alternatives whose name contains TEXT (e.g. 'Weft', for profiling);
+                       with --exact, whose name is TEXT
           --out FILE   also write the Markdown report to FILE
+          --alloc      add columns: CPU time of all Java threads, heap bytes allocated and minor page faults
+                       per unit (whole process; CPU time is the figure to trust on a loaded machine)
+          --tsv FILE   also write every row's figures as tab-separated values
+          --pretouch-both
+                       run the selection in two child JVMs, with and without -XX:+AlwaysPreTouch, and
+                       print both reports and the per-size tables of both side by side
+          --first-runs N
+                       for each selected workload and alternative, N child JVMs each measuring only the first
+                       iteration in a fresh JVM, with and without -XX:+AlwaysPreTouch (the command-line case)
+          --toy-modules N, --toy-seed N
+                       size and seed of the generated toy-build program (default 2000, 42)
+          --toy-no-cycles
+                       generate it without import rings and definition cycles (to profile what they cost)
           WORKLOAD     a workload name or a glob such as 'vt-*' (see --list); default: all""");
   }
 
@@ -191,6 +248,8 @@ public final class Compare {
     return selected;
   }
 
+  private final List<Result> done = new ArrayList<>();
+
   private String run(List<Workload> workloads, String args) throws Exception {
     Instant start = Instant.now();
     double loadBefore = loadAverage();
@@ -200,6 +259,7 @@ public final class Compare {
       long t0 = System.nanoTime();
       progress.printf("[%s] %s ...%n", w.name(), w.description());
       results.add(measure(w));
+      done.add(results.get(results.size() - 1));
       progress.printf("[%s] done in %.1f s%n", w.name(), (System.nanoTime() - t0) / 1e9);
     }
     double loadAfter = loadAverage();
@@ -218,6 +278,14 @@ public final class Compare {
       }
     }
     try {
+      if (settings.firstRun()) {
+        for (Row row : rows) {
+          if (row.status == null) {
+            sample(w, row, true);
+          }
+        }
+        return new Result(w, rows);
+      }
       warmUp(w, rows);
       int rounds = w.calibrate() ? settings.rounds() : Math.min(settings.rounds(), ONCE_ROUNDS);
       for (int r = 0; r < rounds; r++) {
@@ -232,6 +300,7 @@ public final class Compare {
       for (Row row : rows) {
         if (row.measured != null && !"timed out".equals(row.status)) {
           try {
+            row.note = row.measured.note();
             call(() -> {
               row.measured.close();
               return null;
@@ -249,11 +318,12 @@ public final class Compare {
     if (!w.calibrate()) {
       return; // measured once per round, nothing to size
     }
+    long warmup = Math.max(settings.warmupNanos(), TimeUnit.MILLISECONDS.toNanos(w.minWarmupMillis()));
     boolean more = true;
     while (more) {
       more = false;
       for (Row row : rows) {
-        if (row.status != null || row.warmedNanos >= settings.warmupNanos()) {
+        if (row.status != null || row.warmedNanos >= warmup) {
           continue;
         }
         long t0 = System.nanoTime();
@@ -269,7 +339,7 @@ public final class Compare {
         } else if (amount > 2 * target && row.iterations > 1) {
           row.iterations = Math.max(1, row.iterations / 2);
         }
-        more |= row.warmedNanos < settings.warmupNanos();
+        more |= row.warmedNanos < warmup;
       }
     }
   }
@@ -278,11 +348,21 @@ public final class Compare {
   private Long sample(Workload w, Row row, boolean record) {
     long iterations = row.iterations;
     try {
-      long amount = call(() -> row.measured.run(iterations));
+      long faults0 = Probes.minorFaults();
+      long alloc0 = Probes.allocatedBytes();
+      long cpu0 = Probes.threadsCpuNanos();
+      long amount = call(() -> row.measured.run(iterations), w.calibrate() ? settings.callTimeoutNanos()
+          : ONCE_TIMEOUT_NANOS);
+      long alloc = Probes.allocatedBytes() - alloc0;
+      long cpu = Probes.threadsCpuNanos() - cpu0;
+      long faults = Probes.minorFaults() - faults0;
       if (record) {
         double units = row.measured.unitsPerIteration();
         units = Double.isNaN(units) ? w.unitsPerIteration() : units;
         row.samples.add(amount / (iterations * units) / w.scale());
+        row.allocs.add(alloc0 < 0 ? Double.NaN : alloc / (iterations * units));
+        row.cpus.add(cpu0 < 0 ? Double.NaN : cpu / (iterations * units) / w.scale());
+        row.faults.add(faults0 < 0 ? Double.NaN : faults / (iterations * units));
       }
       return amount;
     } catch (TimeoutException e) {
@@ -312,9 +392,16 @@ public final class Compare {
   }
 
   private <T> T call(Callable<T> body) throws Exception {
+    return call(body, settings.callTimeoutNanos());
+  }
+
+  /** Workloads measured once per round (memory, child JVMs) may take minutes per sample. */
+  private static final long ONCE_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+  private <T> T call(Callable<T> body, long timeoutNanos) throws Exception {
     Future<T> f = driver.submit(body);
     try {
-      return f.get(settings.callTimeoutNanos(), TimeUnit.NANOSECONDS);
+      return f.get(timeoutNanos, TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       f.cancel(true);
       driver.shutdownNow();
@@ -357,12 +444,15 @@ public final class Compare {
       b.append("- busiest processes at start (%CPU, command): ").append(busy).append('\n');
     }
     b.append(String.format(Locale.ROOT,
-        "- %d rounds per workload after %d ms warmup per alternative, samples of ~%d ms, interleaved "
-            + "(memory: %d rounds, no warmup)%n",
+        "- %d rounds per workload after %d ms warmup per alternative (or the workload's own minimum where"
+            + " larger: toy-build 5 s, cold-scale 3 s), samples of ~%d ms, interleaved (memory, demo: %d rounds,"
+            + " no warmup)%n",
         settings.rounds(), settings.warmupNanos() / 1_000_000, settings.sampleNanos() / 1_000_000,
         Math.min(settings.rounds(), ONCE_ROUNDS)));
-    b.append("\n| workload | alternative | median | min – max | vs first row |\n");
-    b.append("|---|---|---:|---:|---:|\n");
+    boolean alloc = settings.alloc();
+    b.append("\n| workload | alternative | median | min – max | vs first row |")
+        .append(alloc ? " CPU (Java threads) | alloc/unit | faults/unit |\n" : "\n");
+    b.append("|---|---|---:|---:|---:|").append(alloc ? "---:|---:|---:|\n" : "\n");
     for (Result r : results) {
       Workload w = r.workload();
       Double reference = null;
@@ -372,7 +462,8 @@ public final class Compare {
         first = false;
         if (row.samples.isEmpty()) {
           b.append("| ").append(label).append(" | ").append(row.alternative.name()).append(" | ")
-              .append(row.status == null ? "no samples" : row.status).append(" | | |\n");
+              .append(row.status == null ? "no samples" : row.status).append(" | | |")
+              .append(alloc ? " | | |\n" : "\n");
           continue;
         }
         double median = row.median();
@@ -380,11 +471,36 @@ public final class Compare {
           reference = median;
         }
         String status = row.status == null ? "" : " (then " + row.status + ")";
+        String perQuery = "";
+        if (w.perQuery() != null) {
+          double ns = median * w.scale() / w.perQuery().getAsDouble();
+          perQuery = ns >= 1_000 ? " (" + fmt(ns / 1_000) + " µs/query)" : " (" + fmt(ns) + " ns/query)";
+        }
         b.append("| ").append(label).append(" | ").append(row.alternative.name()).append(" | ")
-            .append(fmt(median)).append(' ').append(w.unit()).append(status).append(" | ")
+            .append(fmt(median)).append(' ').append(w.unit()).append(perQuery).append(status).append(" | ")
             .append(fmt(row.min())).append(" – ").append(fmt(row.max())).append(" | ")
-            .append(String.format(Locale.ROOT, "%.2fx", median / reference)).append(" |\n");
+            .append(String.format(Locale.ROOT, "%.2fx", median / reference)).append(" |");
+        if (alloc) {
+          b.append(' ').append(fmt(median(row.cpus))).append(' ').append(w.unit()).append(" | ")
+              .append(fmt(median(row.allocs))).append(" B | ").append(fmt(median(row.faults))).append(" |");
+        }
+        b.append('\n');
       }
+    }
+    List<String> notes = new ArrayList<>();
+    for (Result r : results) {
+      for (Row row : r.rows()) {
+        if (row.note != null) {
+          notes.add("- " + r.workload().name() + ", " + row.alternative.name() + ": " + row.note);
+        }
+      }
+    }
+    if (!notes.isEmpty()) {
+      b.append("\nNotes:\n\n").append(String.join("\n", notes)).append('\n');
+    }
+    Summaries.Results lookup = lookup(results);
+    for (var summary : Summaries.all()) {
+      b.append(summary.apply(lookup));
     }
     List<String[]> verdicts = new ArrayList<>();
     for (Result r : results) {
@@ -418,12 +534,83 @@ public final class Compare {
     return b.toString();
   }
 
+  private static Summaries.Results lookup(List<Result> results) {
+    Map<String, Map<String, Row>> rows = new LinkedHashMap<>();
+    for (Result r : results) {
+      Map<String, Row> byName = new LinkedHashMap<>();
+      for (Row row : r.rows()) {
+        if (!row.samples.isEmpty()) {
+          byName.put(row.alternative.name(), row);
+        }
+      }
+      rows.put(r.workload().name(), byName);
+    }
+    return new Summaries.Results() {
+      private Double get(String w, String a, java.util.function.Function<Row, List<Double>> f) {
+        Row row = rows.getOrDefault(w, Map.of()).get(a);
+        if (row == null) {
+          return null;
+        }
+        double m = Compare.median(f.apply(row));
+        return Double.isNaN(m) ? null : m;
+      }
+
+      @Override
+      public boolean has(String workload) {
+        return rows.containsKey(workload);
+      }
+
+      @Override
+      public Double median(String workload, String alternative) {
+        return get(workload, alternative, row -> row.samples);
+      }
+
+      @Override
+      public Double alloc(String workload, String alternative) {
+        return get(workload, alternative, row -> row.allocs);
+      }
+
+      @Override
+      public Double faults(String workload, String alternative) {
+        return get(workload, alternative, row -> row.faults);
+      }
+
+      @Override
+      public Double cpu(String workload, String alternative) {
+        return get(workload, alternative, row -> row.cpus);
+      }
+    };
+  }
+
+  /**
+   * Every measured row as tab-separated values: workload, alternative, median, min, max, allocated bytes per
+   * unit, minor faults per unit (medians), number of samples, CPU per unit (median). Read back by
+   * {@link Launcher}.
+   */
+  private String tsv() {
+    StringBuilder b = new StringBuilder();
+    for (Result r : done) {
+      for (Row row : r.rows()) {
+        if (!row.samples.isEmpty()) {
+          b.append(r.workload().name()).append('\t').append(row.alternative.name()).append('\t')
+              .append(row.median()).append('\t').append(row.min()).append('\t').append(row.max()).append('\t')
+              .append(median(row.allocs)).append('\t').append(median(row.faults)).append('\t')
+              .append(row.samples.size()).append('\t').append(median(row.cpus)).append('\n');
+        }
+      }
+    }
+    return b.toString();
+  }
+
   /** Three significant digits, plain notation. */
   static String fmt(double v) {
     if (Double.isNaN(v)) {
       return "–";
     }
     double a = Math.abs(v);
+    if (a > 0 && a < 0.1) {
+      return new java.math.BigDecimal(v).round(new java.math.MathContext(3)).toPlainString();
+    }
     String pattern = a >= 100 ? "%.0f" : a >= 10 ? "%.1f" : a >= 1 ? "%.2f" : "%.3f";
     return String.format(Locale.ROOT, pattern, v);
   }

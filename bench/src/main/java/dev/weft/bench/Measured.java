@@ -18,6 +18,11 @@ interface Measured extends AutoCloseable {
     return Double.NaN;
   }
 
+  /** A line for the report's notes (counts behind the figure, what one run did), or null. */
+  default String note() {
+    return null;
+  }
+
   @Override
   default void close() {}
 }

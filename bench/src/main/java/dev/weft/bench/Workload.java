@@ -3,6 +3,7 @@ package dev.weft.bench;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 
 /**
@@ -16,6 +17,10 @@ import java.util.function.Function;
  * @param calibrate false for workloads run exactly once per round (memory), true to size iterations
  * @param alternatives contenders; the first is the reference of the ratio column
  * @param targets design targets judged from this workload's medians
+ * @param perQuery queries one unit stands for, evaluated once the workload has run (the report adds a
+ *     per-query figure: the median divided by it); null for none
+ * @param minWarmupMillis warmup per alternative this workload needs at least, whatever the mode (its paths are
+ *     compiled late, or one iteration is long); 0 for the mode's
  */
 record Workload(
     String name,
@@ -25,7 +30,9 @@ record Workload(
     double scale,
     boolean calibrate,
     List<Alternative> alternatives,
-    List<Target> targets) {
+    List<Target> targets,
+    DoubleSupplier perQuery,
+    long minWarmupMillis) {
 
   static Builder builder(String name, String description) {
     return new Builder(name, description);
@@ -102,6 +109,8 @@ record Workload(
     private double units = 1;
     private double scale = 1;
     private boolean calibrate = true;
+    private DoubleSupplier perQuery;
+    private long minWarmupMillis;
     private final java.util.ArrayList<Alternative> alternatives = new java.util.ArrayList<>();
     private final java.util.ArrayList<Target> targets = new java.util.ArrayList<>();
 
@@ -122,6 +131,12 @@ record Workload(
       return this;
     }
 
+    /** Reports the measured amount divided by {@code scale}. */
+    Builder scale(double scale) {
+      this.scale = scale;
+      return this;
+    }
+
     /** Reports milliseconds instead of nanoseconds. */
     Builder millis() {
       this.scale = 1e6;
@@ -131,6 +146,18 @@ record Workload(
     /** One iteration per round, no calibration (for workloads that return bytes, not nanoseconds). */
     Builder once() {
       this.calibrate = false;
+      return this;
+    }
+
+    /** Adds a per-query figure: each unit stands for {@code queries} queries (computed when first needed). */
+    Builder perQuery(DoubleSupplier queries) {
+      this.perQuery = queries;
+      return this;
+    }
+
+    /** At least this much warmup per alternative, in any mode. */
+    Builder minWarmup(long millis) {
+      this.minWarmupMillis = millis;
       return this;
     }
 
@@ -146,7 +173,7 @@ record Workload(
 
     Workload build() {
       return new Workload(name, description, unit, units, scale, calibrate, List.copyOf(alternatives),
-          List.copyOf(targets));
+          List.copyOf(targets), perQuery, minWarmupMillis);
     }
   }
 }

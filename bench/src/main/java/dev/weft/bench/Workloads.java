@@ -12,6 +12,10 @@ final class Workloads {
     all.addAll(ThreadCosts.workloads());
     all.addAll(QueryWorkloads.workloads());
     all.addAll(FlowWorkloads.workloads());
+    all.addAll(ToyWorkloads.workloads());
+    all.addAll(ColdScale.workloads());
+    all.addAll(FanOut.workloads());
+    all.addAll(DemoEdit.workloads());
     return all;
   }
 }
