@@ -65,6 +65,10 @@ final class Checkpoint {
       long valueOffset;
       Entry blob = st.blobs.get(t.value());
       long[] pending = newValues.get(t.value());
+      if (blob != null && !sameBytes(blob, value)) {
+        blob = null; // the kept copy is damaged: write a new one
+        st.blobs.remove(t.value());
+      }
       if (blob != null) {
         valueOffset = blob.valueOffset;
       } else if (pending != null) {
@@ -208,6 +212,15 @@ final class Checkpoint {
       s.errors.increment();
       s.warnings.warn(Warnings.Kind.COMPACTION_FAILED, "cannot compact the store (" + why + "): " + e
           + "; it keeps its current files");
+    }
+  }
+
+  private static boolean sameBytes(Entry blob, byte[] value) {
+    try {
+      return blob.valueLength == value.length
+          && java.util.Arrays.equals(blob.gen.readValue(blob.valueOffset, blob.valueLength), value);
+    } catch (RuntimeException | InternalError e) {
+      return false;
     }
   }
 
