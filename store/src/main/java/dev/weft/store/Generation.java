@@ -263,9 +263,9 @@ final class Generation implements AutoCloseable {
     if (traceLength <= 0 || valueLength < 0) {
       throw new IOException("a trace record too short");
     }
-    ByteBuffer in = b.duplicate().limit(traceOffset + traceLength).position(traceOffset);
+    BufferInput in = new BufferInput(b.duplicate().limit(traceOffset + traceLength).position(traceOffset));
     MemoId raw = TraceFormat.readId(in, traceLength);
-    Fingerprint value = new Fingerprint(in.getLong(), in.getLong());
+    Fingerprint value = TraceFormat.readFingerprint(in);
     MemoId id = new MemoId(intern(strings, raw.namespace()), intern(strings, raw.query()),
         intern(strings, raw.version()), raw.key());
     return new Entry(id, digest, value, this, ordinal, pos, n + 8, traceOffset, traceLength, valueOffset,

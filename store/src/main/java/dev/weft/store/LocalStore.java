@@ -225,8 +225,8 @@ public final class LocalStore implements MemoStore {
       }
       int off = (int) (e.traceOffset - e.recordOffset);
       // The digest was computed from these steps when they were written, and the checksum still holds.
-      Trace t = TraceFormat.read(ByteBuffer.wrap(record, off, e.traceLength), e.traceLength, () -> load(e),
-          e.digest);
+      Trace t = TraceFormat.read(new BufferInput(ByteBuffer.wrap(record, off, e.traceLength)), e.traceLength,
+          () -> load(e), e.digest);
       if (!t.id().equals(e.id) || !t.value().equals(e.value)) {
         throw new IOException("record does not match its index entry");
       }
