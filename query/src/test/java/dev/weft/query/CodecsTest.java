@@ -70,6 +70,26 @@ class CodecsTest {
   }
 
   @Test
+  void classExample_importCodec_roundTrips() throws IOException {
+    record Import(String name, boolean isStatic) {}
+    Codec<Import> importCodec = Codecs.record(
+        Codecs.STRING, Import::name, Codecs.BOOLEAN, Import::isStatic, Import::new);
+    Codec<List<Import>> imports = Codecs.list(importCodec);
+    List<Import> value = List.of(new Import("java.util.List", false), new Import("java.lang.Math.max", true));
+    assertThat(Codecs.decode(imports, Codecs.encode(imports, value))).isEqualTo(value);
+  }
+
+  record Span(String file, int line, Optional<String> label) {}
+
+  @Test
+  void recordExample_reflective_roundTrips() throws IOException {
+    Codec<Span> span = Codecs.record(Span.class, MethodHandles.lookup(),
+        Codecs.STRING, Codecs.INT, Codecs.optional(Codecs.STRING));
+    Span s = new Span("A.java", 3, Optional.of("here"));
+    assertThat(Codecs.decode(span, Codecs.encode(span, s))).isEqualTo(s);
+  }
+
+  @Test
   void scalars_roundTrip_equalValues() throws IOException {
     for (String s : List.of("", "a", "héllo wörld", "日本語", "emoji \uD83D\uDE00 pair", "x".repeat(70_000))) {
       assertThat(roundTrip(Codecs.STRING, s)).isEqualTo(s);

@@ -5,7 +5,6 @@ import dev.weft.query.MemoStore.MemoId;
 import dev.weft.query.MemoStore.Trace;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
@@ -65,6 +64,10 @@ final class Checkpoint {
       long valueOffset;
       Entry blob = st.blobs.get(t.value());
       long[] pending = newValues.get(t.value());
+      if (blob != null && !sameBytes(blob, value)) {
+        blob = null; // the kept copy is damaged: write a new one
+        st.blobs.remove(t.value());
+      }
       if (blob != null) {
         valueOffset = blob.valueOffset;
       } else if (pending != null) {
@@ -211,6 +214,15 @@ final class Checkpoint {
     }
   }
 
+  private static boolean sameBytes(Entry blob, byte[] value) {
+    try {
+      return blob.valueLength == value.length
+          && java.util.Arrays.equals(blob.gen.readValue(blob.valueOffset, blob.valueLength), value);
+    } catch (RuntimeException | InternalError e) {
+      return false;
+    }
+  }
+
   private static Entry find(LocalStore s, MemoId id, Fingerprint digest) {
     Entry[] entries = s.index.get(id);
     if (entries != null) {
@@ -241,7 +253,7 @@ final class Checkpoint {
   }
 
   private static byte[] encode(LocalStore s, Trace t) {
-    ByteSink sink = new ByteSink();
+    StoreFormat.Buf sink = new StoreFormat.Buf(512);
     try {
       TraceFormat.write(t, new DataOutputStream(sink));
     } catch (IOException | RuntimeException e) {
@@ -249,7 +261,7 @@ final class Checkpoint {
       s.warnings.warn(Warnings.Kind.BAD_INPUT, "not keeping a trace of " + t.id() + ": " + e);
       return null;
     }
-    return sink.bytes();
+    return sink.toByteArray();
   }
 
   /**
@@ -329,35 +341,6 @@ final class Checkpoint {
       ch.force(true);
     } catch (IOException | RuntimeException ignored) {
       // not supported here (e.g. Windows): the files themselves are forced
-    }
-  }
-
-  /** An unsynchronized growable output. */
-  private static final class ByteSink extends OutputStream {
-    private byte[] buf = new byte[512];
-    private int n;
-
-    @Override
-    public void write(int b) {
-      ensure(1);
-      buf[n++] = (byte) b;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) {
-      ensure(len);
-      System.arraycopy(b, off, buf, n, len);
-      n += len;
-    }
-
-    private void ensure(int more) {
-      if (n + more > buf.length) {
-        buf = java.util.Arrays.copyOf(buf, Math.max(2 * buf.length, n + more));
-      }
-    }
-
-    byte[] bytes() {
-      return java.util.Arrays.copyOf(buf, n);
     }
   }
 }

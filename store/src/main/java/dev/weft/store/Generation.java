@@ -52,6 +52,9 @@ final class Generation implements AutoCloseable {
     String stop;
   }
 
+  /** Bytes per write call (see {@link #writeFully}). */
+  static final int WRITE_CHUNK = 32 << 10;
+
   final long number;
   /** The traces file; a compaction renames it from its temporary name once complete. */
   volatile Path tracesPath;
@@ -128,11 +131,22 @@ final class Generation implements AutoCloseable {
     }
   }
 
+  /**
+   * Writes all of {@code b} at {@code position}, {@value #WRITE_CHUNK} bytes per call: the JDK copies a heap
+   * buffer through a temporary direct buffer of the same size, which it then keeps per thread, so one call
+   * with a whole first checkpoint would pin that much native memory. (A crash between two calls leaves a
+   * torn batch, which replay ignores.)
+   */
   static void writeFully(FileChannel ch, ByteBuffer b, long position) throws IOException {
     long p = position;
-    while (b.hasRemaining()) {
-      p += ch.write(b, p);
+    int end = b.limit();
+    while (b.position() < end) {
+      b.limit(Math.min(end, b.position() + WRITE_CHUNK));
+      while (b.hasRemaining()) {
+        p += ch.write(b, p);
+      }
     }
+    b.limit(end);
   }
 
   void movedTo(Path traces) {
@@ -155,10 +169,6 @@ final class Generation implements AutoCloseable {
     if (valuesLength != valuesMap.byteSize()) {
       valuesMap = values.map(FileChannel.MapMode.READ_ONLY, 0, valuesLength, Arena.ofAuto());
     }
-  }
-
-  long mappedValues() {
-    return valuesMap.byteSize();
   }
 
   /** Copies bytes of the traces file; throws if the range is not mapped or the file shrank beneath it. */
@@ -263,9 +273,9 @@ final class Generation implements AutoCloseable {
     if (traceLength <= 0 || valueLength < 0) {
       throw new IOException("a trace record too short");
     }
-    ByteBuffer in = b.duplicate().limit(traceOffset + traceLength).position(traceOffset);
+    BufferInput in = new BufferInput(b.duplicate().limit(traceOffset + traceLength).position(traceOffset));
     MemoId raw = TraceFormat.readId(in, traceLength);
-    Fingerprint value = new Fingerprint(in.getLong(), in.getLong());
+    Fingerprint value = TraceFormat.readFingerprint(in);
     MemoId id = new MemoId(intern(strings, raw.namespace()), intern(strings, raw.query()),
         intern(strings, raw.version()), raw.key());
     return new Entry(id, digest, value, this, ordinal, pos, n + 8, traceOffset, traceLength, valueOffset,

@@ -43,7 +43,8 @@ import java.util.zip.CRC32C;
  *       serves lookups.</li>
  *   <li><b>Bounded size.</b> A trace not added or used in {@link Builder#retention} consecutive checkpoints is
  *       dropped, a memo keeps at most {@link Builder#tracesPerMemo} traces, equal values are stored once, and
- *       the files are rewritten without dropped data when that is more than half of them.</li>
+ *       the files are rewritten without dropped data when that is more than half of them (and over 4 MiB):
+ *       the files stay within about twice the live data.</li>
  *   <li><b>Concurrency.</b> Lookups are served from an in-memory index and memory-mapped files: many virtual
  *       threads look up at once without locks or system calls; writes are serialized.</li>
  * </ul>
@@ -57,9 +58,10 @@ public final class LocalStore implements MemoStore {
    * Implementation overview
    *
    * State. The files of the current generation (Generation) hold every trace written since the last
-   * compaction, live or dropped; `index` maps each memo to its live entries, newest first (Entry). `index` is
-   * the only structure lookups touch: a ConcurrentHashMap whose arrays are replaced, never changed, so a
-   * lookup sees either the old or the new list of a memo. Everything else (the generation, `byOrdinal`,
+   * compaction, live or dropped; `index` maps each memo to its live entries, newest first (Entry). Lookups
+   * touch only `index` and the mappings of an entry's generation: `index` is a ConcurrentHashMap whose
+   * arrays are replaced, never changed, so a lookup sees either the old or the new list of a memo, and a
+   * mapping only grows (Generation). Everything else (the generation, `byOrdinal`,
    * `blobs`, the committed lengths, `lastCheckpoint`) belongs to the writer and is guarded by `writeLock`.
    *
    * Write. A checkpoint (Checkpoint) builds its batch in memory: new values appended at `valuesEnd`
@@ -225,8 +227,8 @@ public final class LocalStore implements MemoStore {
       }
       int off = (int) (e.traceOffset - e.recordOffset);
       // The digest was computed from these steps when they were written, and the checksum still holds.
-      Trace t = TraceFormat.read(ByteBuffer.wrap(record, off, e.traceLength), e.traceLength, () -> load(e),
-          e.digest);
+      Trace t = TraceFormat.read(new BufferInput(ByteBuffer.wrap(record, off, e.traceLength)), e.traceLength,
+          () -> load(e), e.digest);
       if (!t.id().equals(e.id) || !t.value().equals(e.value)) {
         throw new IOException("record does not match its index entry");
       }

@@ -1,6 +1,7 @@
 package dev.weft.store;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -181,8 +182,8 @@ final class StoreFormat {
     throw new IOException("varint too long");
   }
 
-  /** A growable big-endian byte buffer for building records. */
-  static final class Buf {
+  /** A growable big-endian byte buffer for building records; also an unsynchronized output stream. */
+  static final class Buf extends OutputStream {
     private byte[] a;
     private int n;
 
@@ -209,6 +210,20 @@ final class StoreFormat {
     void put(byte b) {
       ensure(1);
       a[n++] = b;
+    }
+
+    @Override
+    public void write(int b) {
+      put((byte) b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) {
+      put(b, off, len);
+    }
+
+    byte[] toByteArray() {
+      return java.util.Arrays.copyOf(a, n);
     }
 
     void putInt(int v) {

@@ -7,15 +7,9 @@ import dev.weft.query.MemoStore.MemoId;
 import dev.weft.query.MemoStore.Report;
 import dev.weft.query.MemoStore.Step;
 import dev.weft.query.MemoStore.Trace;
-import java.io.ByteArrayInputStream;
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
-import java.io.EOFException;
 import java.io.IOException;
-import java.nio.BufferUnderflowException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -81,6 +75,16 @@ final class TraceFormat {
 
   /** Reads a trace written by {@link #write}; its value comes from {@code loader}. */
   static Trace read(DataInput in, int limit, Supplier<byte[]> loader) throws IOException {
+    return read(in, limit, loader, null);
+  }
+
+  /**
+   * Reads a trace written by {@link #write}.
+   *
+   * @param digest the trace's digest if the caller kept it with the trace and checked it is intact (see
+   *     {@code Trace}), or null to compute it when needed
+   */
+  static Trace read(DataInput in, int limit, Supplier<byte[]> loader, Fingerprint digest) throws IOException {
     MemoId id = readId(in, limit);
     Fingerprint value = readFingerprint(in);
     int n = count(in.readInt(), limit);
@@ -101,79 +105,7 @@ final class TraceFormat {
         default -> throw new IOException("unknown trace step tag " + tag);
       }
     }
-    return new Trace(id, value, steps, loader);
-  }
-
-  /** {@link #readId(DataInput, int)} from a buffer, without a stream: the local store's hot path. */
-  static MemoId readId(ByteBuffer in, int limit) throws IOException {
-    try {
-      return new MemoId(readUtf(in), readUtf(in), readUtf(in), readBytes(in, limit));
-    } catch (BufferUnderflowException e) {
-      throw new EOFException("trace cut short");
-    }
-  }
-
-  /**
-   * {@link #read(DataInput, int, Supplier)} from a buffer, without a stream.
-   *
-   * @param digest the trace's digest if the caller kept it with the trace (see {@code Trace}), or null
-   */
-  static Trace read(ByteBuffer in, int limit, Supplier<byte[]> loader, Fingerprint digest) throws IOException {
-    try {
-      MemoId id = readId(in, limit);
-      Fingerprint value = new Fingerprint(in.getLong(), in.getLong());
-      int n = count(in.getInt(), limit);
-      List<Step> steps = new ArrayList<>(Math.min(n, 1024));
-      for (int i = 0; i < n; i++) {
-        int tag = in.get() & 0xFF;
-        switch (tag) {
-          case DEP -> steps.add(readDep(in, limit));
-          case GROUP -> {
-            int m = count(in.getInt(), limit);
-            List<Dep> deps = new ArrayList<>(Math.min(m, 1024));
-            for (int j = 0; j < m; j++) {
-              deps.add(readDep(in, limit));
-            }
-            steps.add(new Group(deps));
-          }
-          case REPORT -> steps.add(new Report(readBytes(in, limit)));
-          default -> throw new IOException("unknown trace step tag " + tag);
-        }
-      }
-      return digest == null ? new Trace(id, value, steps, loader) : new Trace(id, value, steps, loader, digest);
-    } catch (BufferUnderflowException e) {
-      throw new EOFException("trace cut short");
-    }
-  }
-
-  private static Dep readDep(ByteBuffer in, int limit) throws IOException {
-    return new Dep(readUtf(in), readBytes(in, limit), new Fingerprint(in.getLong(), in.getLong()));
-  }
-
-  private static byte[] readBytes(ByteBuffer in, int limit) throws IOException {
-    byte[] b = new byte[count(in.getInt(), Math.min(limit, in.remaining()))];
-    in.get(b);
-    return b;
-  }
-
-  /** A string written by {@link DataOutput#writeUTF}: ASCII directly, anything else through DataInputStream. */
-  private static String readUtf(ByteBuffer in) throws IOException {
-    int len = in.getShort() & 0xFFFF;
-    if (len > in.remaining()) {
-      throw new EOFException("string cut short");
-    }
-    int start = in.position();
-    byte[] b = new byte[len];
-    in.get(b);
-    for (byte x : b) {
-      if (x <= 0) { // not plain ASCII (0 is written as two bytes in modified UTF-8)
-        in.position(start - 2);
-        byte[] framed = new byte[len + 2];
-        in.get(framed);
-        return new DataInputStream(new ByteArrayInputStream(framed)).readUTF();
-      }
-    }
-    return new String(b, StandardCharsets.ISO_8859_1);
+    return digest == null ? new Trace(id, value, steps, loader) : new Trace(id, value, steps, loader, digest);
   }
 
   static void writeFingerprint(Fingerprint f, DataOutput out) throws IOException {

@@ -21,11 +21,14 @@ final class CrashModel {
     return run * 100_000 + checkpoint;
   }
 
-  /** The memos whose value changes in checkpoint {@code c} of run {@code run}: 1 to 30 of them. */
+  /**
+   * The memos whose value changes in checkpoint {@code c} of run {@code run}: 1 to 60 of them, so that a
+   * checkpoint's records take one or two write calls and its values up to a few (a kill can fall between).
+   */
   static boolean[] changed(int run, int c) {
     Random r = new Random(run * 1_000_003L + c);
     boolean[] changed = new boolean[MEMOS];
-    for (int i = 1 + r.nextInt(30); i > 0; i--) {
+    for (int i = 1 + r.nextInt(60); i > 0; i--) {
       changed[r.nextInt(MEMOS)] = true;
     }
     return changed;

@@ -153,6 +153,23 @@ class LocalStoreFaultTest {
   }
 
   @Test
+  void valuesFile_damagedValue_aNewTraceWithThatValueGetsAGoodCopy() throws IOException {
+    Trace a = trace(1, 1);
+    byte[] v = a.loadValue();
+    try (LocalStore store = LocalStore.open(dir)) {
+      store.write(List.of(a), List.of());
+    }
+    byte[] values = Files.readAllBytes(StoreFormat.values(dir, 1));
+    values[StoreFormat.HEADER + v.length / 2] ^= 1;
+    Files.write(StoreFormat.values(dir, 1), values);
+    try (LocalStore store = LocalStore.open(dir)) {
+      assertThat(store.traces(id(1)).get(0).loadValue()).isNull();
+      store.write(List.of(new Trace(id(2), a.value(), a.steps(), v::clone)), List.of());
+      assertThat(store.traces(id(2)).get(0).loadValue()).isEqualTo(v);
+    }
+  }
+
+  @Test
   void valuesFile_cutShort_tracesWithoutValuesDroppedThenRewritten() throws IOException {
     threeCheckpoints();
     Path values = StoreFormat.values(dir, 1);

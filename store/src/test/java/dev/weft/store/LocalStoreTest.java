@@ -36,6 +36,15 @@ class LocalStoreTest {
   }
 
   @Test
+  void classExample_opensAndClosesAStore() {
+    Path where = dir.resolve("build").resolve("weft");
+    try (MemoStore store = LocalStore.open(where)) {
+      assertThat(store.traces(id(1))).isEmpty();
+    }
+    assertThat(where).isDirectory();
+  }
+
+  @Test
   void write_thenReopen_returnsEveryTraceWithItsValue() {
     try (LocalStore store = LocalStore.open(dir)) {
       store.write(traces(0, 200, 1), List.of());
