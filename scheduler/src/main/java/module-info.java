@@ -14,4 +14,5 @@ module dev.weft.scheduler {
   requires static micrometer.core;
 
   exports dev.weft.scheduler;
+  exports dev.weft.scheduler.internal to dev.weft.query;
 }

@@ -1,24 +1,112 @@
 package dev.weft.query;
 
+import java.util.ArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
  * Brings a group of memos up to date at once: the keys of a {@link QueryContext#getAll} (for their values)
  * and a getAll group in a dependency record being verified (for whether any changed).
  *
- * <p><b>Implementation overview.</b> One pass over the group sorts each memo into: current (taken as it is),
- * stale but verifiable without a claim ({@link Verify#quick}, in place), or needing work. The first memo
- * needing work runs inline on the caller's runner after every other one has been given a child runner on
- * its own virtual thread ({@link #spawn}); then the children are awaited in key order. So a group whose
- * members are all current or cheaply verified costs no thread, and one with work costs one thread fewer than
- * it has memos needing work.
+ * <p><b>Implementation overview.</b> One pass over the group takes what needs no work: memos that are current,
+ * and stale memos verified in place ({@link Verify#shallow}, {@link Verify#quick}). The memos left are shared
+ * out through a {@link Work} cursor: the caller takes them one by one on its own runner, and so do a few
+ * <em>helpers</em>, child runners on virtual threads of their own: one per carrier beyond the caller's
+ * (at least one under a deterministic scheduler, so that schedules still explore siblings' races). A worker
+ * that is about to wait inside the engine while keys are left starts one more helper first
+ * ({@link #compensate}), so a group whose keys wait for each other or for other tasks keeps every carrier
+ * busy. A group with nothing to compute costs no thread; a cold group of trivial keys costs a handful of
+ * threads instead of one per key (threads per key made a fine-grained build spend most of its time starting
+ * and parking them).
  *
- * <p>A child is counted in by the {@link RevisionGate} before it is spawned and out when it ends. It
- * publishes its outcome or error, then {@link Runner#done} (release), then unparks its parent; its parent
- * waits for it in {@link Waits#child}, which also adds the wait-for edge a cycle through the child needs.
+ * <p>No key is ever claimed by the cursor: a worker claims a memo only when it fetches it, like any read,
+ * so a key another worker (or any runner) needs first is simply computed by that one, and nothing waits for a
+ * key that nobody took.
+ *
+ * <p>A helper is counted in by the {@link RevisionGate} before it is spawned and out when it ends. It
+ * publishes its error (if any), then {@link Runner#done} (release), then unparks its parent; the parent waits
+ * for every helper in {@link Waits#child}, which also adds the wait-for edge a cycle through a helper needs.
+ * Values are written into the shared result array by the worker that fetched them and read by the parent
+ * after it has seen every helper done.
  */
 final class FanOut {
+  /** Helpers a group may start in all, compensation included. */
+  private static final int MAX_HELPERS = 64;
+
   private FanOut() {}
+
+  /** The memos of one group still to fetch, and the workers fetching them. */
+  static final class Work {
+    private final Memo[] ms;
+    private final int[] todo;
+    private final Object[] outs;
+    private final boolean needValue;
+    private final Runner parent;
+    /** The next key to take; the first key is the caller's own (as without helpers), so this starts at 1. */
+    private final AtomicInteger next = new AtomicInteger(1);
+    /** Helpers started, in order; only the parent reads it after the cursor ran out. */
+    private final ArrayList<Runner> helpers = new ArrayList<>();
+
+    Work(Runner parent, Memo[] ms, int[] todo, Object[] outs, boolean needValue) {
+      this.parent = parent;
+      this.ms = ms;
+      this.todo = todo;
+      this.outs = outs;
+      this.needValue = needValue;
+    }
+
+    boolean pending() {
+      return next.get() < todo.length;
+    }
+
+    /** The caller fetches the first key itself, whatever the helpers do meanwhile. */
+    void first(Runner r) {
+      Work outer = r.work;
+      r.work = this;
+      try {
+        outs[todo[0]] = Fetch.fetch(r, ms[todo[0]], needValue);
+      } finally {
+        r.work = outer;
+      }
+    }
+
+    /** Takes keys on runner {@code r} until none is left. */
+    void drain(Runner r) {
+      Work outer = r.work;
+      r.work = this;
+      try {
+        for (int i; (i = next.getAndIncrement()) < todo.length; ) {
+          int k = todo[i];
+          outs[k] = Fetch.fetch(r, ms[k], needValue);
+        }
+      } finally {
+        r.work = outer;
+      }
+    }
+
+    /** Starts a helper if keys are left and the cap allows. */
+    void help() {
+      synchronized (helpers) {
+        if (!pending() || helpers.size() >= Math.min(MAX_HELPERS, todo.length - 1)) {
+          return;
+        }
+        helpers.add(spawn(parent, this));
+      }
+    }
+
+    void await(Runner r) {
+      for (int i = 0; ; i++) {
+        Runner h;
+        synchronized (helpers) {
+          if (i >= helpers.size()) {
+            return;
+          }
+          h = helpers.get(i);
+        }
+        Waits.child(r, h);
+      }
+    }
+  }
 
   /**
    * Brings every memo of {@code ms} up to date on runner {@code r} and returns their outcomes in order (values
@@ -37,8 +125,8 @@ final class FanOut {
       }
       return outs;
     }
-    int first = -1;
-    Runner[] kids = null;
+    int[] todo = null;
+    int count = 0;
     for (int i = 0; i < n; i++) {
       Memo m = ms[i];
       if (m.table.input) {
@@ -55,7 +143,7 @@ final class FanOut {
           continue;
         }
       }
-      if (m.verifiedAt >= 0 && m.owner == null) { // stale and unclaimed: verify without a child if it can
+      if (m.verifiedAt >= 0 && m.owner == null) { // stale and unclaimed: verify in place if it can
         Object res;
         if (Verify.shallow(r, m, rev)) {
           res = m.result;
@@ -68,25 +156,27 @@ final class FanOut {
           continue;
         }
       }
-      if (first < 0) {
-        first = i; // runs inline below, after the others are spawned
-      } else {
-        if (kids == null) {
-          kids = new Runner[n];
-        }
-        kids[i] = spawn(r, m, needValue);
+      if (todo == null) {
+        todo = new int[n - i];
       }
+      todo[count++] = i;
     }
-    if (first >= 0) {
-      outs[first] = Fetch.fetch(r, ms[first], needValue);
+    if (count == 0) {
+      return outs;
     }
-    if (kids != null) {
-      for (int i = 0; i < n; i++) {
-        if (kids[i] != null) {
-          outs[i] = Waits.child(r, kids[i]);
-        }
-      }
+    if (count == 1) {
+      outs[todo[0]] = Fetch.fetch(r, ms[todo[0]], needValue);
+      return outs;
     }
+    Work w = new Work(r, ms, count == todo.length ? todo : java.util.Arrays.copyOf(todo, count), outs, needValue);
+    r.engine.pendingWork.add(w); // a carrier that would idle meanwhile starts one more helper
+    for (int h = r.engine.fanOutHelpers; h > 0; h--) {
+      w.help();
+    }
+    w.first(r);
+    w.drain(r);
+    r.engine.pendingWork.remove(w);
+    w.await(r);
     return outs;
   }
 
@@ -95,25 +185,49 @@ final class FanOut {
     return run(r, ms, true);
   }
 
+  /**
+   * Called by a runner about to wait inside the engine: if it is working on a group with keys left, one more
+   * helper takes them meanwhile, so the wait does not idle the group.
+   */
+  static void compensate(Runner r) {
+    Work w = r.work;
+    if (w != null && w.pending()) {
+      w.help();
+    }
+  }
+
   /** Starts a child runner of {@code parent} that fetches {@code m} on a virtual thread of its own. */
   static Runner spawn(Runner parent, Memo m, boolean needValue) {
+    return start(parent, c -> c.outcome = Fetch.fetch(c, m, needValue));
+  }
+
+  /** Starts a helper of {@code w}: a child runner that takes keys from its cursor. */
+  private static Runner spawn(Runner parent, Work w) {
+    return start(parent, w::drain);
+  }
+
+  private interface ChildBody {
+    void run(Runner child) throws Exception;
+  }
+
+  private static Runner start(Runner parent, ChildBody body) {
     QueryEngine e = parent.engine;
     Runner c = new Runner(e, e.nextRunnerId(), parent.revision, null, parent.thread);
     c.parent = parent;
     c.group = parent.group;
     e.gate.enterChild();
     try {
-      e.scheduler().spawn("weft-query:" + m, () -> {
+      e.scheduler().spawn("weft-query", () -> {
         c.thread = Thread.currentThread();
         Runner.CURRENT.set(c);
         try {
-          c.outcome = Fetch.fetch(c, m, needValue);
+          body.run(c);
         } catch (Throwable t) {
           c.error = t;
         } finally {
           e.counters.flush(c);
           Runner.CURRENT.remove();
-          c.done = true; // release: publishes outcome/error
+          c.done = true; // release: publishes outcome/error and the values written meanwhile
           LockSupport.unpark(c.parentThread);
           e.gate.leave();
         }

@@ -137,6 +137,16 @@ public final class QueryEngine implements AutoCloseable {
   /** The link to the store given to the builder, or null. */
   final Persistence persistence;
   /**
+   * Helpers a getAll starts beside its caller ({@link FanOut}): one per carrier beyond the caller's, at least
+   * one under a deterministic scheduler.
+   */
+  final int fanOutHelpers;
+  /** getAll groups with keys nobody has taken yet, oldest first; a carrier about to idle helps the first. */
+  final java.util.concurrent.ConcurrentLinkedQueue<FanOut.Work> pendingWork =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+  /** The registration of {@link #onCarrierIdle} with the scheduler, or null when it offers none. */
+  private final AutoCloseable idleHook;
+  /**
    * The revision stamp as the hit path sees it: the gate's stamp while open, {@link RevisionGate#CLOSED}
    * after close. Kept here, not in the gate, so a hit reads it without another hop.
    */
@@ -151,6 +161,10 @@ public final class QueryEngine implements AutoCloseable {
     this.gate = new RevisionGate(this);
     this.current = gate.stamp();
     this.persistence = store == null ? null : new Persistence(this, store);
+    dev.weft.scheduler.SchedulerStats ss = scheduler.stats();
+    this.fanOutHelpers = Math.max(ss.carriers() - 1, ss.deterministic() ? 1 : 0);
+    this.idleHook = scheduler instanceof dev.weft.scheduler.internal.IdleHooks h ? h.onIdle(this::onCarrierIdle)
+        : null;
     for (QueryDef<?, ?> d : registered) {
       QueryDef<?, ?> prev = names.putIfAbsent(d.name, d);
       if (prev != null && prev != d) {
@@ -445,6 +459,13 @@ public final class QueryEngine implements AutoCloseable {
         d.table = null; // racy with another engine caching its own table there: that one then misses once
       }
     }
+    if (idleHook != null) {
+      try {
+        idleHook.close();
+      } catch (Exception e) {
+        throw new IllegalStateException(e);
+      }
+    }
     if (ownsScheduler) {
       scheduler.close();
     }
@@ -568,6 +589,20 @@ public final class QueryEngine implements AutoCloseable {
   private static String call(Table t, Object key) {
     return key instanceof List<?> keys ? "getAll of " + t.query.name + Fetch.renderKeys(keys)
         : t.query.name + "(" + key + ")";
+  }
+
+  /**
+   * A carrier of the scheduler found nothing to run: if a getAll has keys nobody took (its workers are all
+   * waiting, in the engine or in their bodies), start one more helper for it.
+   */
+  private void onCarrierIdle() {
+    for (FanOut.Work w; (w = pendingWork.peek()) != null; ) {
+      if (w.pending()) {
+        w.help();
+        return;
+      }
+      pendingWork.remove(w);
+    }
   }
 
   long nextRunnerId() {

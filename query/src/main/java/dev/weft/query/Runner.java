@@ -38,6 +38,8 @@ final class Runner {
    * null; reads of the group's members then return their latest values.
    */
   Fixpoint.Group group;
+  /** The getAll group whose keys this runner is taking, or null ({@link FanOut.Work#drain}). */
+  FanOut.Work work;
   volatile Thread thread;
   Frame top;
   int depth;

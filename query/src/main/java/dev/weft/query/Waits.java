@@ -42,6 +42,7 @@ final class Waits {
   static Object await(Runner r, Memo m, Frame o) {
     QueryEngine e = r.engine;
     e.counters.waits.increment();
+    FanOut.compensate(r);
     r.waitMemo = m;
     try {
       for (;;) {
@@ -97,6 +98,7 @@ final class Waits {
     if (!c.done) {
       QueryEngine e = r.engine;
       e.counters.waits.increment();
+      FanOut.compensate(r);
       r.waitChild = c;
       try {
         for (;;) {
@@ -175,17 +177,20 @@ final class Waits {
     if (gate.cancelling) {
       return;
     }
-    List<Runner> waiting = new ArrayList<>(gate.parked);
-    if (waiting.size() < gate.active()) {
-      return;
-    }
-    for (Runner w : waiting) {
+    // Most calls find a satisfied waiter (a wake-up on its way) among the first: no copy until a stall is sure.
+    int count = 0;
+    for (Runner w : gate.parked) {
       AwaitingQuery n = w.waitNode;
       Runner c = w.waitChild;
       if (w.unwind != null || (n != null && n.done) || (c != null && c.done) || (n == null && c == null)) {
         return;
       }
+      count++;
     }
+    if (count < gate.active()) {
+      return;
+    }
+    List<Runner> waiting = new ArrayList<>(gate.parked);
     StringBuilder sb = new StringBuilder("query engine '").append(e.name())
         .append("' stalled: every running evaluation waits and none can proceed (no cycle was found)");
     for (Runner w : waiting) {

@@ -1,5 +1,8 @@
 package dev.weft.scheduler;
 
+import dev.weft.scheduler.internal.IdleHooks;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 import dev.weft.deadlock.StallReport;
 import dev.weft.deadlock.TrackedLock;
 import dev.weft.deadlock.Watchdog;
@@ -29,8 +32,11 @@ import java.util.function.Consumer;
  * by a task while closing is still accepted: its parent is alive, so the scheduler is not quiet yet, and
  * refusing it would fail work that {@code close} promised to wait for.
  */
-abstract class AbstractScheduler implements Scheduler {
+abstract class AbstractScheduler implements Scheduler, IdleHooks {
   final String name;
+  /** Run by a carrier about to go idle ({@link IdleHooks}); {@code idleHooks} says whether any is registered. */
+  private final CopyOnWriteArrayList<Runnable> idle = new CopyOnWriteArrayList<>();
+  volatile boolean idleHooks;
   final AtomicLong spawned = new AtomicLong();
   final AtomicLong completed = new AtomicLong();
   // Counted after a task's outcome is published, so exited <= completed.
@@ -61,6 +67,29 @@ abstract class AbstractScheduler implements Scheduler {
         .graph(TrackedLock.waitForGraph())
         .listener(listener)
         .start();
+  }
+
+  @Override
+  public final AutoCloseable onIdle(Runnable hook) {
+    Objects.requireNonNull(hook, "hook");
+    idle.add(hook);
+    idleHooks = true;
+    return () -> {
+      idle.remove(hook);
+      idleHooks = !idle.isEmpty();
+    };
+  }
+
+  /** Runs the idle hooks on the calling carrier; a hook that throws is logged and does not stop the carrier. */
+  final void runIdleHooks() {
+    for (Runnable h : idle) {
+      try {
+        h.run();
+      } catch (RuntimeException | Error e) {
+        System.getLogger("dev.weft.scheduler").log(System.Logger.Level.ERROR, "idle hook of scheduler '" + name
+            + "' failed", e);
+      }
+    }
   }
 
   /** Called once by the subclass constructor when its executor exists. */

@@ -85,6 +85,8 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
   private final ArrayList<OutsideWait> waits = new ArrayList<>(); // registration order
   private final ArrayList<Thread> outsiders = new ArrayList<>(); // outside threads that spawned or waited
   private boolean released; // the stall fallback opened the gate; cleared by the next outside wait
+  /** The idle hooks ran since the last task was picked: run them once per idle period. Carrier only. */
+  private boolean idleRan;
   // written under lock, read racily by stats()
   private volatile long nowNanos;
   private volatile long foreignWakeups;
@@ -224,6 +226,7 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
       Runnable next = null;
       List<Thread> resume;
       String stall = null;
+      boolean runHooks = false;
       acquire();
       try {
         while (true) {
@@ -236,6 +239,12 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
             if (size() > 0) {
               next = pick();
               running = 1;
+              idleRan = false;
+              break;
+            }
+            if (idleHooks && !idleRan) { // nothing ready: let a client start held-back work, then look again
+              idleRan = true;
+              runHooks = true;
               break;
             }
             if (!timers.isEmpty()) {
@@ -271,6 +280,10 @@ final class DeterministicScheduler extends AbstractScheduler implements Executor
         for (Thread t : resume) {
           LockSupport.unpark(t);
         }
+        continue;
+      }
+      if (runHooks) {
+        runIdleHooks();
         continue;
       }
       if (stall != null) {

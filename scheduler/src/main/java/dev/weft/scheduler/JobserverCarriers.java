@@ -38,7 +38,11 @@ final class JobserverCarriers implements Executor {
   private final AtomicInteger acquiring = new AtomicInteger();
   private volatile boolean shutdown;
 
-  JobserverCarriers(String name, int n, Jobserver jobserver) {
+  /** Run by a carrier that finds the queue empty (the scheduler's idle hooks). */
+  private final Runnable onIdle;
+
+  JobserverCarriers(String name, int n, Jobserver jobserver, Runnable onIdle) {
+    this.onIdle = onIdle;
     this.jobserver = jobserver;
     this.carriers = new Carrier[n];
     for (int i = 0; i < n; i++) {
@@ -175,6 +179,9 @@ final class JobserverCarriers implements Executor {
             r.run();
           } finally {
             running.decrementAndGet();
+          }
+          if (queue.isEmpty()) {
+            onIdle.run();
           }
           continue;
         }

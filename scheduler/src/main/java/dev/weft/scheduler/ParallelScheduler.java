@@ -31,7 +31,11 @@ final class ParallelScheduler extends AbstractScheduler {
     super(name, watched);
     if (VirtualThreads.available() && jobserver.isPresent()) {
       this.pool = null;
-      this.jobserverCarriers = new JobserverCarriers(name, carriers, jobserver);
+      this.jobserverCarriers = new JobserverCarriers(name, carriers, jobserver, () -> {
+        if (idleHooks) {
+          runIdleHooks();
+        }
+      });
       this.carriers = carriers;
       JobserverCarriers j = jobserverCarriers;
       this.executor = watched ? r -> {
@@ -49,12 +53,13 @@ final class ParallelScheduler extends AbstractScheduler {
         return t;
       }, null, true, 0, carriers, 1, null, 30, TimeUnit.SECONDS);
       this.carriers = carriers;
-      // With a watchdog, every submission (start, unpark, yield) counts as progress.
+      // With a watchdog, every submission (start, unpark, yield) counts as progress. Every continuation runs
+      // through a wrapper that, when it leaves the carrier with nothing queued, runs the idle hooks.
       ForkJoinPool p = pool;
       this.executor = watched ? r -> {
         progress.increment();
-        p.execute(r);
-      } : pool;
+        p.execute(new Hooked(r));
+      } : r -> p.execute(new Hooked(r));
       threads(VirtualThreads.factory(executor));
     } else {
       VirtualThreads.warnFallback(name);
@@ -63,6 +68,23 @@ final class ParallelScheduler extends AbstractScheduler {
       this.executor = null;
       this.carriers = Runtime.getRuntime().availableProcessors();
       threads(Thread.ofVirtual().factory());
+    }
+  }
+
+  /** A continuation run that, when it yields the carrier with nothing else queued, runs the idle hooks. */
+  private final class Hooked implements Runnable {
+    private final Runnable continuation;
+
+    Hooked(Runnable continuation) {
+      this.continuation = continuation;
+    }
+
+    @Override
+    public void run() {
+      continuation.run();
+      if (idleHooks && pool.getQueuedSubmissionCount() == 0 && pool.getQueuedTaskCount() == 0) {
+        runIdleHooks();
+      }
     }
   }
 
