@@ -1,7 +1,7 @@
 package dev.weft.query;
 
 import java.util.ArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -42,12 +42,19 @@ final class FanOut {
     private final Object[] outs;
     private final boolean needValue;
     private final Runner parent;
-    /** The next key to take; the first key is the caller's own (as without helpers), so this starts at 1. */
-    private final AtomicInteger next = new AtomicInteger(1);
+    /**
+     * The keys not yet taken, as {@code front << 32 | back}: the caller takes from the front (in key order, like
+     * a sequential run), helpers from the back, so that caller and helpers work on different parts of the
+     * group and rarely wait for each other's memos. The first key is the caller's own, so front starts at 1.
+     */
+    private final AtomicLong range;
     /** Helpers started, in order; only the parent reads it after the cursor ran out. */
     private final ArrayList<Runner> helpers = new ArrayList<>();
+    /** Set when the parent stops taking keys (done, or thrown out): no helper starts, none takes a key. */
+    private volatile boolean closed;
 
     Work(Runner parent, Memo[] ms, int[] todo, Object[] outs, boolean needValue) {
+      this.range = new AtomicLong(1L << 32 | todo.length);
       this.parent = parent;
       this.ms = ms;
       this.todo = todo;
@@ -56,7 +63,28 @@ final class FanOut {
     }
 
     boolean pending() {
-      return next.get() < todo.length;
+      long r = range.get();
+      return !closed && (int) (r >>> 32) < (int) r;
+    }
+
+    /** Takes the next key from the front ({@code front}) or the back; -1 when none is left. */
+    private int take(boolean front) {
+      for (;;) {
+        long r = range.get();
+        int f = (int) (r >>> 32);
+        int b = (int) r;
+        if (closed || f >= b) {
+          return -1;
+        }
+        long next = front ? (long) (f + 1) << 32 | b : (long) f << 32 | (b - 1);
+        if (range.compareAndSet(r, next)) {
+          return front ? f : b - 1;
+        }
+      }
+    }
+
+    void close() {
+      closed = true;
     }
 
     /** The caller fetches the first key itself, whatever the helpers do meanwhile. */
@@ -70,12 +98,13 @@ final class FanOut {
       }
     }
 
-    /** Takes keys on runner {@code r} until none is left. */
+    /** Takes keys on runner {@code r} until none is left: the caller from the front, a helper from the back. */
     void drain(Runner r) {
       Work outer = r.work;
       r.work = this;
+      boolean front = r == parent;
       try {
-        for (int i; (i = next.getAndIncrement()) < todo.length; ) {
+        for (int i; (i = take(front)) >= 0; ) {
           int k = todo[i];
           outs[k] = Fetch.fetch(r, ms[k], needValue);
         }
@@ -170,12 +199,16 @@ final class FanOut {
     }
     Work w = new Work(r, ms, count == todo.length ? todo : java.util.Arrays.copyOf(todo, count), outs, needValue);
     r.engine.pendingWork.add(w); // a carrier that would idle meanwhile starts one more helper
-    for (int h = r.engine.fanOutHelpers; h > 0; h--) {
-      w.help();
+    try {
+      for (int h = r.engine.fanOutHelpers; h > 0; h--) {
+        w.help();
+      }
+      w.first(r);
+      w.drain(r);
+    } finally {
+      w.close(); // normally the cursor ran out already; thrown out, no helper may go on or start
+      r.engine.pendingWork.remove(w);
     }
-    w.first(r);
-    w.drain(r);
-    r.engine.pendingWork.remove(w);
     w.await(r);
     return outs;
   }

@@ -177,7 +177,13 @@ final class Waits {
     if (gate.cancelling) {
       return;
     }
-    // Most calls find a satisfied waiter (a wake-up on its way) among the first: no copy until a stall is sure.
+    // The count of running evaluations is read before the waiters: one that ends meanwhile has published its
+    // end (a child's done, a release's wake-up) before it left the count, so it is seen as satisfied below or
+    // was still counted here. Most calls find a satisfied waiter among the first: no copy until a stall is sure.
+    int active = gate.active();
+    if (gate.parked.size() < active) {
+      return;
+    }
     int count = 0;
     for (Runner w : gate.parked) {
       AwaitingQuery n = w.waitNode;
@@ -187,7 +193,7 @@ final class Waits {
       }
       count++;
     }
-    if (count < gate.active()) {
+    if (count < active) {
       return;
     }
     List<Runner> waiting = new ArrayList<>(gate.parked);
