@@ -1,6 +1,7 @@
 package dev.weft.demo;
 
 import dev.weft.query.Diagnostic;
+import dev.weft.query.Durability;
 import dev.weft.query.EngineStats;
 import dev.weft.query.Evaluation;
 import dev.weft.query.Query;
@@ -10,6 +11,7 @@ import dev.weft.scheduler.Scheduler;
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -71,6 +73,9 @@ abstract sealed class AnalysisRun implements AutoCloseable {
   /** The revision after the last change, or -1 without revisions. */
   abstract long revision();
 
+  /** How the inputs were marked durable and what that buys an edit, or {@code null} without revisions. */
+  abstract String durability();
+
   @Override
   public abstract void close();
 
@@ -107,10 +112,10 @@ abstract sealed class AnalysisRun implements AutoCloseable {
       QueryEngine e;
       try {
         e = QueryEngine.builder().scheduler(scheduler).name("weft-demo").build();
-        e.set(analysis.files, Analysis.TREE, tree.files());
-        for (String f : tree.files()) {
-          e.set(analysis.source, f, tree.sources().get(f));
-        }
+        e.update(tx -> { // one revision for the whole tree
+          tx.set(analysis.files, Analysis.TREE, tree.files(), Durability.HIGH);
+          tx.setAll(analysis.source, tree.sources());
+        });
       } catch (RuntimeException ex) {
         scheduler.close();
         throw ex;
@@ -149,6 +154,18 @@ abstract sealed class AnalysisRun implements AutoCloseable {
     @Override
     long revision() {
       return engine.revision();
+    }
+
+    /**
+     * The demo reads nothing but the analysed modules' sources and their list. The list is fixed for a run (an
+     * edit changes a file's text, never the list), so it is set HIGH; the sources are what an edit changes, so
+     * they are LOW. Every derived memo reads some source, so none is HIGH-only: after an edit no memo is
+     * current by its durability alone, and what keeps verification to the edit's cone is the input filter.
+     */
+    @Override
+    String durability() {
+      return String.format(Locale.ROOT, "the file list HIGH, %,d sources LOW; every memo read a source, so"
+          + " none was current by durability alone", tree.files().size());
     }
 
     @Override
@@ -213,6 +230,11 @@ abstract sealed class AnalysisRun implements AutoCloseable {
     @Override
     long revision() {
       return -1;
+    }
+
+    @Override
+    String durability() {
+      return null;
     }
 
     @Override

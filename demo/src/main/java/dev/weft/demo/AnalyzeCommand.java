@@ -377,6 +377,7 @@ final class AnalyzeCommand implements Callable<Integer> {
       p.text("  incremental re-run (revision %d -> %d): %,d queries re-executed, %,d verified unchanged,"
           + " %,d cut off (re-executed to an equal value), %,d memo hits", revisionBefore, run.revision(),
           c.executions(), c.verifications() - c.reExecutions(), c.cutoffs(), c.hits());
+      p.text("  durability: %s", run.durability());
     }
     List<String> executed = log.stream().sorted().toList();
     if (!baseline) {

@@ -281,6 +281,10 @@ class MainTest {
     assertThat(r.out()).contains("edit: added \"import b.B;\" at line 5 of d/D.java",
         "+ d/D.java:5:1: warning[unused-import]: import b.B is never used",
         "results: imports 10 -> 11");
+    assertThat(r.lines()).filteredOn(l -> l.startsWith("  incremental re-run")).singleElement()
+        .satisfies(l -> assertThat(l).startsWith("  incremental re-run (revision 2 -> 3): "));
+    assertThat(r.lines()).contains("  durability: the file list HIGH, 5 sources LOW; every memo read a source, so"
+        + " none was current by durability alone");
   }
 
   @Test
