@@ -16,6 +16,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A child is counted in by the {@link RevisionGate} before it is spawned and out when it ends. It
  * publishes its outcome or error, then {@link Runner#done} (release), then unparks its parent; its parent
  * waits for it in {@link Waits#child}, which also adds the wait-for edge a cycle through the child needs.
+ * The parent is a waiter of each child until it has collected it ({@link Runner#addKid}); a parent that
+ * unwinds with {@link CancelledException} leaves every child it has not collected
+ * ({@link Runner#parentLeaves}), which cancels those nobody else waits for. A parent unwinding a cycle keeps
+ * its children (they may be members of that cycle): they stay in its list, so a later cancellation of the
+ * parent still reaches them.
  */
 final class FanOut {
   private FanOut() {}
@@ -39,54 +44,68 @@ final class FanOut {
     }
     int first = -1;
     Runner[] kids = null;
-    for (int i = 0; i < n; i++) {
-      Memo m = ms[i];
-      if (m.table.input) {
-        continue;
-      }
-      if (m.verifiedAt == rev) { // acquire
-        Object res = m.result;
-        if (res != null || !needValue) {
-          if (needValue) {
-            r.hits++;
-            m.table.afterHit(m);
-          }
-          outs[i] = res;
+    Runner mark = r.kids();
+    try {
+      for (int i = 0; i < n; i++) {
+        Memo m = ms[i];
+        if (m.table.input) {
           continue;
         }
-      }
-      if (m.verifiedAt >= 0 && m.owner == null) { // stale and unclaimed: verify without a child if it can
-        Object res;
-        if (Verify.shallow(r, m, rev)) {
-          res = m.result;
+        if (m.verifiedAt == rev) { // acquire
+          Object res = m.result;
           if (res != null || !needValue) {
+            if (needValue) {
+              r.hits++;
+              m.table.afterHit(m);
+            }
             outs[i] = res;
             continue;
           }
-        } else if ((res = Verify.quick(r, m, rev)) != null) {
-          outs[i] = res;
-          continue;
+        }
+        if (m.verifiedAt >= 0 && m.owner == null) { // stale and unclaimed: verify without a child if it can
+          Object res;
+          if (Verify.shallow(r, m, rev)) {
+            res = m.result;
+            if (res != null || !needValue) {
+              outs[i] = res;
+              continue;
+            }
+          } else if ((res = Verify.quick(r, m, rev)) != null) {
+            outs[i] = res;
+            continue;
+          }
+        }
+        if (first < 0) {
+          first = i; // runs inline below, after the others are spawned
+        } else {
+          if (kids == null) {
+            kids = new Runner[n];
+          }
+          kids[i] = spawn(r, m, needValue);
         }
       }
-      if (first < 0) {
-        first = i; // runs inline below, after the others are spawned
-      } else {
-        if (kids == null) {
-          kids = new Runner[n];
-        }
-        kids[i] = spawn(r, m, needValue);
+      if (first >= 0) {
+        outs[first] = Fetch.fetch(r, ms[first], needValue);
       }
-    }
-    if (first >= 0) {
-      outs[first] = Fetch.fetch(r, ms[first], needValue);
-    }
-    if (kids != null) {
-      for (int i = 0; i < n; i++) {
-        if (kids[i] != null) {
-          outs[i] = Waits.child(r, kids[i]);
+      if (kids != null) {
+        for (int i = 0; i < n; i++) {
+          if (kids[i] != null) {
+            outs[i] = Waits.child(r, kids[i]);
+          }
         }
       }
+    } catch (CancelledException c) {
+      if (kids != null) {
+        for (Runner k : kids) {
+          if (k != null) {
+            k.parentLeaves(); // r stops waiting for its children: each one nobody else waits for is cancelled
+          }
+        }
+      }
+      r.forgetKids(mark);
+      throw c;
     }
+    r.forgetKids(mark); // every child collected
     return outs;
   }
 
@@ -101,10 +120,11 @@ final class FanOut {
     Runner c = new Runner(e, e.nextRunnerId(), parent.revision, null, parent.thread);
     c.parent = parent;
     c.group = parent.group;
+    parent.addKid(c);
     e.gate.enterChild();
     try {
       e.scheduler().spawn("weft-query:" + m, () -> {
-        c.thread = Thread.currentThread();
+        c.bind(Thread.currentThread());
         Runner.CURRENT.set(c);
         try {
           c.outcome = Fetch.fetch(c, m, needValue);
