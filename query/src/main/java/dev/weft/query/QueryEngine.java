@@ -210,23 +210,25 @@ public final class QueryEngine implements AutoCloseable {
     checkKey(t, key);
     checkOpen(t, key);
     checkCaller(t, key);
-    Object v = currentValue(t, key);
+    Object v = currentValue(t, key, true);
     return v != null ? v : Fetch.unwrap(Fetch.root(this, t, key, false));
   }
 
   /**
    * The value of {@code t} at {@code key} if it is current: a hit the hit block missed (the query object cached
    * another engine's table), or a stale memo that no change reached (by durability or input filter), found
-   * current in O(1) without entering an evaluation. Counted as a hit; null otherwise.
+   * current in O(1) without entering an evaluation; else null. With {@code count}, counted as a hit.
    */
-  private Object currentValue(Table t, Object key) {
+  private Object currentValue(Table t, Object key, boolean count) {
     Memo m = t.find(key);
     Object v;
     long rev = current;
     if (m != null && ((v = m.hitValue(rev)) != null || (Verify.shallow(null, m, rev)
         && (v = m.hitValue(rev)) != null))) {
-      m.hits++;
-      t.afterHit(m);
+      if (count) {
+        m.hits++;
+        t.afterHit(m);
+      }
       return v;
     }
     return null;
@@ -263,7 +265,7 @@ public final class QueryEngine implements AutoCloseable {
     Objects.requireNonNull(timeout, "timeout");
     checkOpen(t, key);
     checkCaller(t, key);
-    Object v = currentValue(t, key);
+    Object v = currentValue(t, key, true);
     if (v != null) {
       return (V) v;
     }
@@ -336,10 +338,18 @@ public final class QueryEngine implements AutoCloseable {
     checkCaller(t, keys);
     Object[] outs = new Object[keys.size()];
     int i = 0;
-    while (i < outs.length && (outs[i] = currentValue(t, keys.get(i))) != null) {
+    while (i < outs.length && (outs[i] = currentValue(t, keys.get(i), false)) != null) {
       i++;
     }
-    if (i < outs.length) {
+    if (i == outs.length) {
+      for (Object k : keys) { // all current: hits, counted once (a read that evaluates counts its own)
+        Memo m = t.find(k);
+        if (m != null) { // held: its value was just read, unless an LRU evicted it since
+          m.hits++;
+          t.afterHit(m);
+        }
+      }
+    } else {
       if (!t.input && (timeout.isNegative() || timeout.isZero())) {
         throw noWait(call(t, keys), timeout);
       }
