@@ -19,8 +19,8 @@ import java.util.concurrent.locks.LockSupport;
  * The parent is a waiter of each child until it has collected it ({@link Runner#addKid}); a parent that
  * unwinds with {@link CancelledException} leaves every child it has not collected
  * ({@link Runner#parentLeaves}), which cancels those nobody else waits for. A parent unwinding a cycle keeps
- * its children (they may be members of that cycle): they stay in its list, so a later cancellation of the
- * parent still reaches them.
+ * its children (they may be members of that cycle) and does not forget them: a cancellation of the parent
+ * while the enclosing getAll runs still reaches them.
  */
 final class FanOut {
   private FanOut() {}
