@@ -1,11 +1,18 @@
 package dev.weft.query;
 
 /**
- * An evaluation was cancelled: an input was {@link QueryEngine#set set} (or the engine closed) while it ran,
- * or its thread was interrupted (the interrupt flag is then restored). Nothing it computed after the
- * cancellation is memoized.
+ * An evaluation was cancelled, or its caller stopped waiting for it. Thrown to a reader when:
+ * <ul>
+ *   <li>a write ({@link QueryEngine#set set} and the like) or {@link QueryEngine#close close} cancelled the
+ *       evaluation while it ran;</li>
+ *   <li>the reader's thread was interrupted while it read (the interrupt flag is then restored); the
+ *       evaluation it waited for is cancelled too unless another reader waits for it;</li>
+ *   <li>a timed read's timeout passed: the subclass {@link QueryTimeoutException}.</li>
+ * </ul>
+ * Inside a body, the context's methods throw it when the evaluation must stop (see
+ * {@link QueryContext#checkCancelled}). Nothing an evaluation computed after its cancellation is memoized.
  */
-public final class CancelledException extends RuntimeException {
+public sealed class CancelledException extends RuntimeException permits QueryTimeoutException {
   private static final long serialVersionUID = 1L;
 
   /** @param message what was cancelled and why */

@@ -20,6 +20,10 @@ import java.util.List;
  * cycle fallback) is guarded: a cutoff that throws counts as "changed", a fallback that throws becomes the
  * member's failure.
  *
+ * <p>A body that returns while its runner must stop (the engine cancels every evaluation for a write, the
+ * runner has no waiter left, or its thread is interrupted) is cancelled: its outcome is not stored, whatever
+ * the body did with the signal.
+ *
  * <p>A body that throws {@link InterruptedException} is treated as cancelled, not failed: nothing is stored,
  * its reader gets a {@link CancelledException}, and the thread's interrupt status is left as the body left
  * it (setting it would make every later read from that thread fail as interrupted).
@@ -140,10 +144,12 @@ final class Execute {
       if (f.cycle != null) {
         outcome = cycleOutcome(m, f.cycle);
       }
-      if (f.cancelled || (f.cycle == null && r.thread.isInterrupted())) {
-        throw f.interruptedBy != null
+      if (f.cancelled || (f.cycle == null && r.mustStop())) {
+        // Checked after the body returned: nothing computed after a cancellation is stored. A cycle member
+        // still completes with its verdict, which the detector decided (see Runner on waiters).
+        throw f.interruptedBy != null && !r.cancelled
             ? new CancelledException("the body of " + m + " threw " + f.interruptedBy, f.interruptedBy)
-            : r.engine.gate.cancelled(m);
+            : r.stopped(m);
       }
       r.pop(f);
       complete(f, outcome, restoreOnly, executed);

@@ -28,6 +28,13 @@ import java.util.concurrent.locks.LockSupport;
  * for every helper in {@link Waits#child}, which also adds the wait-for edge a cycle through a helper needs.
  * Values are written into the shared result array by the worker that fetched them and read by the parent
  * after it has seen every helper done.
+ *
+ * <p><b>Waiters.</b> The parent is a waiter of each helper (and of each hop child) until it has collected it
+ * ({@link Runner}'s overview). A helper may be started from another thread (an idle carrier, a helper that is
+ * about to wait), so helpers are listed in their {@link Work}, not in the parent's children, and the parent
+ * lists its open groups ({@link Runner#works}): a parent that unwinds with {@link CancelledException}, or is
+ * cancelled itself, leaves every helper of its groups ({@link Work#parentLeaves}), which cancels those nobody
+ * else waits for. A parent unwinding a cycle keeps its helpers (they may be members of that cycle).
  */
 final class FanOut {
   /** Helpers a group may start in all, compensation included. */
@@ -52,6 +59,8 @@ final class FanOut {
     private final ArrayList<Runner> helpers = new ArrayList<>();
     /** Set when the parent stops taking keys (done, or thrown out): no helper starts, none takes a key. */
     private volatile boolean closed;
+    /** The next older open group of the same parent ({@link Runner#works}); written before publication. */
+    Work outerOfParent;
 
     Work(Runner parent, Memo[] ms, int[] todo, Object[] outs, boolean needValue) {
       this.range = new AtomicLong(1L << 32 | todo.length);
@@ -119,7 +128,21 @@ final class FanOut {
         if (!pending() || helpers.size() >= Math.min(MAX_HELPERS, todo.length - 1)) {
           return;
         }
-        helpers.add(spawn(parent, this));
+        Runner h = spawn(parent, this);
+        helpers.add(h);
+        if (parent.cancelled) {
+          h.parentLeaves(); // started after the parent was cancelled: nobody waits for it
+        }
+      }
+    }
+
+    /** The parent stops waiting for every helper of this group (each one nobody else waits for stops). */
+    void parentLeaves() {
+      close();
+      synchronized (helpers) {
+        for (Runner h : helpers) {
+          h.parentLeaves();
+        }
       }
     }
 
@@ -198,18 +221,27 @@ final class FanOut {
       return outs;
     }
     Work w = new Work(r, ms, count == todo.length ? todo : java.util.Arrays.copyOf(todo, count), outs, needValue);
+    w.outerOfParent = r.works;
+    r.works = w; // volatile: a canceller of r walks its open groups
     r.engine.pendingWork.add(w); // a carrier that would idle meanwhile starts one more helper
     try {
-      for (int h = r.engine.fanOutHelpers; h > 0; h--) {
-        w.help();
+      try {
+        for (int h = r.engine.fanOutHelpers; h > 0; h--) {
+          w.help();
+        }
+        w.first(r);
+        w.drain(r);
+      } finally {
+        w.close(); // normally the cursor ran out already; thrown out, no helper may go on or start
+        r.engine.pendingWork.remove(w);
       }
-      w.first(r);
-      w.drain(r);
+      w.await(r);
+    } catch (CancelledException c) {
+      w.parentLeaves(); // r stops waiting for its helpers: each one nobody else waits for is cancelled
+      throw c;
     } finally {
-      w.close(); // normally the cursor ran out already; thrown out, no helper may go on or start
-      r.engine.pendingWork.remove(w);
+      r.works = w.outerOfParent;
     }
-    w.await(r);
     return outs;
   }
 
@@ -229,29 +261,35 @@ final class FanOut {
     }
   }
 
-  /** Starts a child runner of {@code parent} that fetches {@code m} on a virtual thread of its own. */
+  /**
+   * Starts a child runner of {@code parent} (a hop to a fresh stack) that fetches {@code m} on a virtual thread
+   * of its own; the parent becomes its waiter. The parent's thread only.
+   */
   static Runner spawn(Runner parent, Memo m, boolean needValue) {
-    return start(parent, c -> c.outcome = Fetch.fetch(c, m, needValue));
+    return start(parent, c -> c.outcome = Fetch.fetch(c, m, needValue), true);
   }
 
   /** Starts a helper of {@code w}: a child runner that takes keys from its cursor. */
   private static Runner spawn(Runner parent, Work w) {
-    return start(parent, w::drain);
+    return start(parent, w::drain, false);
   }
 
   private interface ChildBody {
     void run(Runner child) throws Exception;
   }
 
-  private static Runner start(Runner parent, ChildBody body) {
+  private static Runner start(Runner parent, ChildBody body, boolean kid) {
     QueryEngine e = parent.engine;
     Runner c = new Runner(e, e.nextRunnerId(), parent.revision, null, parent.thread);
     c.parent = parent;
     c.group = parent.group;
+    if (kid) {
+      parent.addKid(c);
+    }
     e.gate.enterChild();
     try {
       e.scheduler().spawn("weft-query", () -> {
-        c.thread = Thread.currentThread();
+        c.bind(Thread.currentThread());
         Runner.CURRENT.set(c);
         try {
           body.run(c);

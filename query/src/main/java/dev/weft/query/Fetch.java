@@ -1,6 +1,8 @@
 package dev.weft.query;
 
+import dev.weft.scheduler.Scheduler;
 import dev.weft.scheduler.Task;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
@@ -20,8 +22,10 @@ import java.util.concurrent.CancellationException;
  * does the same bookkeeping ({@link Table#afterHit}: LRU recency, the {@code cached} event), so hits behave
  * alike whichever method served them.
  *
- * <p>A root read runs on a scheduler thread: inline when the caller is one, else as a task the caller
- * joins. It is counted in by the {@link RevisionGate} for its whole duration, so a {@code set} waits for it.
+ * <p>A root read runs on a scheduler thread: inline when the caller is one (and set no timeout), else as a
+ * task the caller waits for through a {@link RootCall}, which lets the caller leave (interrupted, or past its
+ * timeout) and so stop the runner unless another reader waits for it ({@link Runner} on waiters). It is
+ * counted in by the {@link RevisionGate} for its whole duration, so a {@code set} waits for it.
  */
 final class Fetch {
   /** Nested executions on one stack before {@link QueryContext#get} continues on a fresh virtual thread. */
@@ -205,6 +209,11 @@ final class Fetch {
 
   /** A root read: {@code evaluate} returns an {@link Evaluation}, else the outcome (value or failure). */
   static Object root(QueryEngine e, Table t, Object key, boolean evaluate) {
+    return root(e, t, key, evaluate, null);
+  }
+
+  /** A root read that waits at most {@code timeout} (null: no limit), as {@link #run} says. */
+  static Object root(QueryEngine e, Table t, Object key, boolean evaluate, Duration timeout) {
     if (t.input && !evaluate) {
       Memo m = t.memo(key);
       e.gate.enter(); // waits for a write in progress: a read sees all of a transaction or none of it
@@ -219,23 +228,55 @@ final class Fetch {
       }
       return v;
     }
-    return run(e, t.query.name + "(" + key + ")", () -> {
+    return run(e, t.query.name + "(" + key + ")", timeout, () -> {
       Runner r = Runner.CURRENT.get();
       Memo m = t.memo(key);
-      Object out = t.input ? (m.result == null ? new Failure(missing(m, null), null) : m.result)
-          : fetch(r, m, true);
-      if (!evaluate) {
-        return out;
-      }
-      List<Diagnostic> d = Diagnostics.collect(m);
-      return out instanceof Failure f ? new EvaluationImpl<>(null, f, d) : new EvaluationImpl<>(out, null, d);
+      Object out = t.input ? inputOutcome(m) : fetch(r, m, true);
+      return evaluate ? evaluation(m, out) : out;
     });
+  }
+
+  private static Object inputOutcome(Memo m) {
+    Object v = m.result;
+    return v != null ? v : new Failure(missing(m, null), null);
+  }
+
+  private static Evaluation<?> evaluation(Memo m, Object out) {
+    List<Diagnostic> d = Diagnostics.collect(m);
+    return out instanceof Failure f ? new EvaluationImpl<>(null, f, d) : new EvaluationImpl<>(out, null, d);
+  }
+
+  /**
+   * The evaluation of {@code t} at {@code key} if its outcome is current (value or failure), else null; waits
+   * for no evaluation, only for a write in progress, as every root read does.
+   */
+  static Evaluation<?> evaluateCurrent(QueryEngine e, Table t, Object key) {
+    e.gate.enter();
+    try {
+      if (t.input) {
+        Memo m = t.memo(key);
+        return evaluation(m, inputOutcome(m));
+      }
+      Memo m = t.find(key);
+      Object out;
+      if (m == null || m.verifiedAt != e.gate.stamp() || (out = m.result) == null) { // acquire, then result
+        return null;
+      }
+      return evaluation(m, out);
+    } finally {
+      e.gate.leave();
+    }
   }
 
   /** A root getAll: the keys' outcomes, failures included, in key order. */
   static Object[] rootAll(QueryEngine e, Table t, List<?> keys) {
+    return rootAll(e, t, keys, null);
+  }
+
+  /** A root getAll that waits at most {@code timeout} (null: no limit), as {@link #run} says. */
+  static Object[] rootAll(QueryEngine e, Table t, List<?> keys, Duration timeout) {
     Memo[] ms = memos(e, t, keys);
-    return (Object[]) run(e, t.query.name + renderKeys(keys), () -> {
+    return (Object[]) run(e, t.query.name + renderKeys(keys), timeout, () -> {
       if (t.input) {
         Object[] outs = new Object[ms.length];
         for (int i = 0; i < ms.length; i++) {
@@ -265,31 +306,81 @@ final class Fetch {
     Object run();
   }
 
-  /** Runs {@code body} as a root runner: inline on a scheduler thread, else as a task the caller joins. */
-  private static Object run(QueryEngine e, String what, Body body) {
-    if (e.scheduler().owns(Thread.currentThread())) {
-      return inline(e, body);
+  /**
+   * Runs {@code body} as a root runner: inline on a scheduler thread when there is no timeout, else as a task
+   * the caller waits for through a {@link RootCall}. A caller interrupted while it waits, or whose
+   * {@code timeout} passes, leaves: it gets a {@link CancelledException} ({@link QueryTimeoutException} for the
+   * timeout) at once, and the root runner, no longer waited for by it, stops unless another reader waits for
+   * it (see {@link Runner} on waiters).
+   */
+  private static Object run(QueryEngine e, String what, Duration timeout, Body body) {
+    Scheduler s = e.scheduler();
+    if (timeout == null && s.owns(Thread.currentThread())) {
+      return inline(e, body, null);
     }
-    Callable<Object> task = () -> inline(e, body);
-    Task<Object> t;
-    try {
-      t = e.scheduler().spawn("weft-query:" + what, task);
-    } catch (IllegalStateException x) {
-      throw new IllegalStateException("engine '" + e.name() + "' cannot run " + what + ": " + x.getMessage(), x);
+    RootCall call = new RootCall(what);
+    Task<Object> task = spawn(e, "weft-query:" + what, () -> {
+      try {
+        return inline(e, body, call);
+      } finally {
+        call.finish();
+      }
+    });
+    if (timeout != null) {
+      Task<Object> deadline;
+      try {
+        deadline = spawn(e, "weft-query:deadline " + what, () -> {
+          call.awaitDeadline(s, timeout);
+          return null;
+        });
+      } catch (RuntimeException x) {
+        call.leaveFrom(s);
+        throw x;
+      }
+      try {
+        deadline.join();
+      } catch (CancellationException x) {
+        throw left(s, call, x);
+      }
+      if (!call.finished()) {
+        throw new QueryTimeoutException("no outcome for " + what + " within " + timeout + call.leftMessage(),
+            timeout);
+      }
     }
     try {
-      return t.join();
+      return task.join();
     } catch (CancellationException x) {
-      throw new CancelledException("interrupted while waiting for " + what, x);
+      throw left(s, call, x);
     }
   }
 
-  private static Object inline(QueryEngine e, Body body) {
+  private static Task<Object> spawn(QueryEngine e, String name, Callable<Object> body) {
+    try {
+      return e.scheduler().spawn(name, body);
+    } catch (IllegalStateException x) {
+      throw new IllegalStateException("engine '" + e.name() + "' cannot run " + name + ": " + x.getMessage(), x);
+    }
+  }
+
+  /** The caller of {@code call} was interrupted while waiting: it leaves, keeping its interrupt status. */
+  private static CancelledException left(Scheduler s, RootCall call, CancellationException x) {
+    String how = call.leaveFrom(s) ? call.leftMessage() : "";
+    return new CancelledException("interrupted while waiting for " + call.what + how, x);
+  }
+
+  /**
+   * Runs {@code body} on a new root runner on this thread; {@code call} is its caller's side when it runs as a
+   * task of its own (null inline, where the caller is this thread).
+   */
+  private static Object inline(QueryEngine e, Body body, RootCall call) {
     Runner prev = Runner.CURRENT.get();
     e.gate.enter();
     Runner r = new Runner(e, e.nextRunnerId(), e.gate.stamp(), Thread.currentThread(), null);
     Runner.CURRENT.set(r);
     try {
+      if (call != null && !call.attach(r)) {
+        throw new CancelledException("the caller of " + call.what + " left before its evaluation started");
+      }
       return body.run();
     } catch (CancelledException c) {
       e.counters.cancellations.increment();

@@ -319,8 +319,8 @@ final class Fixpoint {
             + maxRounds + " rounds");
         return complete(r, g, mine, new Failure(failure, null));
       }
-      if (e.gate.cancelling) {
-        throw e.gate.cancelled(null);
+      if (r.mustStop()) {
+        throw r.stopped(null);
       }
     }
   }
@@ -386,8 +386,8 @@ final class Fixpoint {
     try {
       counters.executed(r);
       v = Execute.invoke(f);
-      if (f.cancelled) {
-        throw r.engine.gate.cancelled(m);
+      if (f.cancelled || r.mustStop()) {
+        throw r.stopped(m);
       }
       how = Outcome.COMPUTED;
     } finally {

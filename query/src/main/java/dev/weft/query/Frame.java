@@ -84,10 +84,10 @@ final class Frame implements QueryContext {
     if (cycle != null) {
       throw new CycleUnwind();
     }
-    RevisionGate g = runner.engine.gate;
-    if (g.cancelling || runner.thread.isInterrupted()) {
+    Runner r = runner;
+    if (r.mustStop()) {
       cancelled = true;
-      throw g.cancelled(memo);
+      throw r.stopped(memo);
     }
   }
 

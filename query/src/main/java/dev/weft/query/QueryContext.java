@@ -54,12 +54,22 @@ public interface QueryContext {
    *       setAll}, {@link QueryEngine#remove remove} or {@link QueryEngine#update update} that changes at
    *       least one value or durability (a write that changes nothing cancels nothing), or
    *       {@link QueryEngine#close close}; the write waits until every running evaluation has unwound;</li>
+   *   <li>no reader waits for this evaluation any more: every caller of {@link QueryEngine#get get},
+   *       {@link QueryEngine#getAll getAll} or {@link QueryEngine#evaluate evaluate} it was running for has
+   *       left (interrupted while waiting, or its timeout passed), and no other reader waits for it: no other
+   *       caller of the same query and key, no body reading a query this evaluation is computing, no
+   *       {@code getAll} still waiting for it. The flag is set once and stays; the evaluation's thread is also
+   *       interrupted, so it throws by the next rule too, and a body blocked in an interruptible call is
+   *       woken. An evaluation that runs inline on its caller's thread (a read from a thread of the engine's
+   *       scheduler, without a timeout) never gets here: its caller's interrupt is the next rule;</li>
    *   <li>the thread running the body is interrupted ({@link Thread#isInterrupted()}); the interrupt status is
    *       not cleared.</li>
    * </ul>
    * The exception is never memoized: the reader gets it, and a later read computes afresh. A body that throws
    * {@link InterruptedException} (from a blocking call on an interrupted thread) is cancelled the same way:
-   * nothing is memoized and its reader gets a {@link CancelledException} with that cause. When the engine
+   * nothing is memoized and its reader gets a {@link CancelledException} with that cause. A body that catches
+   * the exception (or the interrupt) and returns a value anyway is cancelled all the same: the value is not
+   * memoized. When the engine
    * finds this query on a dependency cycle while it waited, this and every other context method throw an
    * internal {@link Error} that unwinds the body to its cycle outcome; let it propagate (do not catch
    * {@code Throwable} or {@code Error} in a body).

@@ -2,6 +2,7 @@ package dev.weft.query;
 
 import dev.weft.deadlock.WaitForGraph;
 import dev.weft.scheduler.Scheduler;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
@@ -78,6 +79,17 @@ import java.util.function.Consumer;
  * read in a newer revision is verified by bringing its recorded dependencies up to date in read order; the
  * first that changed after the memo was last verified makes it re-execute, and a re-executed value equal by
  * the query's cutoff keeps its old changed-at revision, so its readers are not re-executed (early cutoff).
+ *
+ * <p><b>Leaving.</b> A caller that stops waiting, because its thread was interrupted while it read or because
+ * the timeout of a {@link #get(Query, Object, Duration) timed read} passed, <em>leaves</em>: it gets a
+ * {@link CancelledException} (a {@link QueryTimeoutException} for a timeout) at once, and the evaluation it
+ * waited for is cancelled if no other reader waits for it any more. Another reader is another caller of the
+ * same query and key, a body reading a query that evaluation is computing, or a getAll waiting for it; while
+ * one waits, the evaluation goes on and that reader gets its outcome. A cancelled evaluation stops at its next
+ * context call or engine wait (a body blocked in an interruptible JDK call is interrupted), the getAll
+ * children that only it waited for stop too, nothing it computed is memoized, and the next read of the key
+ * starts afresh. A read that runs inline on a thread of the engine's scheduler is that thread's own work, so
+ * interrupting that thread cancels it whoever else waits: those readers then compute it themselves.
  *
  * <p><b>Backstop.</b> When every running evaluation of the engine waits inside the engine and none of those
  * waits can be satisfied, yet no cycle was found, one of them fails with an {@link IllegalStateException}
@@ -192,7 +204,8 @@ public final class QueryEngine implements AutoCloseable {
    * @throws QueryFailedException if the query's body (or one it read) threw
    * @throws CycleException if the query is on a dependency cycle and has no cycle fallback
    * @throws MissingInputException if an input it needs was never set
-   * @throws CancelledException if a {@link #set} cancelled the evaluation or the thread was interrupted
+   * @throws CancelledException if a {@link #set} cancelled the evaluation, or the calling thread was interrupted
+   *     while reading (the caller then leaves, as the class comment says under <b>Leaving</b>)
    * @throws IllegalStateException if the engine is closed, or the call comes from a query body
    * @throws IllegalArgumentException if {@code key} is an array, or the engine uses another query with this
    *     query's name
@@ -222,18 +235,74 @@ public final class QueryEngine implements AutoCloseable {
     checkKey(t, key);
     checkOpen(t, key);
     checkCaller(t, key);
+    Object v = currentValue(t, key, true);
+    return v != null ? v : Fetch.unwrap(Fetch.root(this, t, key, false));
+  }
+
+  /**
+   * The value of {@code t} at {@code key} if it is current: a hit the hit block missed (the query object cached
+   * another engine's table), or a stale memo that no change reached (by durability or input filter), found
+   * current in O(1) without entering an evaluation; else null. With {@code count}, counted as a hit.
+   */
+  private Object currentValue(Table t, Object key, boolean count) {
     Memo m = t.find(key);
     Object v;
     long rev = current;
-    // A hit the hit block missed (the query object cached another engine's table), or a stale memo that no
-    // change reached (by durability or input filter): current in O(1), without entering an evaluation.
     if (m != null && ((v = m.hitValue(rev)) != null || (Verify.shallow(null, m, rev)
         && (v = m.hitValue(rev)) != null))) {
-      m.hits++;
-      t.afterHit(m);
+      if (count) {
+        m.hits++;
+        t.afterHit(m);
+      }
       return v;
     }
-    return Fetch.unwrap(Fetch.root(this, t, key, false));
+    return null;
+  }
+
+  /**
+   * Reads {@code query} at {@code key} as {@link #get(Query, Object)} does, waiting at most {@code timeout}
+   * for its outcome.
+   * <ul>
+   *   <li>A current value is returned at once, from any thread, as {@link #get(Query, Object)} returns it.</li>
+   *   <li>Otherwise the read runs as a task of the engine's scheduler (also when the caller is a thread of
+   *       that scheduler, which then does not run it inline) and the caller waits for it at most
+   *       {@code timeout}. If the timeout passes first, the caller leaves exactly as an interrupted caller
+   *       does (see <b>Leaving</b> in the class comment) and gets a {@link QueryTimeoutException}, whose
+   *       message says whether the evaluation was cancelled or goes on for another reader.</li>
+   *   <li>A timeout of zero or less waits for nothing: without a current value it throws
+   *       {@link QueryTimeoutException} at once and starts no evaluation.</li>
+   * </ul>
+   *
+   * @implNote The timeout is measured on the scheduler's clock ({@link Scheduler#sleep}). On a
+   *     {@link Scheduler#deterministic deterministic} scheduler that is the virtual clock, which moves only when
+   *     no task can run: a timed read times out at the same point of every replay of a seed, once its
+   *     evaluation is blocked or sleeping past the deadline, while a computation that keeps running without
+   *     waiting takes no virtual time and cannot time out there. A timed read that has to wait costs one more
+   *     virtual thread, which sleeps until the deadline or the outcome, whichever comes first.
+   * @throws QueryTimeoutException if the timeout passed before the outcome
+   * @throws NullPointerException if {@code timeout} is null
+   * @throws QueryFailedException as {@link #get(Query, Object)}, and every other exception it lists
+   */
+  @SuppressWarnings("unchecked")
+  public <K, V> V get(Query<K, V> query, K key, Duration timeout) {
+    Table t = table(query);
+    checkKey(t, key);
+    Objects.requireNonNull(timeout, "timeout");
+    checkOpen(t, key);
+    checkCaller(t, key);
+    Object v = currentValue(t, key, true);
+    if (v != null) {
+      return (V) v;
+    }
+    if (!t.input && (timeout.isNegative() || timeout.isZero())) {
+      throw noWait(call(t, key), timeout);
+    }
+    return (V) Fetch.unwrap(Fetch.root(this, t, key, false, timeout));
+  }
+
+  private static QueryTimeoutException noWait(String what, Duration timeout) {
+    return new QueryTimeoutException(what + " is not current, and a timeout of " + timeout + " waits for no"
+        + " evaluation", timeout);
   }
 
   /**
@@ -269,6 +338,81 @@ public final class QueryEngine implements AutoCloseable {
       }
     }
     return (List<V>) Collections.unmodifiableList(Arrays.asList(outs));
+  }
+
+  /**
+   * Reads {@code query} at every key as {@link #getAll(Query, List)} does, waiting at most {@code timeout} for
+   * all of them, with the rules of {@link #get(Query, Object, Duration)}: values that are all current are
+   * returned at once; otherwise the read runs as a task the caller waits for, and when the timeout passes
+   * first the caller leaves (every key's evaluation that no other reader waits for is cancelled) and gets a
+   * {@link QueryTimeoutException}. A timeout of zero or less returns only values that are all current.
+   *
+   * @throws QueryTimeoutException if the timeout passed before every outcome
+   * @throws NullPointerException if {@code timeout} is null
+   * @throws IllegalStateException as {@link #getAll(Query, List)} does
+   */
+  @SuppressWarnings("unchecked")
+  public <K, V> List<V> getAll(Query<K, V> query, List<? extends K> keys, Duration timeout) {
+    Table t = table(query);
+    Objects.requireNonNull(keys, "keys");
+    for (K k : keys) {
+      checkKey(t, k);
+    }
+    Objects.requireNonNull(timeout, "timeout");
+    checkOpen(t, keys);
+    checkCaller(t, keys);
+    Object[] outs = new Object[keys.size()];
+    int i = 0;
+    while (i < outs.length && (outs[i] = currentValue(t, keys.get(i), false)) != null) {
+      i++;
+    }
+    if (i == outs.length) {
+      for (Object k : keys) { // all current: hits, counted once (a read that evaluates counts its own)
+        Memo m = t.find(k);
+        if (m != null) { // held: its value was just read, unless an LRU evicted it since
+          m.hits++;
+          t.afterHit(m);
+        }
+      }
+    } else {
+      if (!t.input && (timeout.isNegative() || timeout.isZero())) {
+        throw noWait(call(t, keys), timeout);
+      }
+      outs = Fetch.rootAll(this, t, keys, t.input ? null : timeout); // reading inputs waits for no evaluation
+    }
+    for (Object o : outs) {
+      if (o instanceof Failure f) {
+        throw f.toException();
+      }
+    }
+    return (List<V>) Collections.unmodifiableList(Arrays.asList(outs));
+  }
+
+  /**
+   * Evaluates {@code query} at {@code key} as {@link #evaluate(Query, Object)} does, waiting at most
+   * {@code timeout}, with the rules of {@link #get(Query, Object, Duration)}: the evaluation runs as a task the
+   * caller waits for (even when its memo is current, since the diagnostics are collected by an evaluation),
+   * and when the timeout passes first the caller leaves and gets a {@link QueryTimeoutException}. A timeout of
+   * zero or less evaluates only a query whose outcome is current (value or failure), else throws at once.
+   *
+   * @throws QueryTimeoutException if the timeout passed before the outcome
+   * @throws NullPointerException if {@code timeout} is null
+   */
+  @SuppressWarnings("unchecked")
+  public <K, V> Evaluation<V> evaluate(Query<K, V> query, K key, Duration timeout) {
+    Table t = table(query);
+    checkKey(t, key);
+    Objects.requireNonNull(timeout, "timeout");
+    checkOpen(t, key);
+    checkCaller(t, key);
+    if (timeout.isNegative() || timeout.isZero()) {
+      Evaluation<V> e = (Evaluation<V>) Fetch.evaluateCurrent(this, t, key);
+      if (e == null) {
+        throw noWait(call(t, key), timeout);
+      }
+      return e;
+    }
+    return (Evaluation<V>) Fetch.root(this, t, key, true, timeout);
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.weft.query;
 
+import dev.weft.scheduler.Task;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -173,17 +175,47 @@ final class RevisionGate {
     cancelCause = cause;
     cancelling = true;
     if (active.get() != 0 && !engine.scheduler().owns(Thread.currentThread())) {
+      Task<Object> waiter;
       try {
-        engine.scheduler().spawn("weft-query:quiesce", () -> {
+        waiter = engine.scheduler().spawn("weft-query:quiesce", () -> {
           awaitQuiescence();
           return null;
-        }).join();
-        return;
+        });
       } catch (IllegalStateException closing) {
-        // the scheduler no longer takes tasks: wait here
+        waiter = null; // the scheduler no longer takes tasks: wait here
+      }
+      if (waiter != null && joinUninterruptibly(waiter)) {
+        return;
       }
     }
     awaitQuiescence();
+  }
+
+  /**
+   * Joins {@code t} whatever interrupts arrive, as {@link #awaitQuiescence} waits (a write cannot stop halfway);
+   * the interrupt status is restored. An interrupted caller (one that just left a read, say) would otherwise
+   * see the join end at once and wait where a deterministic scheduler cannot see it. False if the join failed
+   * otherwise (a strict deterministic scheduler's failure): the caller then waits itself.
+   */
+  private static boolean joinUninterruptibly(Task<Object> t) {
+    boolean interrupted = Thread.interrupted();
+    try {
+      for (;;) {
+        try {
+          t.join();
+          return true;
+        } catch (CancellationException again) {
+          Thread.interrupted();
+          interrupted = true;
+        } catch (IllegalStateException failed) {
+          return false;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
   }
 
   private void awaitQuiescence() {

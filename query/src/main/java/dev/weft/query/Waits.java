@@ -16,7 +16,13 @@ import java.util.concurrent.locks.LockSupport;
  * memo and re-checks the claim (a release between the check and the push would otherwise be missed); the
  * releaser hands the outcome to the node, removes the edge and unparks. {@link #loop} parks until the wait
  * ends, and on every wake-up checks the runner's signals: a cycle unwinding ({@link Runner#unwind}), the
- * gate's cancellation, the thread's interrupt.
+ * gate's cancellation, the runner's cancellation for want of waiters, the thread's interrupt.
+ *
+ * <p><b>Waiters.</b> A memo wait makes its runner a waiter of the claimant's runner from before its node is
+ * pushed until the wait ends, whatever ended it ({@link Runner#startWanting}); a child wait
+ * that unwinds with {@link CancelledException} gives up the parent's place as the child's waiter
+ * ({@link Runner#parentLeaves}). Either may cancel the runner waited for, when it was its last waiter; a
+ * cancelled runner's own places are withdrawn by its canceller at once (see {@link Runner}).
  *
  * <p><b>Backstop.</b> A runner that parks registers in {@link RevisionGate#parked}. When every running
  * evaluation of the engine is parked in an engine wait and none of those waits is satisfied, nothing can ever
@@ -60,33 +66,39 @@ final class Waits {
         }
       }
       AwaitingQuery node = new AwaitingQuery(r);
-      m.push(node);
-      if (m.owner != o) {
-        node.leave();
-        return node.done ? node.outcome : null;
-      }
-      Events.QueryBlocked ev = null;
-      if (Events.BLOCKED.isEnabled()) {
-        ev = new Events.QueryBlocked();
-        ev.begin();
-      }
+      Runner x = o.runner;
+      r.startWanting(x); // r is a waiter of x from before its node is registered until its wait ends
       try {
-        loop(r, node, null);
-      } finally {
-        if (!node.done) {
-          node.leave(); // unwound or cancelled: a later release must not remove this runner's next edge
+        m.push(node);
+        if (m.owner != o) {
+          node.leave();
+          return node.done ? node.outcome : null;
         }
-        if (ev != null) {
-          ev.end();
-          if (ev.shouldCommit()) {
-            ev.engine = e.name();
-            ev.waiter = r.top == null ? r.toString() : r.top.memo.toString();
-            ev.awaited = m.toString();
-            ev.commit();
+        Events.QueryBlocked ev = null;
+        if (Events.BLOCKED.isEnabled()) {
+          ev = new Events.QueryBlocked();
+          ev.begin();
+        }
+        try {
+          loop(r, node, null);
+        } finally {
+          if (!node.done) {
+            node.leave(); // unwound or cancelled: a later release must not remove this runner's next edge
+          }
+          if (ev != null) {
+            ev.end();
+            if (ev.shouldCommit()) {
+              ev.engine = e.name();
+              ev.waiter = r.top == null ? r.toString() : r.top.memo.toString();
+              ev.awaited = m.toString();
+              ev.commit();
+            }
           }
         }
+        return node.outcome;
+      } finally {
+        r.stopWanting(x); // the last waiter of x to leave cancels it
       }
-      return node.outcome;
     } finally {
       e.graph.stopWaiting(r);
       r.waitMemo = null;
@@ -110,11 +122,15 @@ final class Waits {
           CycleDetector.cross(r, cyc.get(), null, null);
         }
         loop(r, null, c);
+      } catch (CancelledException x) {
+        c.parentLeaves(); // r no longer waits for c: the last waiter to leave cancels it
+        throw x;
       } finally {
         e.graph.stopWaiting(r);
         r.waitChild = null;
       }
     }
+    r.collected(c);
     Throwable t = c.error;
     if (t != null) {
       if (t instanceof RuntimeException re) {
@@ -163,8 +179,8 @@ final class Waits {
       CycleUnwind s = r.signal;
       throw s != null ? s : new CycleUnwind();
     }
-    if (r.engine.gate.cancelling || r.thread.isInterrupted()) {
-      throw r.engine.gate.cancelled(at);
+    if (r.mustStop()) {
+      throw r.stopped(at);
     }
   }
 
