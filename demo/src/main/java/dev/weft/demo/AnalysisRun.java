@@ -100,8 +100,9 @@ abstract sealed class AnalysisRun implements AutoCloseable {
    *
    * @param tracesStored traces written (memos computed since the last checkpoint)
    * @param nanos how long it took
+   * @param storeNanos how much of it the local store took to write, or -1 without one
    */
-  record Checkpoint(long tracesStored, long nanos) {}
+  record Checkpoint(long tracesStored, long nanos, long storeNanos) {}
 
   /** The analysis on a Weft query engine. */
   static final class OnEngine extends AnalysisRun {
@@ -172,13 +173,17 @@ abstract sealed class AnalysisRun implements AutoCloseable {
     /**
      * Writes the engine's memos to its store ({@link QueryEngine#checkpoint}) and returns what it wrote and
      * how long it took.
+     *
+     * @param local the local store among the engine's stores, whose share of the time is reported, or null
      */
-    Checkpoint checkpoint() {
+    Checkpoint checkpoint(MemoStore local) {
       EngineStats before = engine.stats();
+      long store0 = local == null ? 0 : local.stats().writeNanos();
       long t0 = System.nanoTime();
       engine.checkpoint();
       long nanos = System.nanoTime() - t0;
-      return new Checkpoint(engine.stats().minus(before).tracesStored(), nanos);
+      return new Checkpoint(engine.stats().minus(before).tracesStored(), nanos,
+          local == null ? -1 : local.stats().writeNanos() - store0);
     }
 
     @Override

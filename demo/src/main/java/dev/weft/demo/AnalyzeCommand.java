@@ -357,7 +357,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         stores.bodiesRun = run.analysis.executionsByQuery();
         stores.analysisNanos = cold.wallNanos();
         try {
-          stores.checkpoint = onEngine.checkpoint();
+          stores.checkpoint = onEngine.checkpoint(stores.local);
         } catch (UncheckedIOException e) {
           stores.failed("the checkpoint after the analysis", e);
         }
