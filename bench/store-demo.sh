@@ -176,6 +176,8 @@ for i in $(seq "$RUNS"); do
     demo "$O/warm-repeat-store" --repeat 5 --store "$WORK/stores/$i-warm-repeat"
     add warmRepeatPlain "$(value "$O/warm-repeat-plain" "timing  round 5 of 5, analysis")"
     add warmRepeatStore "$(value "$O/warm-repeat-store" "timing  round 5 of 5, analysis")"
+    add warmRepeatPlainCpu "$(grep 'round 5 of 5, analysis' "$O/warm-repeat-plain" | analysis_cpu /dev/stdin)"
+    add warmRepeatStoreCpu "$(grep 'round 5 of 5, analysis' "$O/warm-repeat-store" | analysis_cpu /dev/stdin)"
   fi
   rm -rf "$WORK/stores/$i-"*
 done
@@ -211,8 +213,8 @@ fi
 if has warm; then
   row "warm: edit re-run in the same JVM, no store" "$(med warmEditPlain) ms ($(rng warmEditPlain))" "1" ""
   row "warm: edit re-run in the same JVM, store attached" "$(med warmEditStore) ms ($(rng warmEditStore))" "$(ratio "$(med warmEditStore)" "$(med warmEditPlain)")" "~1 (noise)"
-  row "warm: 5th analysis in one JVM, no store" "$(med warmRepeatPlain) ms ($(rng warmRepeatPlain))" "1" ""
-  row "warm: 5th analysis in one JVM, empty store attached" "$(med warmRepeatStore) ms ($(rng warmRepeatStore))" "$(ratio "$(med warmRepeatStore)" "$(med warmRepeatPlain)")" "~1 (noise)"
+  row "warm: 5th analysis in one JVM, no store" "$(med warmRepeatPlain) ms ($(rng warmRepeatPlain)); CPU $(med warmRepeatPlainCpu) ms" "1" ""
+  row "warm: 5th analysis in one JVM, empty store attached" "$(med warmRepeatStore) ms ($(rng warmRepeatStore)); CPU $(med warmRepeatStoreCpu) ms" "$(ratio "$(med warmRepeatStore)" "$(med warmRepeatPlain)") (CPU $(ratio "$(med warmRepeatStoreCpu)" "$(med warmRepeatPlainCpu)"))" "~1 (noise)"
 fi
 echo
 echo "Checks (results: diagnostics and report, without timings and counters):"

@@ -260,7 +260,7 @@ final class AnalyzeCommand implements Callable<Integer> {
 
   /** Weft's JFR event types (DESIGN.md section 6), off by default and enabled here by name. */
   private static final List<String> WEFT_EVENTS = List.of("weft.QueryExecuted", "weft.QueryBlocked",
-      "weft.CycleDetected", "weft.Stall", "weft.StageStats", "weft.Stabilize");
+      "weft.CycleDetected", "weft.Stall", "weft.StageStats", "weft.Stabilize", "weft.Checkpoint");
 
   private void finishRecording(Recording recording, PrintWriter out, PrintWriter err) {
     Path file = jfr;

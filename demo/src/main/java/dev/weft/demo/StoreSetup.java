@@ -130,7 +130,7 @@ final class StoreSetup implements AutoCloseable {
     for (String f : failures) {
       p.text("  store not written: %s", f);
     }
-    p.timing("store open %,.1f ms (reading the local store's index)", Printer.millis(openNanos));
+    p.timing("store open %,.1f ms (before the analysis; a local store reads its index)", Printer.millis(openNanos));
     if (checkpoint != null) {
       p.timing("checkpoint %,.1f ms = %.2f%% of the analysis (%,.0f ms)%s", Printer.millis(checkpoint.nanos()),
           analysisNanos == 0 ? 0.0 : 100.0 * checkpoint.nanos() / analysisNanos, Printer.millis(analysisNanos),
