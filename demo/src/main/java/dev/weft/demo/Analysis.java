@@ -54,6 +54,10 @@ import java.util.concurrent.atomic.LongAdder;
  * cycle depends on the order the recursion meets them, so the count of fallbacks is reported with the
  * engine's counters, not with the results.
  *
+ * <p>Every query carries a codec and a version ({@link AnalysisCodecs}), inputs too, so that a
+ * {@link dev.weft.query.MemoStore} keeps the analysis between processes ({@code --store}) and shares it
+ * between machines ({@code --remote}).
+ *
  * <p>Diagnostics are reported only by {@code checkFile}, which {@code report} reads with {@code getAll} in
  * file order, so Weft's sequential order is: by file, then by line and column. Each carries its place
  * ({@link Diagnostic#location()}: file, line, column), its kind as its code ({@code unused-import}), and for a
