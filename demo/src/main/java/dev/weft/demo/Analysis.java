@@ -1,5 +1,6 @@
 package dev.weft.demo;
 
+import dev.weft.query.Codec;
 import dev.weft.query.CycleFallback;
 import dev.weft.query.Diagnostic;
 import dev.weft.query.Diagnostic.Location;
@@ -22,6 +23,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The analysis as Weft queries. Every stage is a {@link QueryFunction} that reads the stages before it
@@ -51,6 +53,10 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * the same way and checks the recursive results against {@code closure}. Which queries end up on a detected
  * cycle depends on the order the recursion meets them, so the count of fallbacks is reported with the
  * engine's counters, not with the results.
+ *
+ * <p>Every query carries a codec and a version ({@link AnalysisCodecs}), inputs too, so that a
+ * {@link dev.weft.query.MemoStore} keeps the analysis between processes ({@code --store}) and shares it
+ * between machines ({@code --remote}).
  *
  * <p>Diagnostics are reported only by {@code checkFile}, which {@code report} reads with {@code getAll} in
  * file order, so Weft's sequential order is: by file, then by line and column. Each carries its place
@@ -113,8 +119,10 @@ final class Analysis {
    */
   record Reach(List<String> packages, boolean exact) {}
 
-  final Input<String, List<String>> files = Query.input("files");
-  final Input<String, SourceText> source = Query.input("source");
+  final Input<String, List<String>> files = Query.<String, List<String>>builder("files")
+      .codec(AnalysisCodecs.KEY, AnalysisCodecs.STRINGS).buildInput();
+  final Input<String, SourceText> source = Query.<String, SourceText>builder("source")
+      .codec(AnalysisCodecs.KEY, AnalysisCodecs.SOURCE_TEXT).buildInput();
   final Query<String, ParsedFile> parse;
   final Query<String, Declarations> declarations;
   final Query<String, PackageIndex> packageIndex;
@@ -128,22 +136,23 @@ final class Analysis {
   final Query<String, Report> report;
 
   private final Map<Query<?, ?>, Def<?, ?>> defs = new IdentityHashMap<>();
+  private final Map<String, LongAdder> executions = new LinkedHashMap<>();
   private volatile Queue<String> executed;
   private final Runnable onParsed;
 
   /** @param onParsed called after each file is parsed (progress display); must be thread-safe */
   Analysis(Runnable onParsed) {
     this.onParsed = onParsed;
-    parse = define("parse", this::parse, null);
-    declarations = define("declarations", (ctx, file) -> {
+    parse = define("parse", AnalysisCodecs.PARSED_FILE, this::parse, null);
+    declarations = define("declarations", AnalysisCodecs.DECLARATIONS, (ctx, file) -> {
       ParsedFile f = ctx.get(parse, file);
       return new Declarations(f.pkg(), f.types());
     }, null);
-    packageIndex = define("packageIndex", this::packageIndex, null);
-    imports = define("imports", this::imports, null);
-    checkFile = define("checkFile", this::checkFile, null);
-    packageDeps = define("packageDeps", this::packageDeps, null);
-    packageGraph = define("packageGraph", (ctx, tree) -> {
+    packageIndex = define("packageIndex", AnalysisCodecs.PACKAGE_INDEX, this::packageIndex, null);
+    imports = define("imports", AnalysisCodecs.RESOLVED_IMPORTS, this::imports, null);
+    checkFile = define("checkFile", AnalysisCodecs.FILE_CHECK, this::checkFile, null);
+    packageDeps = define("packageDeps", AnalysisCodecs.STRINGS, this::packageDeps, null);
+    packageGraph = define("packageGraph", AnalysisCodecs.PACKAGE_GRAPH, (ctx, tree) -> {
       List<String> pkgs = ctx.get(packageIndex, tree).packages();
       List<List<String>> deps = ctx.getAll(packageDeps, pkgs);
       Map<String, List<String>> graph = new LinkedHashMap<>();
@@ -152,27 +161,51 @@ final class Analysis {
       }
       return new PackageGraph(Collections.unmodifiableMap(graph));
     }, null);
-    cycles = define("cycles", (ctx, tree) -> findCycles(ctx.get(packageGraph, tree).deps()), null);
-    closure = define("closure", this::walk, null);
-    transitiveDeps = define("transitiveDeps", this::transitiveDeps,
+    cycles = define("cycles", AnalysisCodecs.CYCLES,
+        (ctx, tree) -> findCycles(ctx.get(packageGraph, tree).deps()), null);
+    closure = define("closure", AnalysisCodecs.STRINGS, this::walk, null);
+    transitiveDeps = define("transitiveDeps", AnalysisCodecs.REACH, this::transitiveDeps,
         (pkg, cycle) -> new Reach(cycle.stream().map(c -> (String) c.key()).sorted().toList(), false));
-    report = define("report", this::report, null);
+    report = define("report", AnalysisCodecs.REPORT, this::report, null);
   }
 
-  private <K, V> Query<K, V> define(String name, QueryFunction<K, V> fn, CycleFallback<K, V> fallback) {
-    QueryFunction<K, V> body = (ctx, key) -> {
+  /**
+   * A derived query keyed by a string, with its value codec and {@link AnalysisCodecs#VERSION} so that a
+   * store can keep it, and counted per name ({@link #executionsByQuery}).
+   */
+  private <V> Query<String, V> define(String name, Codec<V> values, QueryFunction<String, V> fn,
+      CycleFallback<String, V> fallback) {
+    LongAdder count = new LongAdder();
+    executions.put(name, count);
+    QueryFunction<String, V> body = (ctx, key) -> {
+      count.increment();
       if (executed != null) {
         executed.add(name + "(" + key + ")");
       }
       return fn.compute(ctx, key);
     };
-    Query.Builder<K, V> b = Query.builder(name);
+    Query.Builder<String, V> b = Query.<String, V>builder(name).codec(AnalysisCodecs.KEY, values)
+        .version(AnalysisCodecs.VERSION);
     if (fallback != null) {
       b.cycleFallback(fallback);
     }
-    Query<K, V> q = b.build(body);
+    Query<String, V> q = b.build(body);
     defs.put(q, new Def<>(body, fallback));
     return q;
+  }
+
+  /** The inputs and derived queries of the analysis, to register with an engine that has a store. */
+  List<Query<?, ?>> queries() {
+    List<Query<?, ?>> all = new ArrayList<>(List.of(files, source));
+    all.addAll(defs.keySet().stream().sorted(Comparator.comparing(Query::name)).toList());
+    return List.copyOf(all);
+  }
+
+  /** How many times each derived query's body ran so far, in the order the queries were defined. */
+  Map<String, Long> executionsByQuery() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    executions.forEach((name, n) -> out.put(name, n.sum()));
+    return out;
   }
 
   /**

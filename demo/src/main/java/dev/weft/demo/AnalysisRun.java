@@ -4,16 +4,19 @@ import dev.weft.query.Diagnostic;
 import dev.weft.query.Durability;
 import dev.weft.query.EngineStats;
 import dev.weft.query.Evaluation;
+import dev.weft.query.MemoStore;
 import dev.weft.query.Query;
 import dev.weft.query.QueryEngine;
 import dev.weft.scheduler.Jobserver;
 import dev.weft.scheduler.Scheduler;
+import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * One analysis of one {@link SourceTree}: a cold run, then optionally re-runs after edits. Two
@@ -32,17 +35,27 @@ abstract sealed class AnalysisRun implements AutoCloseable {
    * @param verifications memos checked against their dependencies in a new revision
    * @param reExecutions verified memos whose body ran again
    * @param cutoffs re-executions that produced an equal value
+   * @param lookedUp memos looked up in the store (0 without one)
+   * @param reused memos completed from a stored trace, with no body run
+   * @param mismatched stored traces tried and not reused
    */
   record Counters(long executions, long hits, long waits, long cycles, long verifications, long reExecutions,
-      long cutoffs) {
+      long cutoffs, long lookedUp, long reused, long mismatched) {
+    /** Counters of a run without a store. */
+    Counters(long executions, long hits, long waits, long cycles, long verifications, long reExecutions,
+        long cutoffs) {
+      this(executions, hits, waits, cycles, verifications, reExecutions, cutoffs, 0, 0, 0);
+    }
+
     static Counters of(EngineStats s) {
       return new Counters(s.executions(), s.hits(), s.waits(), s.cycles(), s.verifications(), s.reExecutions(),
-          s.cutoffs());
+          s.cutoffs(), s.tracesLookedUp(), s.tracesReused(), s.tracesMismatched());
     }
 
     Counters minus(Counters o) {
       return new Counters(executions - o.executions, hits - o.hits, waits - o.waits, cycles - o.cycles,
-          verifications - o.verifications, reExecutions - o.reExecutions, cutoffs - o.cutoffs);
+          verifications - o.verifications, reExecutions - o.reExecutions, cutoffs - o.cutoffs,
+          lookedUp - o.lookedUp, reused - o.reused, mismatched - o.mismatched);
     }
   }
 
@@ -87,19 +100,36 @@ abstract sealed class AnalysisRun implements AutoCloseable {
     return -1;
   }
 
+  /**
+   * One checkpoint of the engine to its store.
+   *
+   * @param tracesStored traces written (memos computed since the last checkpoint)
+   * @param nanos how long it took
+   * @param storeNanos how much of it the local store took to write, or -1 without one
+   */
+  record Checkpoint(long tracesStored, long nanos, long storeNanos) {}
+
   /** The analysis on a Weft query engine. */
   static final class OnEngine extends AnalysisRun {
+    /** The engine's name: the namespace of its memos in a store. */
+    static final String ENGINE_NAME = "weft-demo";
+
     private final Scheduler scheduler;
     private final QueryEngine engine;
     private final String description;
+    private Consumer<UncheckedIOException> closeFailure;
 
     /** @param seed a deterministic run's seed, or {@code null} for {@code parallel(threads)} */
     OnEngine(SourceTree tree, Runnable onParsed, int threads, Long seed) {
-      this(tree, onParsed, threads, seed, Jobserver.none());
+      this(tree, onParsed, threads, seed, Jobserver.none(), null);
     }
 
-    /** @param jobserver for a parallel run, the make jobserver its carriers take job slots from */
-    OnEngine(SourceTree tree, Runnable onParsed, int threads, Long seed, Jobserver jobserver) {
+    /**
+     * @param jobserver for a parallel run, the make jobserver its carriers take job slots from
+     * @param store where the engine looks up memos it has not computed and checkpoints to, or {@code null}; the
+     *     engine does not close it
+     */
+    OnEngine(SourceTree tree, Runnable onParsed, int threads, Long seed, Jobserver jobserver, MemoStore store) {
       super(tree, onParsed);
       if (seed != null) {
         scheduler = Scheduler.builder().deterministic(seed).name("weft-demo").build();
@@ -111,7 +141,11 @@ abstract sealed class AnalysisRun implements AutoCloseable {
       }
       QueryEngine e;
       try {
-        e = QueryEngine.builder().scheduler(scheduler).name("weft-demo").build();
+        QueryEngine.Builder b = QueryEngine.builder().scheduler(scheduler).name(ENGINE_NAME);
+        if (store != null) {
+          b.store(store).queries(analysis.queries().toArray(Query<?, ?>[]::new));
+        }
+        e = b.build();
         e.update(tx -> { // one revision for the whole tree
           tx.set(analysis.files, Analysis.TREE, tree.files(), Durability.HIGH);
           tx.setAll(analysis.source, tree.sources());
@@ -141,6 +175,22 @@ abstract sealed class AnalysisRun implements AutoCloseable {
       return engine.get(query, key);
     }
 
+    /**
+     * Writes the engine's memos to its store ({@link QueryEngine#checkpoint}) and returns what it wrote and
+     * how long it took.
+     *
+     * @param local the local store among the engine's stores, whose share of the time is reported, or null
+     */
+    Checkpoint checkpoint(MemoStore local) {
+      EngineStats before = engine.stats();
+      long store0 = local == null ? 0 : local.stats().writeNanos();
+      long t0 = System.nanoTime();
+      engine.checkpoint();
+      long nanos = System.nanoTime() - t0;
+      return new Checkpoint(engine.stats().minus(before).tracesStored(), nanos,
+          local == null ? -1 : local.stats().writeNanos() - store0);
+    }
+
     @Override
     void edit(String file, String text) {
       engine.set(analysis.source, file, SourceText.of(text));
@@ -168,10 +218,23 @@ abstract sealed class AnalysisRun implements AutoCloseable {
           + " none was current by durability alone", tree.files().size());
     }
 
+    /**
+     * Handles a failure of the engine's last checkpoint in {@link #close} (the store cannot be written), which
+     * otherwise propagates.
+     */
+    void onCloseFailure(Consumer<UncheckedIOException> handler) {
+      closeFailure = handler;
+    }
+
     @Override
     public void close() {
       try {
         engine.close();
+      } catch (UncheckedIOException e) {
+        if (closeFailure == null) {
+          throw e;
+        }
+        closeFailure.accept(e);
       } finally {
         scheduler.close();
       }

@@ -5,7 +5,9 @@ import dev.weft.query.Diagnostic;
 import dev.weft.scheduler.Jobserver;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.lang.reflect.RecordComponent;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.text.ParseException;
@@ -109,6 +111,16 @@ final class AnalyzeCommand implements Callable<Integer> {
           + " median wall time over the second half of the rounds and their ratios.")
   boolean compare;
 
+  @Option(names = "--store", paramLabel = "DIR",
+      description = "Keep the analysis's memos in a local store in DIR (created if missing): a later run in a new"
+          + " process reuses every memo whose inputs did not change instead of computing it.")
+  Path storeDir;
+
+  @Option(names = "--remote", paramLabel = "URL",
+      description = "Share memos through a cache server speaking Bazel's HTTP caching protocol (nginx with"
+          + " WebDAV PUT, bazel-remote) at URL; behind the local store when --store is given too.")
+  URI remote;
+
   @Option(names = "--jfr", paramLabel = "FILE", description = "Record the run with JDK Flight Recorder into FILE.")
   Path jfr;
 
@@ -148,6 +160,16 @@ final class AnalyzeCommand implements Callable<Integer> {
     if (compare && (baseline || seed != null || edit != null)) {
       err.println("weft-demo: --compare runs parallel(1), parallel(N) and the baseline itself; it takes no"
           + " --baseline, --deterministic or --edit");
+      return USAGE;
+    }
+    if ((storeDir != null || remote != null) && (baseline || compare)) {
+      err.println("weft-demo: --store and --remote keep the engine's memos; they take no --baseline or --compare");
+      return USAGE;
+    }
+    if (remote != null && (remote.getScheme() == null || !remote.getScheme().matches("https?")
+        || remote.getHost() == null)) {
+      err.println("weft-demo: --remote takes an http or https URL such as http://cache:8080/weft/, got '"
+          + remote + "'");
       return USAGE;
     }
     int rounds = repeat != null ? repeat : compare ? CompareRounds.DEFAULT_ROUNDS : 1;
@@ -238,7 +260,7 @@ final class AnalyzeCommand implements Callable<Integer> {
 
   /** Weft's JFR event types (DESIGN.md section 6), off by default and enabled here by name. */
   private static final List<String> WEFT_EVENTS = List.of("weft.QueryExecuted", "weft.QueryBlocked",
-      "weft.CycleDetected", "weft.Stall", "weft.StageStats", "weft.Stabilize");
+      "weft.CycleDetected", "weft.Stall", "weft.StageStats", "weft.Stabilize", "weft.Checkpoint");
 
   private void finishRecording(Recording recording, PrintWriter out, PrintWriter err) {
     Path file = jfr;
@@ -272,16 +294,45 @@ final class AnalyzeCommand implements Callable<Integer> {
 
   private int analyse(SourceTree tree, String what, String editFile, int repeat, long loadNanos, Printer p,
       PrintWriter err) {
+    if (storeDir == null && remote == null) {
+      return analyse(tree, what, editFile, repeat, loadNanos, null, p, err);
+    }
+    StoreSetup stores;
+    try {
+      stores = StoreSetup.open(storeDir, remote);
+    } catch (RuntimeException e) {
+      err.println("weft-demo: cannot open the memo store: " + e.getMessage());
+      return FAILED;
+    }
+    int code;
+    try (stores) {
+      code = analyse(tree, what, editFile, repeat, loadNanos, stores, p, err);
+    }
+    if (code == OK || code == FILE_ERRORS) {
+      stores.print(p, tree);
+    }
+    stores.failures().forEach(f -> err.println("weft-demo: the memo store was not written: " + f));
+    p.flush();
+    return code;
+  }
+
+  /**
+   * Analyses {@code repeat} times (the last reported) and optionally re-runs after an edit.
+   *
+   * @param stores the stores the reported run's engine uses, or null; warm-up rounds run without them
+   */
+  private int analyse(SourceTree tree, String what, String editFile, int repeat, long loadNanos,
+      StoreSetup stores, Printer p, PrintWriter err) {
     int carriers = threads != null ? threads : Runtime.getRuntime().availableProcessors();
     Progress progress = interactive
         ? Progress.bar("parse", tree.files().size(), System.err)
         : Progress.lines(tree.files().size(), err);
     AnalysisRun.Outcome cold;
-    try (AnalysisRun run = open(tree, progress, carriers)) {
+    try (AnalysisRun run = open(tree, progress, carriers, stores)) {
       p.header(tree, what, run.describe());
       p.flush();
       for (int i = 1; i < repeat; i++) {
-        try (AnalysisRun warmUp = open(tree, Progress.none(), carriers)) {
+        try (AnalysisRun warmUp = open(tree, Progress.none(), carriers, null)) {
           AnalysisRun.Outcome o = warmUp.analyse();
           if (o.failure().isPresent()) {
             err.println("weft-demo: the analysis failed: " + o.failure().get());
@@ -299,6 +350,18 @@ final class AnalyzeCommand implements Callable<Integer> {
         err.println("weft-demo: the analysis failed: " + cold.failure().get());
         cold.failure().get().printStackTrace(err);
         return FAILED;
+      }
+      if (stores != null) {
+        AnalysisRun.OnEngine onEngine = (AnalysisRun.OnEngine) run;
+        stores.counters = cold.counters();
+        stores.bodiesRun = run.analysis.executionsByQuery();
+        stores.analysisNanos = cold.wallNanos();
+        try {
+          stores.checkpoint = onEngine.checkpoint(stores.local);
+        } catch (UncheckedIOException e) {
+          stores.failed("the checkpoint after the analysis", e);
+        }
+        onEngine.onCloseFailure(e -> stores.failed("the last checkpoint, on closing the engine", e));
       }
       Report r = cold.report();
       p.summary(r, cold.counters(), !baseline);
@@ -324,11 +387,11 @@ final class AnalyzeCommand implements Callable<Integer> {
     }
   }
 
-  private AnalysisRun open(SourceTree tree, Runnable progress, int carriers) {
+  private AnalysisRun open(SourceTree tree, Runnable progress, int carriers, StoreSetup stores) {
     return baseline
         ? new AnalysisRun.Baseline(tree, progress)
         : new AnalysisRun.OnEngine(tree, progress, carriers, seed,
-            jobserver ? Jobserver.fromEnvironment() : Jobserver.none());
+            jobserver ? Jobserver.fromEnvironment() : Jobserver.none(), stores == null ? null : stores.store);
   }
 
   private static void timing(Printer p, String label, AnalysisRun.Outcome o, int carriers) {

@@ -7,7 +7,7 @@ import java.util.List;
 /** bazel-remote with its disk cache in the server's directory; used when {@code bazel-remote} is on the PATH. */
 final class BazelRemoteServer extends CacheServer {
   @Override
-  URI base() {
+  public URI base() {
     return URI.create("http://127.0.0.1:" + port + "/");
   }
 

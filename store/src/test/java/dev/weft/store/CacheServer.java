@@ -21,16 +21,16 @@ import java.util.stream.Stream;
  * WebDAV PUT, or bazel-remote when it is on the PATH. {@link #stop} and {@link #start} again keep the port,
  * so a test can kill the server mid-run and bring it back.
  */
-abstract class CacheServer implements AutoCloseable {
+public abstract class CacheServer implements AutoCloseable {
   /** The servers the tests run against: nginx always (failing when it is missing), bazel-remote if present. */
-  enum Kind {
+  public enum Kind {
     NGINX, BAZEL_REMOTE;
 
-    static Stream<Kind> available() {
+    public static Stream<Kind> available() {
       return BazelRemoteServer.binary() != null ? Stream.of(NGINX, BAZEL_REMOTE) : Stream.of(NGINX);
     }
 
-    CacheServer create() {
+    public CacheServer create() {
       return this == NGINX ? new NginxServer() : new BazelRemoteServer();
     }
   }
@@ -53,7 +53,7 @@ abstract class CacheServer implements AutoCloseable {
   }
 
   /** The base URI of the cache protocol on this server. */
-  abstract URI base();
+  public abstract URI base();
 
   /** The command that runs the server in the foreground. */
   abstract List<String> command() throws IOException;
@@ -61,7 +61,7 @@ abstract class CacheServer implements AutoCloseable {
   abstract String name();
 
   /** Starts the server and waits until it accepts connections. */
-  synchronized CacheServer start() {
+  public synchronized CacheServer start() {
     if (process != null && process.isAlive()) {
       return this;
     }
@@ -83,7 +83,7 @@ abstract class CacheServer implements AutoCloseable {
   }
 
   /** Kills the server (SIGKILL), as a crash would; {@link #start} brings it back on the same port. */
-  synchronized void kill() {
+  public synchronized void kill() {
     if (process != null) {
       process.destroyForcibly();
       try {
@@ -95,7 +95,7 @@ abstract class CacheServer implements AutoCloseable {
     }
   }
 
-  String logs() {
+  public String logs() {
     StringBuilder sb = new StringBuilder();
     try (Stream<Path> files = Files.list(dir)) {
       for (Path f : files.filter(f -> f.toString().endsWith(".log")).toList()) {

@@ -34,8 +34,13 @@ final class ChildJvm implements AutoCloseable {
   }
 
   static List<String> command(Class<?> main, String... args) {
+    return command(List.of(), main, args);
+  }
+
+  private static List<String> command(List<String> jvmArgs, Class<?> main, String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvmArgs);
     cmd.add("-cp");
     cmd.add(System.getProperty("java.class.path"));
     // A child should start fast and write no files of its own.
@@ -48,6 +53,11 @@ final class ChildJvm implements AutoCloseable {
 
   static ChildJvm start(Class<?> main, String... args) {
     return start(command(main, args));
+  }
+
+  /** A child that runs query engines: Weft's carriers need {@code java.lang} opened to it. */
+  static ChildJvm startEngines(Class<?> main, String... args) {
+    return start(command(List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED"), main, args));
   }
 
   /** Runs the child under {@code ulimit -f blocks}: a write past {@code blocks} KiB fails with EFBIG. */

@@ -15,7 +15,7 @@ import java.util.List;
  */
 final class NginxServer extends CacheServer {
   @Override
-  URI base() {
+  public URI base() {
     return URI.create("http://127.0.0.1:" + port + "/cache/");
   }
 
