@@ -62,6 +62,70 @@ final class WeftSide {
     }
   }
 
+  // ---------------------------------------------------------------- durability
+
+  /**
+   * Reads of {@code keys.length} memos that read only HIGH inputs, in blocks of one pass over the keys. With
+   * {@code afterLowSet}, a LOW input is set before each block (untimed), so every timed read is the first of
+   * its memo in a new revision and must find it current by durability alone; without, the same reads are
+   * memo hits. Returns the nanoseconds of the reads.
+   */
+  static Measured durabilityRead(Long[] keys, boolean afterLowSet) {
+    Scheduler scheduler = Scheduler.parallel(1);
+    try {
+      QueryEngine engine = engine(scheduler);
+      Input<Long, Long> config = Query.input("config");
+      Input<Long, Long> source = Query.input("source");
+      Query<Long, Long> settled = Query.of("settled", (ctx, k) -> ctx.get(config, k & 15) + k);
+      Query<Long, Long> edited = Query.of("edited", (ctx, k) -> ctx.get(source, 0L) + k);
+      engine.update(tx -> {
+        for (long c = 0; c < 16; c++) {
+          tx.set(config, c, c * 7, dev.weft.query.Durability.HIGH);
+        }
+        tx.set(source, 0L, 0L);
+      });
+      engine.getAll(settled, List.of(keys));
+      engine.get(edited, 1L);
+      long[] edits = {0};
+      return new Measured() {
+        @Override
+        public long run(long n) {
+          long t = 0;
+          long s = 0;
+          for (long done = 0; done < n; ) {
+            if (afterLowSet) {
+              engine.set(source, 0L, ++edits[0]);
+            }
+            int block = (int) Math.min(keys.length, n - done);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < block; i++) {
+              s += engine.get(settled, keys[i]);
+            }
+            t += System.nanoTime() - t0;
+            done += block;
+          }
+          MemoKind.sink += s;
+          return t;
+        }
+
+        @Override
+        public String note() {
+          return afterLowSet ? "LOW sets: " + edits[0] + "; executions " + engine.stats().executions()
+              + " (the " + keys.length + " HIGH-only memos and one LOW reader ran once)" : null;
+        }
+
+        @Override
+        public void close() {
+          engine.close();
+          scheduler.close();
+        }
+      };
+    } catch (RuntimeException | Error e) {
+      scheduler.close();
+      throw e;
+    }
+  }
+
   // ---------------------------------------------------------------- cold queries
 
   /** The shape's nodes as one query, and a root query reading every root in order. */

@@ -25,7 +25,7 @@ final class Cycle {
    * The fixpoint group the marked frames hand their claims over to, or null for a cycle that completes with
    * fallbacks. Set by the detector before the marks are published.
    */
-  Fixpoint.Group group;
+  FixpointGroup group;
 
   /** The signal a fixpoint group's driver gets when its group is merged into another ({@link Runner#unwind}). */
   static final Cycle MERGE = new Cycle(List.of(new QueryCall(Query.input("fixpoint merge"), "signal")));

@@ -38,7 +38,7 @@ final class CycleDetector {
     Collections.reverse(seg);
     Cycle c = Cycle.of(seg);
     if (Fixpoint.iterates(seg)) {
-      c.group = new Fixpoint.Group(r);
+      c.group = new FixpointGroup(r);
     }
     r.engine.counters.cycle(c);
     for (Frame f : seg) {
@@ -61,7 +61,7 @@ final class CycleDetector {
     // Each runner's wait target, and the frame on the next runner where the cycle enters it. A wait for a
     // memo a fixpoint group has claimed enters its driver at the group's claim frame, which is on no stack.
     Frame[] entries = new Frame[n];
-    Fixpoint.Group through = null;
+    FixpointGroup through = null;
     for (int i = 0; i < n; i++) {
       Runner x = cyc.get((at + i) % n);
       Runner y = cyc.get((at + i + 1) % n);
@@ -80,7 +80,7 @@ final class CycleDetector {
         through = entry.claimOf;
       }
     }
-    Fixpoint.Group iter = iterated(cyc, at, entries);
+    FixpointGroup iter = iterated(cyc, at, entries);
     if (through == null) {
       through = iter;
     } else if (iter != null) {
@@ -121,7 +121,7 @@ final class CycleDetector {
       for (int i = 0; i < n && segs[(i) % n].isEmpty(); i++) {
         driver = cyc.get((at + i + 1) % n);
       }
-      c.group = new Fixpoint.Group(segs[0].isEmpty() ? driver : det);
+      c.group = new FixpointGroup(segs[0].isEmpty() ? driver : det);
     }
     det.engine.counters.cycle(c);
     for (Frame f : all) {
@@ -144,7 +144,7 @@ final class CycleDetector {
    * The fixpoint group whose iteration a runner of the cycle would have to unwind (its segment holds an
    * iteration frame: the cycle enters it below the iteration), or null.
    */
-  private static Fixpoint.Group iterated(List<Runner> cyc, int at, Frame[] entries) {
+  private static FixpointGroup iterated(List<Runner> cyc, int at, Frame[] entries) {
     int n = cyc.size();
     for (int i = 0; i < n; i++) {
       Runner y = cyc.get((at + i) % n);
@@ -172,7 +172,7 @@ final class CycleDetector {
    * the entry frame ({@link Fixpoint.Restart}); the driver of another group on the cycle merges that group
    * into {@code g}. Wakes the marked runners, and unwinds {@code det} if it is one of them.
    */
-  private static void absorb(Runner det, List<Runner> cyc, int at, Frame[] entries, Fixpoint.Group g) {
+  private static void absorb(Runner det, List<Runner> cyc, int at, Frame[] entries, FixpointGroup g) {
     int n = cyc.size();
     for (Frame e : entries) { // absorb into the outermost of the groups the cycle passes through
       if (e != null && e.claimOf != null) {
@@ -196,7 +196,7 @@ final class CycleDetector {
           break;
         }
       }
-      Fixpoint.Group h = entry.claimOf != null ? entry.claimOf : above ? null : y.group;
+      FixpointGroup h = entry.claimOf != null ? entry.claimOf : above ? null : y.group;
       if (h != null && h != g) {
         // the cycle passes through another group (its claim, or below its iteration): merge it into g; its
         // driver hands everything over when it sees the signal
@@ -217,7 +217,7 @@ final class CycleDetector {
         if (y != g.driver || !Fixpoint.isBelow(g, entry)) {
           continue;
         }
-        Fixpoint.Group around = Fixpoint.enclosing(g);
+        FixpointGroup around = Fixpoint.enclosing(g);
         if (around != null && !Fixpoint.between(g, around, entry)) {
           // the entry lies in or under the enclosing iteration: g joins that one first
           if (g.mergedInto == null) {

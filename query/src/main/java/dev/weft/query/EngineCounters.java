@@ -47,6 +47,16 @@ final class EngineCounters {
   /** Per-query counters and timers, only while a {@link QueryEngineMetrics} is bound; null otherwise. */
   volatile QueryTimings timings;
 
+  /** The per-query timings a metrics binder reads; created on first use, one per engine however many bind. */
+  synchronized QueryTimings timings() {
+    QueryTimings t = timings;
+    if (t == null) {
+      t = new QueryTimings();
+      timings = t;
+    }
+    return t;
+  }
+
   EngineCounters(String engine) {
     this.engine = engine;
   }

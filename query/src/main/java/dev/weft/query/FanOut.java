@@ -245,6 +245,20 @@ final class FanOut {
     return outs;
   }
 
+  /**
+   * A carrier of the engine's scheduler found nothing to run: if a getAll has keys nobody took (its workers
+   * are all waiting, in the engine or in their bodies), start one more helper for it.
+   */
+  static void helpIdle(QueryEngine engine) {
+    for (Work w; (w = engine.pendingWork.peek()) != null; ) {
+      if (w.pending()) {
+        w.help();
+        return;
+      }
+      engine.pendingWork.remove(w);
+    }
+  }
+
   /** The values (or failures) of the keys of a getAll, none of them inputs. */
   static Object[] values(Runner r, Memo[] ms) {
     return run(r, ms, true);

@@ -95,18 +95,18 @@ final class Fetch {
         }
         return Execute.run(f, needValue);
       }
-      Fixpoint.Group g = o.claimOf;
+      FixpointGroup g = o.claimOf;
       if (g != null && g == r.group) {
         return Fixpoint.read(r, m, g); // a member of the group this runner iterates: its latest value
       }
       if (o.runner == r) {
-        Fixpoint.Group mine = r.group;
+        FixpointGroup mine = r.group;
         if (g != null && mine != null) {
           mine.mergedInto = g; // a nested group reads its enclosing group: it belongs to it
           throw new CycleUnwind();
         }
         if (mine != null && Fixpoint.isBelow(mine, o)) {
-          Fixpoint.Group around = Fixpoint.enclosing(mine);
+          FixpointGroup around = Fixpoint.enclosing(mine);
           if (around != null && !Fixpoint.between(mine, around, o)) {
             mine.mergedInto = around; // o lies in or under an enclosing iteration: join that one first
             throw new CycleUnwind();

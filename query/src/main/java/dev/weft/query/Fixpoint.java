@@ -2,9 +2,7 @@ package dev.weft.query;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 
 /**
@@ -14,7 +12,7 @@ import java.util.function.Function;
  * <p><b>Implementation overview.</b>
  *
  * <p><b>Forming a group.</b> When the detector ({@link CycleDetector}) finds a cycle with a fixpoint member, it
- * creates a {@link Group} whose <em>claim frame</em> {@code G} belongs to one runner of the cycle, the
+ * creates a {@link FixpointGroup} whose <em>claim frame</em> {@code G} belongs to one runner of the cycle, the
  * <em>driver</em>, and marks the members' frames as usual. As they unwind, the member frames hand their claims
  * over to {@code G} instead of completing ({@link Memo#handOver}: the claim moves, and waiters are woken to
  * retry, so their wait-for edges follow the claim to the driver). The driver's lowest member frame then runs
@@ -50,121 +48,16 @@ import java.util.function.Function;
 final class Fixpoint {
   private Fixpoint() {}
 
-  /** One member's state in the driver's iteration. */
-  private static final class Member {
-    final Memo memo;
-    Object value;
-    boolean valued;
-    /** The round in which it last executed; -1 before. */
-    int round = -1;
-    boolean running;
-    Object[] deps;
-    boolean reported;
-
-    Member(Memo memo) {
-      this.memo = memo;
-    }
-  }
-
-  /** A strongly connected group being iterated. */
-  static final class Group {
-    final Runner driver;
-    /** The frame that claims every member for the group: runner = the driver, no memo of its own. */
-    final Frame claim;
-    private final ReentrantLock lock = new ReentrantLock();
-    /** Memos handed over to {@link #claim} since the driver last looked; guarded by {@code lock}. */
-    private final ArrayList<Memo> joined = new ArrayList<>();
-    /** Set once the group completed or was abandoned: nothing can be handed over to it any more. */
-    private boolean closed;
-    /** The group this one was merged into, set by a detector; the driver then hands everything over. */
-    volatile Group mergedInto;
-    // The driver's own state, touched only by its thread.
-    private final ArrayList<Member> members = new ArrayList<>();
-    private final IdentityHashMap<Memo, Member> state = new IdentityHashMap<>();
-    /** The frame under the iteration on the driver's stack while it drives (its base frame's parent). */
-    Frame under;
-    boolean driving;
-    private int round;
-    private Cycle cycle;
-
-    Group(Runner driver) {
-      this.driver = driver;
-      this.claim = new Frame(driver, null, null);
-      this.claim.claimOf = this;
-    }
-
-    /**
-     * Moves the claim of {@code m} from {@code from} to this group's claim frame, making {@code m} a member from
-     * the next restart on; false (nothing moved) when the group has already completed or been abandoned.
-     */
-    boolean take(Memo m, Frame from) {
-      lock.lock();
-      try {
-        if (closed) {
-          return false;
-        }
-        joined.add(m);
-        m.handOver(from, claim);
-        return true;
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    private List<Memo> takeJoined() {
-      lock.lock();
-      try {
-        List<Memo> out = new ArrayList<>(joined);
-        joined.clear();
-        return out;
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    /** Closes the group unless memos joined since the driver last looked (then it must restart). */
-    private boolean close() {
-      lock.lock();
-      try {
-        if (!joined.isEmpty()) {
-          return false;
-        }
-        closed = true;
-        return true;
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    /** Closes the group for good and returns what joined meanwhile. */
-    private List<Memo> closeAll() {
-      lock.lock();
-      try {
-        closed = true;
-        List<Memo> out = new ArrayList<>(joined);
-        joined.clear();
-        return out;
-      } finally {
-        lock.unlock();
-      }
-    }
-
-    @Override
-    public String toString() {
-      return "Group[driver " + driver + ", " + state.size() + " members]";
-    }
-  }
-
   /**
    * The signal that unwinds to a driver's loop to restart with a grown group ({@code target == null}), or
    * further down to the frame that becomes the iteration's new base.
    */
   static final class Restart extends CycleUnwind {
     private static final long serialVersionUID = 1L;
-    final transient Group group;
+    final transient FixpointGroup group;
     final transient Frame target;
 
-    Restart(Group group, Frame target) {
+    Restart(FixpointGroup group, Frame target) {
       this.group = group;
       this.target = target;
     }
@@ -184,7 +77,7 @@ final class Fixpoint {
    * Hands {@code f}'s claim over to group {@code g}; when the group has closed meanwhile, abandons it instead
    * (the frame's reader then reads the memo again, after the group's outcome), and returns false.
    */
-  static boolean handOver(Frame f, Group g) {
+  static boolean handOver(Frame f, FixpointGroup g) {
     if (g.take(f.memo, f)) {
       return true;
     }
@@ -197,7 +90,7 @@ final class Fixpoint {
    * group is done (driving it when this runner is the driver and nobody drives yet), or throws to continue
    * unwinding.
    */
-  static Object unwound(Frame f, Group g, boolean handed, boolean needValue, CycleUnwind u) {
+  static Object unwound(Frame f, FixpointGroup g, boolean handed, boolean needValue, CycleUnwind u) {
     Runner r = f.runner;
     if (u instanceof Restart x && x.target != f && x.target != null) {
       throw x; // on the way down to the iteration's new base
@@ -220,9 +113,9 @@ final class Fixpoint {
    * Runs the iteration of {@code g} on its driver, with {@code base} (already handed over, popped) as the
    * frame the iteration stands for; returns {@code base}'s memo's outcome.
    */
-  static Object drive(Frame base, Group g, boolean needValue) {
+  static Object drive(Frame base, FixpointGroup g, boolean needValue) {
     Runner r = base.runner;
-    Group outer = r.group;
+    FixpointGroup outer = r.group;
     g.driving = true;
     g.under = base.parent;
     r.group = g;
@@ -241,11 +134,11 @@ final class Fixpoint {
         }
       }
     } catch (CycleUnwind u) {
-      Group into = g.mergedInto;
+      FixpointGroup into = g.mergedInto;
       if (into != null && !(u instanceof Restart)) {
         done = true;
         List<Memo> all = new ArrayList<>();
-        for (Member s : g.members) {
+        for (FixpointGroup.Member s : g.members) {
           all.add(s.memo);
         }
         all.addAll(g.closeAll());
@@ -273,28 +166,28 @@ final class Fixpoint {
   }
 
   /** Claims the joined memos, seeds every member and runs rounds until one changes nothing. */
-  private static Object iterate(Runner r, Group g, Memo mine) {
+  private static Object iterate(Runner r, FixpointGroup g, Memo mine) {
     QueryEngine e = r.engine;
     for (Memo m : g.takeJoined()) {
       if (!g.state.containsKey(m)) {
-        Member s = new Member(m);
+        FixpointGroup.Member s = new FixpointGroup.Member(m);
         g.state.put(m, s);
         g.members.add(s);
       }
     }
-    for (Member s : g.members) {
+    for (FixpointGroup.Member s : g.members) {
       claim(r, g, s.memo);
     }
     g.members.sort((a, b) -> Cycle.ORDER.compare(a.memo.call(), b.memo.call()));
     List<QueryCall> calls = new ArrayList<>(g.members.size());
     List<Memo> memos = new ArrayList<>(g.members.size());
-    for (Member s : g.members) {
+    for (FixpointGroup.Member s : g.members) {
       calls.add(s.memo.call());
       memos.add(s.memo);
     }
     g.cycle = new Cycle(List.copyOf(calls), memos);
     int maxRounds = Integer.MAX_VALUE;
-    for (Member s : g.members) {
+    for (FixpointGroup.Member s : g.members) {
       seed(s, g);
       QueryDef<?, ?> q = s.memo.table.query;
       if (q.initial != null) {
@@ -303,7 +196,7 @@ final class Fixpoint {
     }
     for (g.round = 1;; g.round++) {
       boolean changed = false;
-      for (Member s : g.members) {
+      for (FixpointGroup.Member s : g.members) {
         if (s.round != g.round) {
           changed |= execute(r, g, s);
           if (s.value instanceof Failure f) {
@@ -326,7 +219,7 @@ final class Fixpoint {
   }
 
   /** Waits until {@code m} is claimed by the group (a member frame may still be handing it over). */
-  private static void claim(Runner r, Group g, Memo m) {
+  private static void claim(Runner r, FixpointGroup g, Memo m) {
     for (;;) {
       Frame o = m.owner;
       if (o == g.claim) {
@@ -342,7 +235,7 @@ final class Fixpoint {
     }
   }
 
-  private static void seed(Member s, Group g) {
+  private static void seed(FixpointGroup.Member s, FixpointGroup g) {
     s.round = -1;
     s.running = false;
     s.deps = null;
@@ -372,7 +265,7 @@ final class Fixpoint {
   }
 
   /** Runs member {@code s}'s body once on an iteration frame; returns whether its outcome changed. */
-  private static boolean execute(Runner r, Group g, Member s) {
+  private static boolean execute(Runner r, FixpointGroup g, FixpointGroup.Member s) {
     Memo m = s.memo;
     Frame f = new Frame(r, m, r.top);
     f.iterating = g;
@@ -409,7 +302,7 @@ final class Fixpoint {
    * latest outcome, running it on demand if it has none. A read from a frame that is not the member's own
    * iteration frame makes the frames in between members.
    */
-  static Object read(Runner r, Memo m, Group g) {
+  static Object read(Runner r, Memo m, FixpointGroup g) {
     ArrayList<Frame> between = new ArrayList<>();
     for (Runner x = r; x != null; x = x.group == g ? x.parent : null) {
       Frame f = x.top;
@@ -424,7 +317,7 @@ final class Fixpoint {
       absorb(r, g, between);
       throw new CycleUnwind();
     }
-    Member s = g.state.get(m);
+    FixpointGroup.Member s = g.state.get(m);
     if (s == null) {
       throw new Restart(g, null); // joined since the iteration started
     }
@@ -442,7 +335,7 @@ final class Fixpoint {
    * The group whose iteration {@code g}'s iteration runs in, on the same driver (the iteration frame nearest
    * under {@code g}'s base), or null.
    */
-  static Group enclosing(Group g) {
+  static FixpointGroup enclosing(FixpointGroup g) {
     for (Frame f = g.under; f != null; f = f.parent) {
       if (f.iterating != null) {
         return f.iterating;
@@ -452,8 +345,8 @@ final class Fixpoint {
   }
 
   /** The outermost of {@code a} and {@code b} when one runs inside the other's iteration, else {@code a}. */
-  static Group outer(Group a, Group b) {
-    for (Group x = enclosing(a); x != null; x = enclosing(x)) {
+  static FixpointGroup outer(FixpointGroup a, FixpointGroup b) {
+    for (FixpointGroup x = enclosing(a); x != null; x = enclosing(x)) {
       if (x == b) {
         return b;
       }
@@ -465,7 +358,7 @@ final class Fixpoint {
    * Whether {@code o} lies between {@code inner}'s iteration and the iteration of {@code around} that encloses
    * it on the same driver (a frame above {@code around}'s iteration frame and under {@code inner}'s base).
    */
-  static boolean between(Group inner, Group around, Frame o) {
+  static boolean between(FixpointGroup inner, FixpointGroup around, Frame o) {
     for (Frame f = inner.under; f != null && f.iterating != around; f = f.parent) {
       if (f == o) {
         return true;
@@ -475,7 +368,7 @@ final class Fixpoint {
   }
 
   /** Whether {@code o} is a frame of {@code g}'s driver under the iteration (the reads that led into it). */
-  static boolean isBelow(Group g, Frame o) {
+  static boolean isBelow(FixpointGroup g, Frame o) {
     for (Frame f = g.under; f != null; f = f.parent) {
       if (f == o) {
         return true;
@@ -489,7 +382,7 @@ final class Fixpoint {
    * stack that is not part of the iteration: {@code o} depends on the group and the group reads it, so it and
    * the frames above it down to the iteration join; the iteration restarts at {@code o}.
    */
-  static CycleUnwind below(Runner r, Group g, Frame o) {
+  static CycleUnwind below(Runner r, FixpointGroup g, Frame o) {
     ArrayList<Frame> frames = new ArrayList<>();
     for (Frame f = r.top; f != null && f.iterating != g; f = f.parent) {
       frames.add(f); // the reader's frames above the iteration frame depend on o too
@@ -502,7 +395,7 @@ final class Fixpoint {
   }
 
   /** Marks {@code frames} to hand their claims over to {@code g} as they unwind. */
-  static void absorb(Runner r, Group g, List<Frame> frames) {
+  static void absorb(Runner r, FixpointGroup g, List<Frame> frames) {
     if (frames.isEmpty()) {
       return;
     }
@@ -520,14 +413,14 @@ final class Fixpoint {
    * member's own, and one naming it for the others); returns {@code mine}'s outcome. Restarts instead when a
    * memo joined since the last restart.
    */
-  private static Object complete(Runner r, Group g, Memo mine, Failure failure) {
+  private static Object complete(Runner r, FixpointGroup g, Memo mine, Failure failure) {
     if (!g.close()) {
       throw new Restart(g, null);
     }
     long rev = r.revision;
     Object out = null;
     EngineCounters counters = r.engine.counters;
-    for (Member s : g.members) {
+    for (FixpointGroup.Member s : g.members) {
       Memo m = s.memo;
       Object outcome = failure == null ? s.value : s.value == failure ? failure : failure.extended(m.call());
       Object old = m.result;
@@ -548,16 +441,16 @@ final class Fixpoint {
         out = outcome;
       }
     }
-    for (Member s : g.members) {
+    for (FixpointGroup.Member s : g.members) {
       s.memo.release(g.claim, s.memo.result);
     }
     return out;
   }
 
   /** Releases every claim of the group without storing anything: waiters retry. */
-  private static void abandon(Group g) {
+  private static void abandon(FixpointGroup g) {
     List<Memo> late = g.closeAll();
-    for (Member s : g.members) {
+    for (FixpointGroup.Member s : g.members) {
       s.memo.release(g.claim, null);
     }
     for (Memo m : late) {

@@ -34,9 +34,9 @@ final class Frame implements QueryContext {
   /** The unwinding signal the body swallowed because this frame is marked ({@link #cycle}). */
   CycleUnwind unwound;
   /** Non-null for a fixpoint group's claim frame: the group (such a frame has no memo of its own). */
-  Fixpoint.Group claimOf;
+  FixpointGroup claimOf;
   /** Non-null for an iteration frame: a member of this group executing in a round, with no claim of its own. */
-  Fixpoint.Group iterating;
+  FixpointGroup iterating;
 
   Frame(Runner runner, Memo memo, Frame parent) {
     this.runner = runner;

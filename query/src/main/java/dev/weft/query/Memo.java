@@ -63,8 +63,10 @@ final class Memo extends MemoHot {
    * The cycle this memo was found on when it last completed, or null. A member's outcome is the cycle's
    * verdict (its fallback value or the cycle's {@link CycleException}), not a function of what its body
    * read: re-running the body after its partners completed would read their outcomes as ordinary values.
-   * So the verdict is restored from here after an eviction, and a member always re-executes in a later
-   * revision (the cycle may have vanished). Survives eviction like {@link #deps}.
+   * So the verdict is restored from here after an eviction, and in a later revision a member is verified
+   * with its whole cycle as a unit, never alone: the cycle is current only if no dependency outside it
+   * changed, else every member re-executes (the cycle may have vanished); see {@link Fixpoint}. Survives
+   * eviction like {@link #deps}.
    */
   Cycle cycle;
   /** LRU recency stamp; racy writes by readers are fine. */

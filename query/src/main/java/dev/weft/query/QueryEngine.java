@@ -9,7 +9,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -58,9 +57,10 @@ import java.util.function.Consumer;
  * {@link #set} ({@code List.copyOf}, records of immutable parts). The lists the engine makes itself
  * ({@link #getAll}, {@link QueryContext#getAll}) are unmodifiable.
  *
- * <p><b>Parallelism.</b> {@link QueryContext#getAll} runs the first key nobody has computed inline and gives
- * every other such key its own virtual thread, then waits for them in key order. Keys whose memos are current
- * or verified without re-execution get no thread.
+ * <p><b>Parallelism.</b> {@link QueryContext#getAll} shares the keys nobody has computed among its caller and
+ * a few helper virtual threads (one per carrier beyond the caller's, and one more whenever a worker waits
+ * while a carrier would idle), then returns the outcomes in key order. Keys whose memos are current or
+ * verified without re-execution get no thread.
  *
  * <p><b>Failures.</b> An exception from a body is memoized like a value and reaches every reader as
  * {@link QueryFailedException} (cause = the body's exception; message = the query path such as
@@ -71,11 +71,15 @@ import java.util.function.Consumer;
  * <p><b>Cycles.</b> A read that would wait for itself, on one thread or across threads, is a cycle. Every
  * query on the cycle completes with its {@link Query#withCycleFallback fallback} value, or with a
  * {@link CycleException} whose message lists the cycle in canonical rotation; readers off the cycle get those
- * outcomes. Cycle members re-execute in later revisions, so cycles may appear and vanish between revisions.
+ * outcomes. A group with a {@link Query#withFixpoint fixpoint} member iterates instead until its values
+ * converge. In a later revision a cycle whose dependencies outside it did not change is verified as a unit;
+ * otherwise its members re-execute, so cycles may appear and vanish between revisions.
  *
  * <p><b>Revisions and cancellation.</b> {@link #set} cancels every running evaluation (each unwinds with
  * {@link CancelledException} at its next context call or wait), waits until none runs, then writes the input
- * and advances the revision; nothing computed from old inputs is ever published in a new revision. A memo
+ * and advances the revision ({@link #update} writes many inputs as one revision); nothing computed from old
+ * inputs is ever published in a new revision. A memo whose inputs' {@link Durability} classes and inputs did
+ * not change since it was verified is current without walking its dependencies. A memo
  * read in a newer revision is verified by bringing its recorded dependencies up to date in read order; the
  * first that changed after the memo was last verified makes it re-execute, and a re-executed value equal by
  * the query's cutoff keeps its old changed-at revision, so its readers are not re-executed (early cutoff).
@@ -134,15 +138,19 @@ public final class QueryEngine implements AutoCloseable {
    *   CycleDetector   same-thread and cross-thread cycles, marking and unwinding
    *   Diagnostics     sequential-order collection
    *   EngineCounters  stats, events and per-query timings
-   *   Memo, Table, Frame, Runner, AwaitingQuery: the data, each with its own overview.
+   *   Fixpoint        cycle groups: fixpoint iteration and verification of a cycle as a unit
+ *   Changes, Writes durability classes and input filters; set, update and remove
+ *   Persistence     reuse from and checkpoints to a MemoStore
+ *   RootCall        a root read that runs as a task: reads from outside the scheduler, timed reads
+ *   Registry        the tables of the queries the engine knows, by object and by name
+ *   Memo, Table, Frame, Runner, AwaitingQuery: the data, each with its own overview.
    */
 
   private final Scheduler scheduler;
   private final boolean ownsScheduler;
   private final String name;
   final WaitForGraph<Runner> graph = new WaitForGraph<>(Comparator.comparingLong(r -> r.id));
-  private final ConcurrentHashMap<QueryDef<?, ?>, Table> tables = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, QueryDef<?, ?>> names = new ConcurrentHashMap<>();
+  private final Registry registry;
   private final AtomicLong runnerIds = new AtomicLong();
   final RevisionGate gate;
   final EngineCounters counters;
@@ -156,7 +164,7 @@ public final class QueryEngine implements AutoCloseable {
   /** getAll groups with keys nobody has taken yet, oldest first; a carrier about to idle helps the first. */
   final java.util.concurrent.ConcurrentLinkedQueue<FanOut.Work> pendingWork =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
-  /** The registration of {@link #onCarrierIdle} with the scheduler, or null when it offers none. */
+  /** The registration of {@link FanOut#helpIdle} with the scheduler, or null when it offers none. */
   private final AutoCloseable idleHook;
   /**
    * The revision stamp as the hit path sees it: the gate's stamp while open, {@link RevisionGate#CLOSED}
@@ -175,15 +183,9 @@ public final class QueryEngine implements AutoCloseable {
     this.persistence = store == null ? null : new Persistence(this, store);
     dev.weft.scheduler.SchedulerStats ss = scheduler.stats();
     this.fanOutHelpers = Math.max(ss.carriers() - 1, ss.deterministic() ? 1 : 0);
-    this.idleHook = scheduler instanceof dev.weft.scheduler.internal.IdleHooks h ? h.onIdle(this::onCarrierIdle)
+    this.idleHook = scheduler instanceof dev.weft.scheduler.internal.IdleHooks h ? h.onIdle(() -> FanOut.helpIdle(this))
         : null;
-    for (QueryDef<?, ?> d : registered) {
-      QueryDef<?, ?> prev = names.putIfAbsent(d.name, d);
-      if (prev != null && prev != d) {
-        throw new IllegalArgumentException("two different queries named '" + d.name + "' registered with engine '"
-            + name + "'");
-      }
-    }
+    this.registry = new Registry(this, registered);
   }
 
   /** An engine on a new {@link Scheduler#parallel()} scheduler, which {@link #close} also closes. */
@@ -244,7 +246,7 @@ public final class QueryEngine implements AutoCloseable {
    * another engine's table), or a stale memo that no change reached (by durability or input filter), found
    * current in O(1) without entering an evaluation; else null. With {@code count}, counted as a hit.
    */
-  private Object currentValue(Table t, Object key, boolean count) {
+  Object currentValue(Table t, Object key, boolean count) {
     Memo m = t.find(key);
     Object v;
     long rev = current;
@@ -290,19 +292,7 @@ public final class QueryEngine implements AutoCloseable {
     Objects.requireNonNull(timeout, "timeout");
     checkOpen(t, key);
     checkCaller(t, key);
-    Object v = currentValue(t, key, true);
-    if (v != null) {
-      return (V) v;
-    }
-    if (!t.input && (timeout.isNegative() || timeout.isZero())) {
-      throw noWait(call(t, key), timeout);
-    }
-    return (V) Fetch.unwrap(Fetch.root(this, t, key, false, timeout));
-  }
-
-  private static QueryTimeoutException noWait(String what, Duration timeout) {
-    return new QueryTimeoutException(what + " is not current, and a timeout of " + timeout + " waits for no"
-        + " evaluation", timeout);
+    return (V) RootCall.get(this, t, key, timeout);
   }
 
   /**
@@ -361,25 +351,7 @@ public final class QueryEngine implements AutoCloseable {
     Objects.requireNonNull(timeout, "timeout");
     checkOpen(t, keys);
     checkCaller(t, keys);
-    Object[] outs = new Object[keys.size()];
-    int i = 0;
-    while (i < outs.length && (outs[i] = currentValue(t, keys.get(i), false)) != null) {
-      i++;
-    }
-    if (i == outs.length) {
-      for (Object k : keys) { // all current: hits, counted once (a read that evaluates counts its own)
-        Memo m = t.find(k);
-        if (m != null) { // held: its value was just read, unless an LRU evicted it since
-          m.hits++;
-          t.afterHit(m);
-        }
-      }
-    } else {
-      if (!t.input && (timeout.isNegative() || timeout.isZero())) {
-        throw noWait(call(t, keys), timeout);
-      }
-      outs = Fetch.rootAll(this, t, keys, t.input ? null : timeout); // reading inputs waits for no evaluation
-    }
+    Object[] outs = RootCall.getAll(this, t, keys, timeout);
     for (Object o : outs) {
       if (o instanceof Failure f) {
         throw f.toException();
@@ -405,14 +377,7 @@ public final class QueryEngine implements AutoCloseable {
     Objects.requireNonNull(timeout, "timeout");
     checkOpen(t, key);
     checkCaller(t, key);
-    if (timeout.isNegative() || timeout.isZero()) {
-      Evaluation<V> e = (Evaluation<V>) Fetch.evaluateCurrent(this, t, key);
-      if (e == null) {
-        throw noWait(call(t, key), timeout);
-      }
-      return e;
-    }
-    return (Evaluation<V>) Fetch.root(this, t, key, true, timeout);
+    return (Evaluation<V>) RootCall.evaluate(this, t, key, timeout);
   }
 
   /**
@@ -528,7 +493,7 @@ public final class QueryEngine implements AutoCloseable {
 
   /** A snapshot of the counters. */
   public EngineStats stats() {
-    return counters.snapshot(tables.values());
+    return counters.snapshot(registry.tables());
   }
 
   /** The engine's name. */
@@ -560,7 +525,7 @@ public final class QueryEngine implements AutoCloseable {
         throw new IllegalStateException("engine '" + name + "' is closed; cannot checkpoint");
       }
       if (persistence != null) {
-        persistence.checkpoint(tables.values(), gate.stamp());
+        persistence.checkpoint(registry.tables(), gate.stamp());
       }
     } finally {
       gate.unlock();
@@ -589,7 +554,7 @@ public final class QueryEngine implements AutoCloseable {
       gate.close();
       if (persistence != null) {
         try {
-          persistence.checkpoint(tables.values(), gate.stamp());
+          persistence.checkpoint(registry.tables(), gate.stamp());
         } catch (RuntimeException e) {
           failed = e;
         }
@@ -597,12 +562,7 @@ public final class QueryEngine implements AutoCloseable {
     } finally {
       gate.unlock();
     }
-    for (QueryDef<?, ?> d : tables.keySet()) {
-      Table cached = d.table;
-      if (cached != null && cached.engine == this) {
-        d.table = null; // racy with another engine caching its own table there: that one then misses once
-      }
-    }
+    registry.detach();
     if (idleHook != null) {
       try {
         idleHook.close();
@@ -634,35 +594,12 @@ public final class QueryEngine implements AutoCloseable {
     if (t != null && t.engine == this) {
       return t;
     }
-    return tableSlow(d);
-  }
-
-  private Table tableSlow(QueryDef<?, ?> d) {
-    Table t = tables.get(d);
-    if (t == null) {
-      if (gate.closed()) {
-        throw new IllegalStateException("engine '" + name + "' is closed; cannot use query '" + d.name + "'");
-      }
-      QueryDef<?, ?> prev = names.putIfAbsent(d.name, d);
-      if (prev != null && prev != d) {
-        String copy = d.copiedAt() != null ? d.copiedAt() : prev.copiedAt();
-        throw new IllegalArgumentException("engine '" + name + "' already uses a different query named '" + d.name
-            + "'" + (copy == null ? "" : " (a configured copy of one of them was made by " + copy + ")")
-            + "; each query object is its own identity (withX returns a new one), so give each a distinct name"
-            + " or use the same object");
-      }
-      t = tables.computeIfAbsent(d, k -> new Table(this, k));
-    }
-    d.warnIfCopied(name);
-    if (!gate.closed()) {
-      d.table = t;
-    }
-    return t;
+    return registry.table(d);
   }
 
   /** The query this engine knows by {@code name} (used or registered), or null. */
   QueryDef<?, ?> queryNamed(String name) {
-    return names.get(name);
+    return registry.named(name);
   }
 
   /**
@@ -730,39 +667,13 @@ public final class QueryEngine implements AutoCloseable {
     }
   }
 
-  private static String call(Table t, Object key) {
+  static String call(Table t, Object key) {
     return key instanceof List<?> keys ? "getAll of " + t.query.name + Fetch.renderKeys(keys)
         : t.query.name + "(" + key + ")";
   }
 
-  /**
-   * A carrier of the scheduler found nothing to run: if a getAll has keys nobody took (its workers are all
-   * waiting, in the engine or in their bodies), start one more helper for it.
-   */
-  private void onCarrierIdle() {
-    for (FanOut.Work w; (w = pendingWork.peek()) != null; ) {
-      if (w.pending()) {
-        w.help();
-        return;
-      }
-      pendingWork.remove(w);
-    }
-  }
-
   long nextRunnerId() {
     return runnerIds.incrementAndGet();
-  }
-
-  /** The per-query timings a metrics binder reads; created on first use. */
-  QueryTimings timings() {
-    synchronized (counters) { // binders are rare; one timings object per engine however many registries
-      QueryTimings t = counters.timings;
-      if (t == null) {
-        t = new QueryTimings();
-        counters.timings = t;
-      }
-      return t;
-    }
   }
 
   /** Options for a {@link QueryEngine}. */

@@ -64,7 +64,7 @@ public final class QueryEngineMetrics implements MeterBinder {
   @Override
   public void bindTo(MeterRegistry registry) {
     QueryTimings timings;
-    timings = engine.timings();
+    timings = engine.counters.timings();
     timings.addListener(p -> {
       Tags queryTags = tags.and("query", p.query);
       for (int i = 0; i < Outcome.RUN.length; i++) {

@@ -4,12 +4,14 @@ import dev.weft.scheduler.Scheduler;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CancellationException;
 
 /**
  * The caller's side of a root read that runs as a task of its own: a read from a thread the engine's scheduler
  * does not own, or a timed read from any thread. It is the caller's place as the first waiter of the root
- * runner (see {@link Runner} on waiters), which the caller gives up when it leaves.
+ * runner (see {@link Runner} on waiters), which the caller gives up when it leaves. The static methods are the
+ * timed reads of {@link QueryEngine} after its misuse checks.
  *
  * <p><b>Implementation overview.</b> One state word, changed by compare-and-set:
  * <ul>
@@ -49,6 +51,58 @@ final class RootCall {
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
+  }
+
+  /** {@link QueryEngine#get(Query, Object, Duration)} after its checks. */
+  static Object get(QueryEngine e, Table t, Object key, Duration timeout) {
+    Object v = e.currentValue(t, key, true);
+    if (v != null) {
+      return v;
+    }
+    if (!t.input && !timeout.isPositive()) {
+      throw noWait(QueryEngine.call(t, key), timeout);
+    }
+    return Fetch.unwrap(Fetch.root(e, t, key, false, timeout));
+  }
+
+  /** {@link QueryEngine#getAll(Query, List, Duration)} after its checks: the outcomes in key order. */
+  static Object[] getAll(QueryEngine e, Table t, List<?> keys, Duration timeout) {
+    Object[] outs = new Object[keys.size()];
+    int i = 0;
+    while (i < outs.length && (outs[i] = e.currentValue(t, keys.get(i), false)) != null) {
+      i++;
+    }
+    if (i < outs.length) {
+      if (!t.input && !timeout.isPositive()) {
+        throw noWait(QueryEngine.call(t, keys), timeout);
+      }
+      return Fetch.rootAll(e, t, keys, t.input ? null : timeout); // reading inputs waits for no evaluation
+    }
+    for (Object k : keys) { // all current: hits, counted once (a read that evaluates counts its own)
+      Memo m = t.find(k);
+      if (m != null) { // held: its value was just read, unless an LRU evicted it since
+        m.hits++;
+        t.afterHit(m);
+      }
+    }
+    return outs;
+  }
+
+  /** {@link QueryEngine#evaluate(Query, Object, Duration)} after its checks. */
+  static Evaluation<?> evaluate(QueryEngine e, Table t, Object key, Duration timeout) {
+    if (timeout.isPositive()) {
+      return (Evaluation<?>) Fetch.root(e, t, key, true, timeout);
+    }
+    Evaluation<?> current = Fetch.evaluateCurrent(e, t, key);
+    if (current == null) {
+      throw noWait(QueryEngine.call(t, key), timeout);
+    }
+    return current;
+  }
+
+  private static QueryTimeoutException noWait(String what, Duration timeout) {
+    return new QueryTimeoutException(what + " is not current, and a timeout of " + timeout + " waits for no"
+        + " evaluation", timeout);
   }
 
   /** What the caller reads, for messages: {@code q(k)} or {@code q[a, b]}. */

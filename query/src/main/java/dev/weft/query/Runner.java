@@ -73,7 +73,7 @@ final class Runner {
    * The fixpoint group this runner iterates (its driver, or a child it started during the iteration), or
    * null; reads of the group's members then return their latest values.
    */
-  Fixpoint.Group group;
+  FixpointGroup group;
   /** The getAll group whose keys this runner is taking, or null ({@link FanOut.Work#drain}). */
   FanOut.Work work;
   /**

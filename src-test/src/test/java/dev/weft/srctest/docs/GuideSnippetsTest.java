@@ -278,7 +278,7 @@ class GuideSnippetsTest {
     try (QueryEngine engine = QueryEngine.create()) {
       load(engine);
       List<List<String>> all = engine.getAll(Lang.IMPORTS, List.of("app", "util", "log"));
-      // [[util, log], [log], []]: in key order; each key not yet computed ran on a virtual thread of its own
+      // [[util, log], [log], []]: in key order; the keys not yet computed ran in parallel
       assertThat(all).containsExactly(List.of("util", "log"), List.of("log"), List.of());
       Evaluation<Integer> e = engine.evaluate(Lang.CHECK_ALL);   // a Unit-keyed query is read without a key
       if (e.isOk()) {
