@@ -228,12 +228,15 @@ final class Fetch {
       }
       return v;
     }
-    return run(e, t.query.name + "(" + key + ")", timeout, () -> {
-      Runner r = Runner.CURRENT.get();
-      Memo m = t.memo(key);
-      Object out = t.input ? inputOutcome(m) : fetch(r, m, true);
-      return evaluate ? evaluation(m, out) : out;
-    });
+    return run(e, t, key, false, evaluate, timeout, Fetch::readOne);
+  }
+
+  /** The body of a root read of {@code key}. */
+  private static Object readOne(Table t, Object key, boolean evaluate) {
+    Runner r = Runner.CURRENT.get();
+    Memo m = t.memo(key);
+    Object out = t.input ? inputOutcome(m) : fetch(r, m, true);
+    return evaluate ? evaluation(m, out) : out;
   }
 
   private static Object inputOutcome(Memo m) {
@@ -275,18 +278,21 @@ final class Fetch {
 
   /** A root getAll that waits at most {@code timeout} (null: no limit), as {@link #run} says. */
   static Object[] rootAll(QueryEngine e, Table t, List<?> keys, Duration timeout) {
-    Memo[] ms = memos(e, t, keys);
-    return (Object[]) run(e, t.query.name + renderKeys(keys), timeout, () -> {
-      if (t.input) {
-        Object[] outs = new Object[ms.length];
-        for (int i = 0; i < ms.length; i++) {
-          Object v = ms[i].result;
-          outs[i] = v != null ? v : new Failure(missing(ms[i], null), null);
-        }
-        return outs;
+    return (Object[]) run(e, t, keys, true, false, timeout, Fetch::readAll);
+  }
+
+  /** The body of a root getAll of {@code keys}. */
+  private static Object readAll(Table t, Object keys, boolean evaluate) {
+    Memo[] ms = memos(t.engine, t, (List<?>) keys);
+    if (t.input) {
+      Object[] outs = new Object[ms.length];
+      for (int i = 0; i < ms.length; i++) {
+        Object v = ms[i].result;
+        outs[i] = v != null ? v : new Failure(missing(ms[i], null), null);
       }
-      return FanOut.values(Runner.CURRENT.get(), ms);
-    });
+      return outs;
+    }
+    return FanOut.values(Runner.CURRENT.get(), ms);
   }
 
   /** {@code [a, b, c]}, or the first few keys and a count. */
@@ -302,8 +308,9 @@ final class Fetch {
     return sb.append(']').toString();
   }
 
+  /** A root read's body; the read's arguments are passed, not captured, so an inline read allocates no closure. */
   private interface Body {
-    Object run();
+    Object run(Table t, Object key, boolean evaluate);
   }
 
   /**
@@ -313,15 +320,17 @@ final class Fetch {
    * timeout) at once, and the root runner, no longer waited for by it, stops unless another reader waits for
    * it (see {@link Runner} on waiters).
    */
-  private static Object run(QueryEngine e, String what, Duration timeout, Body body) {
+  private static Object run(QueryEngine e, Table t, Object key, boolean all, boolean evaluate, Duration timeout,
+      Body body) {
     Scheduler s = e.scheduler();
     if (timeout == null && s.owns(Thread.currentThread())) {
-      return inline(e, body, null);
+      return inline(e, t, key, evaluate, body, null); // the common case: no description, no closure
     }
+    String what = all ? t.query.name + renderKeys((List<?>) key) : t.query.name + "(" + key + ")";
     RootCall call = new RootCall(what);
     Task<Object> task = spawn(e, "weft-query:" + what, () -> {
       try {
-        return inline(e, body, call);
+        return inline(e, t, key, evaluate, body, call);
       } finally {
         call.finish();
       }
@@ -372,7 +381,7 @@ final class Fetch {
    * Runs {@code body} on a new root runner on this thread; {@code call} is its caller's side when it runs as a
    * task of its own (null inline, where the caller is this thread).
    */
-  private static Object inline(QueryEngine e, Body body, RootCall call) {
+  private static Object inline(QueryEngine e, Table t, Object key, boolean evaluate, Body body, RootCall call) {
     Runner prev = Runner.CURRENT.get();
     e.gate.enter();
     Runner r = new Runner(e, e.nextRunnerId(), e.gate.stamp(), Thread.currentThread(), null);
@@ -381,18 +390,14 @@ final class Fetch {
       if (call != null && !call.attach(r)) {
         throw new CancelledException("the caller of " + call.what + " left before its evaluation started");
       }
-      return body.run();
+      return body.run(t, key, evaluate);
     } catch (CancelledException c) {
       e.counters.cancellations.increment();
       throw c;
     } finally {
       e.counters.flush(r);
       r.done = true;
-      if (prev == null) {
-        Runner.CURRENT.remove();
-      } else {
-        Runner.CURRENT.set(prev);
-      }
+      Runner.CURRENT.set(prev); // not remove(): the next read's get() would allocate the thread's entry again
       e.gate.leave();
     }
   }

@@ -27,7 +27,7 @@ import java.util.function.Consumer;
  * });
  * Query<List<String>, Integer> total = Query.of("total", (ctx, files) -> {
  *   int sum = 0;
- *   for (int n : ctx.getAll(lines, files)) { // one virtual thread per file not yet computed
+ *   for (int n : ctx.getAll(lines, files)) { // the files not yet computed run in parallel
  *     sum += n;
  *   }
  *   return sum;
