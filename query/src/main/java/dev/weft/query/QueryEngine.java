@@ -630,6 +630,9 @@ public final class QueryEngine implements AutoCloseable {
 
   /** Throws if the calling thread runs a query body (of this engine or another). */
   private void checkCaller(Table t, Object key) {
+    if (!Thread.currentThread().isVirtual()) {
+      return; // bodies run on virtual threads only; a platform thread skips the thread-local lookup
+    }
     Runner cur = Runner.CURRENT.get();
     if (cur == null || !cur.isCurrentThread()) {
       return;
