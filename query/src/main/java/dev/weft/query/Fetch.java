@@ -41,6 +41,8 @@ final class Fetch {
    * @throws CycleUnwind if {@code r}'s frames are on a detected cycle
    */
   static Object fetch(Runner r, Memo m, boolean needValue) {
+    // Kept small enough for the JIT to inline into its callers: the rare branches are methods of their own, so
+    // a query level of deep recursion costs fewer physical frames (each one frozen and thawed around a hop).
     if (m.table.input) {
       return m.result;
     }
@@ -67,16 +69,9 @@ final class Fetch {
       Frame o = m.owner;
       if (o == null) {
         if (m.verifiedAt >= 0) { // stale: try to verify without a claim (a cold memo never gets here)
-          if (Verify.shallow(r, m, rev)) {
-            Object res = m.result;
-            if (res != null || !needValue) {
-              return res;
-            }
-          } else {
-            Object quick = Verify.quick(r, m, rev);
-            if (quick != null) {
-              return quick;
-            }
+          Object v = verifyUnclaimed(r, m, rev, needValue);
+          if (v != MISS) {
+            return v;
           }
         }
         if (r.depth >= HOP_DEPTH) {
@@ -95,31 +90,56 @@ final class Fetch {
         }
         return Execute.run(f, needValue);
       }
-      FixpointGroup g = o.claimOf;
-      if (g != null && g == r.group) {
-        return Fixpoint.read(r, m, g); // a member of the group this runner iterates: its latest value
-      }
-      if (o.runner == r) {
-        FixpointGroup mine = r.group;
-        if (g != null && mine != null) {
-          mine.mergedInto = g; // a nested group reads its enclosing group: it belongs to it
-          throw new CycleUnwind();
-        }
-        if (mine != null && Fixpoint.isBelow(mine, o)) {
-          FixpointGroup around = Fixpoint.enclosing(mine);
-          if (around != null && !Fixpoint.between(mine, around, o)) {
-            mine.mergedInto = around; // o lies in or under an enclosing iteration: join that one first
-            throw new CycleUnwind();
-          }
-          throw Fixpoint.below(r, mine, o);
-        }
-        throw CycleDetector.local(r, o);
-      }
-      Object handed = Waits.await(r, m, o);
+      Object handed = owned(r, m, o);
       if (handed != null) {
         return handed;
       }
     }
+  }
+
+  /** What {@link #verifyUnclaimed} returns when a claimant must decide. */
+  private static final Object MISS = new Object();
+
+  /** A stale, unclaimed {@code m}: its outcome if it can be verified without a claim, else {@link #MISS}. */
+  private static Object verifyUnclaimed(Runner r, Memo m, long rev, boolean needValue) {
+    if (Verify.shallow(r, m, rev)) {
+      Object res = m.result;
+      if (res != null || !needValue) {
+        return res;
+      }
+      return MISS;
+    }
+    Object quick = Verify.quick(r, m, rev);
+    return quick != null ? quick : MISS;
+  }
+
+  /**
+   * {@code m} is claimed by frame {@code o}: a member of a fixpoint group this runner iterates, a cycle on this
+   * runner's own stack, or another runner's work to wait for. Returns the outcome handed over, or null to look
+   * at {@code m} again.
+   */
+  private static Object owned(Runner r, Memo m, Frame o) {
+    FixpointGroup g = o.claimOf;
+    if (g != null && g == r.group) {
+      return Fixpoint.read(r, m, g); // a member of the group this runner iterates: its latest value
+    }
+    if (o.runner == r) {
+      FixpointGroup mine = r.group;
+      if (g != null && mine != null) {
+        mine.mergedInto = g; // a nested group reads its enclosing group: it belongs to it
+        throw new CycleUnwind();
+      }
+      if (mine != null && Fixpoint.isBelow(mine, o)) {
+        FixpointGroup around = Fixpoint.enclosing(mine);
+        if (around != null && !Fixpoint.between(mine, around, o)) {
+          mine.mergedInto = around; // o lies in or under an enclosing iteration: join that one first
+          throw new CycleUnwind();
+        }
+        throw Fixpoint.below(r, mine, o);
+      }
+      throw CycleDetector.local(r, o);
+    }
+    return Waits.await(r, m, o);
   }
 
   /** {@link QueryContext#get} of frame {@code f}. */
