@@ -67,6 +67,17 @@ final class QueryWorkloads {
         .target("durability: read of a HIGH-only memo after a LOW change ≤ 2x a memo hit",
             Workload.Verdict.ratioAtLeast(plainHit, afterLow, 0.5))
         .build());
+    String afterLowBody = "Weft ctx.get in a body, first read after a LOW set";
+    String plainHitBody = "Weft ctx.get in a body, memo hit (no set)";
+    list.add(Workload.builder("durability-read-body",
+            "a fresh root's body reads " + MemoKind.KEYS + " memos that read only HIGH inputs, after a LOW input"
+                + " changed vs as memo hits (the body's loop of reads timed inside the body)")
+        .unit("ns/get", 1)
+        .add(Alternative.weft(afterLowBody, () -> WeftSide.durabilityRead(MemoKind.keys(), true, true)))
+        .add(Alternative.weft(plainHitBody, () -> WeftSide.durabilityRead(MemoKind.keys(), false, true)))
+        .target("durability, reads in a body: after a LOW change ≤ 2x a memo hit",
+            Workload.Verdict.ratioAtLeast(plainHitBody, afterLowBody, 0.5))
+        .build());
 
     Workload.Builder wait = Workload.builder("wait-on-query",
             "two tasks on one carrier read the same " + WAIT_KEYS + " keys; the second always waits for the first")

@@ -71,6 +71,14 @@ final class WeftSide {
    * memo hits. Returns the nanoseconds of the reads.
    */
   static Measured durabilityRead(Long[] keys, boolean afterLowSet) {
+    return durabilityRead(keys, afterLowSet, false);
+  }
+
+  /**
+   * As {@link #durabilityRead(Long[], boolean)}; with {@code inBody}, the reads are a body's: each block is one
+   * execution of a fresh root (an LRU query of 16) whose body reads every key through its context.
+   */
+  static Measured durabilityRead(Long[] keys, boolean afterLowSet, boolean inBody) {
     Scheduler scheduler = Scheduler.parallel(1);
     try {
       QueryEngine engine = engine(scheduler);
@@ -84,34 +92,54 @@ final class WeftSide {
         }
         tx.set(source, 0L, 0L);
       });
+      long[] inBodyNanos = {0}; // the reads alone: a root read from this platform thread waits for a carrier
+      Query<Long, Long> sum = Query.<Long, Long>builder("sum").lru(16).build((ctx, round) -> {
+        long total = 0;
+        long t0 = System.nanoTime();
+        for (Long k : keys) {
+          total += ctx.get(settled, k);
+        }
+        inBodyNanos[0] += System.nanoTime() - t0;
+        return total;
+      });
       engine.getAll(settled, List.of(keys));
       engine.get(edited, 1L);
       long[] edits = {0};
+      long[] rounds = {0};
       return new Measured() {
         @Override
         public long run(long n) {
           long t = 0;
           long s = 0;
-          for (long done = 0; done < n; ) {
+          long done = 0;
+          while (done < n) {
             if (afterLowSet) {
               engine.set(source, 0L, ++edits[0]);
             }
             int block = (int) Math.min(keys.length, n - done);
-            long t0 = System.nanoTime();
-            for (int i = 0; i < block; i++) {
-              s += engine.get(settled, keys[i]);
+            if (inBody) {
+              long before = inBodyNanos[0];
+              s += engine.get(sum, ++rounds[0]);
+              t += inBodyNanos[0] - before;
+              block = keys.length;
+            } else {
+              long t0 = System.nanoTime();
+              for (int i = 0; i < block; i++) {
+                s += engine.get(settled, keys[i]);
+              }
+              t += System.nanoTime() - t0;
             }
-            t += System.nanoTime() - t0;
             done += block;
           }
           MemoKind.sink += s;
-          return t;
+          return done > n ? t * n / done : t; // a body reads whole blocks: scale to the n reads asked for
         }
 
         @Override
         public String note() {
           return afterLowSet ? "LOW sets: " + edits[0] + "; executions " + engine.stats().executions()
-              + " (the " + keys.length + " HIGH-only memos and one LOW reader ran once)" : null;
+              + " (the " + keys.length + " HIGH-only memos and one LOW reader ran once" + (inBody ? "; one root per"
+              + " block" : "") + ")" : null;
         }
 
         @Override

@@ -220,16 +220,34 @@ public final class QueryEngine implements AutoCloseable {
     Table t;
     Memo m;
     Object v;
-    if (query instanceof QueryDef<?, ?> d && key != null && (t = d.table) != null && (m = t.find(key)) != null
-        && (v = m.hitValue(current)) != null) {
-      if (Thread.currentThread().isVirtual()) {
-        checkCaller(t, key);
+    if (query instanceof QueryDef<?, ?> d && key != null && (t = d.table) != null && (m = t.find(key)) != null) {
+      if ((v = m.hitValue(current)) != null) {
+        if (Thread.currentThread().isVirtual()) {
+          checkCaller(t, key);
+        }
+        m.hits++; // plain: see MemoHot#hits
+        t.afterHit(m);
+        return (V) v;
       }
-      m.hits++; // plain: see MemoHot#hits
-      t.afterHit(m);
-      return (V) v;
+      if (t.engine == this) {
+        return (V) readFound(t, m, key);
+      }
     }
     return (V) read(query, key);
+  }
+
+  /** A read whose memo the hit block found in this engine's table, not current in this revision. */
+  private Object readFound(Table t, Memo m, Object key) {
+    checkOpen(t, key); // the key was checked when the memo was made
+    checkCaller(t, key);
+    long rev = current;
+    Object v;
+    if (Verify.shallow(null, m, rev) && (v = m.hitValue(rev)) != null) { // current by durability or filter
+      m.hits++;
+      t.afterHit(m);
+      return v;
+    }
+    return Fetch.unwrap(Fetch.root(this, t, key, false));
   }
 
   private Object read(Query<?, ?> query, Object key) {
