@@ -84,7 +84,7 @@ final class CycleDetector {
     if (through == null) {
       through = iter;
     } else if (iter != null) {
-      through = Fixpoint.outer(through, iter);
+      through = FixpointGroup.outer(through, iter);
     }
     if (through != null) {
       absorb(det, cyc, at, entries, through);
@@ -176,7 +176,7 @@ final class CycleDetector {
     int n = cyc.size();
     for (Frame e : entries) { // absorb into the outermost of the groups the cycle passes through
       if (e != null && e.claimOf != null) {
-        g = Fixpoint.outer(g, e.claimOf);
+        g = FixpointGroup.outer(g, e.claimOf);
       }
     }
     boolean self = false;
@@ -214,11 +214,11 @@ final class CycleDetector {
         }
         continue;
       } else if (h == g) {
-        if (y != g.driver || !Fixpoint.isBelow(g, entry)) {
+        if (y != g.driver || !FixpointGroup.isBelow(g, entry)) {
           continue;
         }
-        FixpointGroup around = Fixpoint.enclosing(g);
-        if (around != null && !Fixpoint.between(g, around, entry)) {
+        FixpointGroup around = FixpointGroup.enclosing(g);
+        if (around != null && !FixpointGroup.between(g, around, entry)) {
           // the entry lies in or under the enclosing iteration: g joins that one first
           if (g.mergedInto == null) {
             g.mergedInto = around;

@@ -129,9 +129,9 @@ final class Fetch {
         mine.mergedInto = g; // a nested group reads its enclosing group: it belongs to it
         throw new CycleUnwind();
       }
-      if (mine != null && Fixpoint.isBelow(mine, o)) {
-        FixpointGroup around = Fixpoint.enclosing(mine);
-        if (around != null && !Fixpoint.between(mine, around, o)) {
+      if (mine != null && FixpointGroup.isBelow(mine, o)) {
+        FixpointGroup around = FixpointGroup.enclosing(mine);
+        if (around != null && !FixpointGroup.between(mine, around, o)) {
           mine.mergedInto = around; // o lies in or under an enclosing iteration: join that one first
           throw new CycleUnwind();
         }

@@ -117,4 +117,52 @@ final class FixpointGroup {
   public String toString() {
     return "FixpointGroup[driver " + driver + ", " + state.size() + " members]";
   }
+
+  // The geometry of nested iterations on a driver's stack.
+
+  /**
+   * The group whose iteration {@code g}'s iteration runs in, on the same driver (the iteration frame nearest
+   * under {@code g}'s base), or null.
+   */
+  static FixpointGroup enclosing(FixpointGroup g) {
+    for (Frame f = g.under; f != null; f = f.parent) {
+      if (f.iterating != null) {
+        return f.iterating;
+      }
+    }
+    return null;
+  }
+
+  /** The outermost of {@code a} and {@code b} when one runs inside the other's iteration, else {@code a}. */
+  static FixpointGroup outer(FixpointGroup a, FixpointGroup b) {
+    for (FixpointGroup x = enclosing(a); x != null; x = enclosing(x)) {
+      if (x == b) {
+        return b;
+      }
+    }
+    return a;
+  }
+
+  /**
+   * Whether {@code o} lies between {@code inner}'s iteration and the iteration of {@code around} that encloses
+   * it on the same driver (a frame above {@code around}'s iteration frame and under {@code inner}'s base).
+   */
+  static boolean between(FixpointGroup inner, FixpointGroup around, Frame o) {
+    for (Frame f = inner.under; f != null && f.iterating != around; f = f.parent) {
+      if (f == o) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Whether {@code o} is a frame of {@code g}'s driver under the iteration (the reads that led into it). */
+  static boolean isBelow(FixpointGroup g, Frame o) {
+    for (Frame f = g.under; f != null; f = f.parent) {
+      if (f == o) {
+        return true;
+      }
+    }
+    return false;
+  }
 }
