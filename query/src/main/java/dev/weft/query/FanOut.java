@@ -249,6 +249,19 @@ final class FanOut {
    * A carrier of the engine's scheduler found nothing to run: if a getAll has keys nobody took (its workers
    * are all waiting, in the engine or in their bodies), start one more helper for it.
    */
+  /** Whether a getAll group has keys nobody took while the scheduler starts helpers for them when idle. */
+  static boolean helpPending(QueryEngine engine) {
+    if (!engine.helpsWhenIdle()) {
+      return false;
+    }
+    for (Work w : engine.pendingWork) {
+      if (w.pending()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   static void helpIdle(QueryEngine engine) {
     for (Work w; (w = engine.pendingWork.peek()) != null; ) {
       if (w.pending()) {

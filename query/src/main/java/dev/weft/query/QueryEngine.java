@@ -693,6 +693,11 @@ public final class QueryEngine implements AutoCloseable {
         : t.query.name + "(" + key + ")";
   }
 
+  /** Whether the scheduler calls {@link FanOut#helpIdle} when a carrier is about to idle. */
+  boolean helpsWhenIdle() {
+    return idleHook != null;
+  }
+
   long nextRunnerId() {
     return runnerIds.incrementAndGet();
   }

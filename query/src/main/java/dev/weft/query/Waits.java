@@ -209,7 +209,9 @@ final class Waits {
       }
       count++;
     }
-    if (count < active) {
+    if (count < active || gate.active() != active || FanOut.helpPending(e)) {
+      // An evaluation started meanwhile (a getAll helper a carrier about to idle started, which may satisfy
+      // the waits seen above), or a getAll group has keys such a helper will take: not a stall.
       return;
     }
     List<Runner> waiting = new ArrayList<>(gate.parked);
