@@ -238,17 +238,17 @@ final class Persistence {
     if (key == null || q.valueCodec == null) {
       return null;
     }
-    byte[] bytes;
+    Fingerprint fp;
     try {
       @SuppressWarnings("unchecked")
       Codec<Object> codec = (Codec<Object>) q.valueCodec;
-      bytes = Codecs.encode(codec, v);
+      fp = CodecSupport.fingerprint(codec, v);
     } catch (IOException | RuntimeException e) {
       warnOnce(q.name, "the value codec of query '" + q.name + "' failed on " + m + " (" + e + "); its memos"
           + " are not kept");
       return null;
     }
-    Kept fresh = new Kept(v, MemoStore.Fingerprint.of(bytes), key);
+    Kept fresh = new Kept(v, fp, key);
     if (k != null && k.value != null && !k.fingerprint.equals(fresh.fingerprint) && sameValue(q, k.value, v)) {
       warnOnce(q.name, "query '" + q.name + "' encodes equal values to different bytes (" + m + "): its encoding"
           + " is not deterministic, so its stored memos are rarely reused; sort sets and maps (see Codec)");
