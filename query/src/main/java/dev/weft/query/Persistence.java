@@ -248,6 +248,12 @@ final class Persistence {
           + " are not kept");
       return null;
     }
+    return remember(m, k, v, fp, key);
+  }
+
+  /** Caches {@code fp} as the fingerprint of {@code m}'s value {@code v}; {@code k} is what was cached before. */
+  private Kept remember(Memo m, Kept k, Object v, Fingerprint fp, byte[] key) {
+    QueryDef<?, ?> q = m.table.query;
     Kept fresh = new Kept(v, fp, key);
     if (k != null && k.value != null && !k.fingerprint.equals(fresh.fingerprint) && sameValue(q, k.value, v)) {
       warnOnce(q.name, "query '" + q.name + "' encodes equal values to different bytes (" + m + "): its encoding"
@@ -255,6 +261,35 @@ final class Persistence {
     }
     m.kept = fresh; // racy: every thread computes the same
     return fresh;
+  }
+
+  /**
+   * The encoding of {@code m}'s value {@code v}, its fingerprint cached from these very bytes (one encoding
+   * serves the trace's value and its fingerprint); null when it cannot be kept (the failure logged once, as
+   * {@link #fingerprint} does).
+   */
+  private byte[] encodeValue(Memo m, Object v) {
+    QueryDef<?, ?> q = m.table.query;
+    @SuppressWarnings("unchecked")
+    Codec<Object> codec = (Codec<Object>) q.valueCodec;
+    Kept k = m.kept;
+    if (k != null && k.value == v) {
+      return encodeQuietly(codec, v); // fingerprinted already (a dependent's trace, a reuse)
+    }
+    byte[] key = keyBytes(m);
+    if (key == null || codec == null) {
+      return null;
+    }
+    byte[] bytes;
+    try {
+      bytes = Codecs.encode(codec, v);
+    } catch (IOException | RuntimeException e) {
+      warnOnce(q.name, "the value codec of query '" + q.name + "' failed on " + m + " (" + e + "); its memos"
+          + " are not kept");
+      return null;
+    }
+    remember(m, k, v, MemoStore.Fingerprint.of(bytes), key);
+    return bytes;
   }
 
   private static boolean sameValue(QueryDef<?, ?> q, Object a, Object b) {
@@ -274,9 +309,10 @@ final class Persistence {
    */
   void checkpoint(Iterable<Table> tables, long rev) {
     long t0 = System.nanoTime();
-    List<Trace> added = new ArrayList<>();
     List<Trace> used = new ArrayList<>();
-    List<Memo> addedMemos = new ArrayList<>();
+    List<Memo> fresh = new ArrayList<>();
+    List<Object> values = new ArrayList<>();
+    List<Object[]> records = new ArrayList<>();
     for (Table t : tables) {
       QueryDef<?, ?> q = t.query;
       if (t.input || !q.kept()) {
@@ -296,11 +332,31 @@ final class Persistence {
           used.add(k.trace);
           continue;
         }
-        Trace tr = trace(m, v, deps);
-        if (tr != null) {
-          added.add(tr);
-          addedMemos.add(m);
-        }
+        fresh.add(m);
+        values.add(v);
+        records.add(deps);
+      }
+    }
+    int n = fresh.size();
+    byte[][] bytes = new byte[n][];
+    // Every value is encoded before any trace is built, so that a trace finds its dependencies' fingerprints
+    // cached and each value is encoded once.
+    for (int i = 0; i < n; i++) {
+      bytes[i] = encodeValue(fresh.get(i), values.get(i));
+    }
+    Trace[] traces = new Trace[n];
+    for (int i = 0; i < n; i++) {
+      if (bytes[i] != null) {
+        traces[i] = trace(fresh.get(i), values.get(i), records.get(i), bytes[i]);
+        bytes[i] = null;
+      }
+    }
+    List<Trace> added = new ArrayList<>();
+    List<Memo> addedMemos = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      if (traces[i] != null) {
+        added.add(traces[i]);
+        addedMemos.add(fresh.get(i));
       }
     }
     try {
@@ -323,9 +379,12 @@ final class Persistence {
     Events.checkpoint(engine.name(), added.size(), used.size(), System.nanoTime() - t0);
   }
 
-  /** The trace of {@code m} (value {@code v}, record {@code deps}), or null when it cannot be kept. */
-  private Trace trace(Memo m, Object v, Object[] deps) {
-    Kept self = fingerprint(m, v);
+  /**
+   * The trace of {@code m} (value {@code v} encoded as {@code bytes}, record {@code deps}), or null when it
+   * cannot be kept.
+   */
+  private Trace trace(Memo m, Object v, Object[] deps, byte[] bytes) {
+    Kept self = fingerprint(m, v); // cached by encodeValue
     if (self == null) {
       return null;
     }
@@ -356,12 +415,6 @@ final class Persistence {
       }
     }
     QueryDef<?, ?> q = m.table.query;
-    @SuppressWarnings("unchecked")
-    Codec<Object> codec = (Codec<Object>) q.valueCodec;
-    byte[] bytes = encodeQuietly(codec, v);
-    if (bytes == null) {
-      return null;
-    }
     self.deps = deps;
     return new Trace(new MemoId(engine.name(), q.name, q.version, self.key), self.fingerprint, steps,
         () -> bytes);
