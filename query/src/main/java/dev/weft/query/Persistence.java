@@ -7,9 +7,11 @@ import dev.weft.query.MemoStore.MemoId;
 import dev.weft.query.MemoStore.Report;
 import dev.weft.query.MemoStore.Step;
 import dev.weft.query.MemoStore.Trace;
+import dev.weft.scheduler.Scheduler;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -39,7 +41,18 @@ import java.util.concurrent.ConcurrentHashMap;
  *       memo of a kept query that is current, holds a value (not a failure), is not a cycle member and read
  *       only kept queries gives a trace: unchanged since the last checkpoint (same value and record objects) it
  *       is passed as <em>used</em>, else built afresh as <em>added</em>. Failures, cancellations and cycle
- *       outcomes are not kept; inputs are not traced (their values come from the caller).</li>
+ *       outcomes are not kept; inputs are not traced (their values come from the caller). The new traces are
+ *       built in two passes over the memos in scan order: first each value is encoded once (its bytes kept for
+ *       the trace, its fingerprint cached), then each trace's steps are made from its dependencies' cached
+ *       fingerprints (an input's computed on first use). Both passes run in chunks on the caller and on
+ *       {@code carriers - 1} helper tasks of the engine's scheduler ({@link Chunks}): tasks, not threads of
+ *       their own, so that a checkpoint uses the processors the engine was given (its carriers, a make
+ *       jobserver's tokens) and no more; none on a deterministic scheduler, which has one carrier to give and
+ *       whose schedule stays the program's. The helpers neither lock nor wait, so the gate's lock held
+ *       meanwhile cannot deadlock them, and the caller does every chunk no helper has claimed. Each memo has its
+ *       own slot in the passes' arrays, whichever thread fills it; the store then gets the added and the used
+ *       traces sorted by id (query, version, key), not in scan order, which follows how the memos arrived in
+ *       their tables: equal engines write equal checkpoints, and a local store the same bytes.</li>
  *   <li><b>Faults.</b> A codec that throws or reads garbage, a trace whose bytes do not match its
  *       fingerprint, a trace naming an unknown query: the trace is not reused (the memo computes), and the
  *       first occurrence per query is logged. An encoding that differs for equal values is detected when a
@@ -48,6 +61,14 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Persistence {
   private static final System.Logger LOG = System.getLogger("dev.weft.query");
+  /** Traces by query name, version and encoded key (unsigned); the namespace is the engine's for all. */
+  private static final Comparator<Trace> BY_ID = Comparator.<Trace, String>comparing(t -> t.id().query())
+      .thenComparing(t -> t.id().version())
+      .thenComparing((a, b) -> Arrays.compareUnsigned(a.id().key(), b.id().key()));
+  /** Memos a checkpoint's thread claims at a time. */
+  private static final int CHUNK = 32;
+  /** Fewer new memos than this are traced on the calling thread alone. */
+  private static final int PARALLEL_MIN = 4 * CHUNK;
 
   private final QueryEngine engine;
   final MemoStore store;
@@ -339,25 +360,33 @@ final class Persistence {
     }
     int n = fresh.size();
     byte[][] bytes = new byte[n][];
-    // Every value is encoded before any trace is built, so that a trace finds its dependencies' fingerprints
-    // cached and each value is encoded once.
-    for (int i = 0; i < n; i++) {
-      bytes[i] = encodeValue(fresh.get(i), values.get(i));
-    }
     Trace[] traces = new Trace[n];
-    for (int i = 0; i < n; i++) {
+    Scheduler s = engine.scheduler();
+    int helpers = n < PARALLEL_MIN || s.isDeterministic() ? 0 : s.stats().carriers() - 1;
+    // Every value is encoded before any trace is built, so that a trace finds its dependencies' fingerprints
+    // cached and each value is encoded once. Each index has one slot: the order is the scan's, whoever ran it.
+    Chunks.run(s, helpers, n, CHUNK, i -> bytes[i] = encodeValue(fresh.get(i), values.get(i)));
+    Chunks.run(s, helpers, n, CHUNK, i -> {
       if (bytes[i] != null) {
         traces[i] = trace(fresh.get(i), values.get(i), records.get(i), bytes[i]);
         bytes[i] = null;
       }
-    }
-    List<Trace> added = new ArrayList<>();
-    List<Memo> addedMemos = new ArrayList<>();
+    });
+    // In the order of their ids, not of the scan (which follows how each table's memos arrived, a matter of
+    // scheduling): equal engines write equal checkpoints, so a local store's files are the same bytes.
+    List<Integer> order = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       if (traces[i] != null) {
-        added.add(traces[i]);
-        addedMemos.add(fresh.get(i));
+        order.add(i);
       }
+    }
+    order.sort((a, b) -> BY_ID.compare(traces[a], traces[b]));
+    used.sort(BY_ID);
+    List<Trace> added = new ArrayList<>(order.size());
+    List<Memo> addedMemos = new ArrayList<>(order.size());
+    for (int i : order) {
+      added.add(traces[i]);
+      addedMemos.add(fresh.get(i));
     }
     try {
       store.write(added, used);

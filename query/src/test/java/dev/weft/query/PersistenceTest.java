@@ -1,6 +1,7 @@
 package dev.weft.query;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.weft.query.MemoStore.Dep;
 import dev.weft.query.MemoStore.Fingerprint;
@@ -12,11 +13,17 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntPredicate;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -178,6 +185,127 @@ class PersistenceTest {
           }
         }
       }
+    }
+  }
+
+  @Test
+  void checkpoint_equalEnginesOnParallelAndDeterministicSchedulers_writeEqualTraces() {
+    List<List<String>> parallel = checkpoints(Scheduler.parallel(2), 2000, null);
+    assertThat(parallel.get(0)).hasSize(2000 + 200 + 1);
+    assertThat(parallel.get(2)).isEmpty(); // no change
+    assertThat(parallel.get(3)).hasSize(2201);
+    assertThat(parallel.get(4)).hasSize(5 + 5 + 1); // edited: 5 sizes, their blocks, the total
+    assertThat(checkpoints(Scheduler.parallel(2), 2000, null)).isEqualTo(parallel);
+    assertThat(checkpoints(Scheduler.deterministic(11), 2000, null)).isEqualTo(parallel);
+    assertThat(checkpoints(Scheduler.parallel(1), 2000, null)).isEqualTo(parallel);
+  }
+
+  @Test
+  void checkpoint_codecFailsOnSomeValues_memosNotKeptWarnedOnceAsSequentially() {
+    IntPredicate fails = v -> v % 97 == 0;
+    try (Warnings w = new Warnings()) {
+      List<List<String>> parallel = checkpoints(Scheduler.parallel(2), 2000, fails);
+      // sizes 97, 194, ... (files 96, 193, ...) are not kept, nor their blocks; the total is (it read the
+      // blocks, whose values have fingerprints)
+      assertThat(parallel.get(0)).hasSize(2000 - 20 + 200 - 20 + 1);
+      assertThat(w.matching("value codec of query 'size' failed")).hasSize(1);
+      w.clear();
+      assertThat(checkpoints(Scheduler.deterministic(5), 2000, fails)).isEqualTo(parallel);
+      assertThat(w.matching("value codec of query 'size' failed")).hasSize(1);
+    }
+  }
+
+  @Test
+  void checkpoint_codecThrowsError_errorReachesCallerAndNothingIsWritten() {
+    Program p = new Program(2000);
+    Recorder store = new Recorder();
+    try (Scheduler s = Scheduler.parallel(2); QueryEngine e = p.engine(s, store)) {
+      e.get(p.total);
+      p.sizes.errorOn = v -> v == 1500;
+      assertThatThrownBy(e::checkpoint).isInstanceOf(AssertionError.class).hasMessage("codec broke on 1500");
+      assertThat(store.added).isEmpty();
+      p.sizes.errorOn = v -> false;
+      e.checkpoint();
+      assertThat(store.added.getFirst()).hasSize(2201);
+    }
+  }
+
+  /**
+   * Runs {@link Program} on {@code s} (closed at the end) with a cold checkpoint, one without changes, and one
+   * after editing five files, and returns what each checkpoint wrote: the added traces then the used ones, each
+   * as id, value fingerprint, digest and value bytes, in the order the store got them.
+   */
+  private static List<List<String>> checkpoints(Scheduler s, int files, IntPredicate failOn) {
+    Program p = new Program(files);
+    if (failOn != null) {
+      p.sizes.failOn = failOn;
+    }
+    Recorder store = new Recorder();
+    long spawned;
+    try (s; QueryEngine e = p.engine(s, store)) {
+      e.get(p.total);
+      spawned = s.stats().spawned();
+      e.checkpoint();
+      if (!s.isDeterministic() && s.stats().carriers() > 1) {
+        assertThat(s.stats().spawned()).as("helpers").isGreaterThan(spawned);
+      }
+      e.checkpoint();
+      e.update(tx -> {
+        for (int f = 3; f < files; f += files / 5) {
+          tx.set(p.text, f, "y".repeat(f + 2));
+        }
+      });
+      e.get(p.total);
+      e.checkpoint();
+    }
+    List<List<String>> out = new ArrayList<>();
+    for (int c = 0; c < store.added.size(); c++) {
+      out.add(describe(store.added.get(c), store.bytes.get(c)));
+      out.add(describe(store.used.get(c), null));
+    }
+    return out;
+  }
+
+  private static List<String> describe(List<Trace> traces, List<byte[]> bytes) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < traces.size(); i++) {
+      Trace t = traces.get(i);
+      out.add(t.id() + " " + t.value() + " " + t.digest()
+          + (bytes == null ? "" : " " + HexFormat.of().formatHex(bytes.get(i))));
+    }
+    return out;
+  }
+
+  /** Collects the engine's warnings. */
+  static final class Warnings extends Handler implements AutoCloseable {
+    private final Logger logger = Logger.getLogger("dev.weft.query");
+    private final List<String> messages = new CopyOnWriteArrayList<>();
+
+    Warnings() {
+      logger.addHandler(this);
+    }
+
+    List<String> matching(String part) {
+      return messages.stream().filter(m -> m.contains(part)).toList();
+    }
+
+    void clear() {
+      messages.clear();
+    }
+
+    @Override
+    public void publish(LogRecord r) {
+      if (r.getLevel().intValue() >= Level.WARNING.intValue()) {
+        messages.add(String.valueOf(r.getMessage()));
+      }
+    }
+
+    @Override
+    public void flush() {}
+
+    @Override
+    public void close() {
+      logger.removeHandler(this);
     }
   }
 
