@@ -230,6 +230,18 @@ class PersistenceTest {
     }
   }
 
+  @Test
+  void close_schedulerClosedBefore_checkpointBuiltOnTheCallerAlone() {
+    Program p = new Program(1000);
+    Recorder store = new Recorder();
+    Scheduler s = Scheduler.parallel(2);
+    QueryEngine e = p.engine(s, store);
+    e.get(p.total);
+    s.close();
+    e.close();
+    assertThat(store.added.getFirst()).hasSize(1000 + 100 + 1);
+  }
+
   /**
    * Runs {@link Program} on {@code s} (closed at the end) with a cold checkpoint, one without changes, and one
    * after editing five files, and returns what each checkpoint wrote: the added traces then the used ones, each
