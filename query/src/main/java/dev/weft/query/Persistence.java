@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -62,9 +64,7 @@ import java.util.concurrent.ConcurrentHashMap;
 final class Persistence {
   private static final System.Logger LOG = System.getLogger("dev.weft.query");
   /** Traces by query name, version and encoded key (unsigned); the namespace is the engine's for all. */
-  private static final Comparator<Trace> BY_ID = Comparator.<Trace, String>comparing(t -> t.id().query())
-      .thenComparing(t -> t.id().version())
-      .thenComparing((a, b) -> Arrays.compareUnsigned(a.id().key(), b.id().key()));
+  private static final Comparator<Trace> BY_ID = Persistence::compareIds;
   /** Memos a checkpoint's thread claims at a time. */
   private static final int CHUNK = 32;
   /** Fewer new memos than this are traced on the calling thread alone. */
@@ -374,29 +374,24 @@ final class Persistence {
     });
     // In the order of their ids, not of the scan (which follows how each table's memos arrived, a matter of
     // scheduling): equal engines write equal checkpoints, so a local store's files are the same bytes.
-    List<Integer> order = new ArrayList<>(n);
+    List<Trace> added = new ArrayList<>(n);
+    Map<Trace, Memo> addedMemos = new IdentityHashMap<>(2 * n);
     for (int i = 0; i < n; i++) {
       if (traces[i] != null) {
-        order.add(i);
+        added.add(traces[i]);
+        addedMemos.put(traces[i], fresh.get(i));
       }
     }
-    order.sort((a, b) -> BY_ID.compare(traces[a], traces[b]));
+    added.sort(BY_ID);
     used.sort(BY_ID);
-    List<Trace> added = new ArrayList<>(order.size());
-    List<Memo> addedMemos = new ArrayList<>(order.size());
-    for (int i : order) {
-      added.add(traces[i]);
-      addedMemos.add(fresh.get(i));
-    }
     try {
       store.write(added, used);
     } finally {
       engine.counters.checkpointNanos.add(System.nanoTime() - t0);
     }
     engine.counters.tracesStored.add(added.size());
-    for (int i = 0; i < added.size(); i++) {
-      Memo m = addedMemos.get(i);
-      Trace tr = added.get(i);
+    for (Trace tr : added) {
+      Memo m = addedMemos.get(tr);
       Kept k = m.kept;
       Object v = k.value;
       @SuppressWarnings("unchecked")
@@ -445,8 +440,20 @@ final class Persistence {
     }
     QueryDef<?, ?> q = m.table.query;
     self.deps = deps;
-    return new Trace(new MemoId(engine.name(), q.name, q.version, self.key), self.fingerprint, steps,
+    Trace t = new Trace(new MemoId(engine.name(), q.name, q.version, self.key), self.fingerprint, steps,
         () -> bytes);
+    t.digest(); // computed here, on the checkpoint's threads, and kept: the store compares traces by digest
+    return t;
+  }
+
+  private static int compareIds(Trace a, Trace b) {
+    MemoId x = a.id();
+    MemoId y = b.id();
+    int c = x.query().compareTo(y.query());
+    if (c == 0) {
+      c = x.version().compareTo(y.version());
+    }
+    return c != 0 ? c : Arrays.compareUnsigned(x.key(), y.key());
   }
 
   private Dep dep(Memo dm) {
