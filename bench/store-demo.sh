@@ -6,7 +6,8 @@
 #   mvn -B -q -pl demo -am package -DskipTests     # builds demo/target/weft-demo.jar
 #   bench/store-demo.sh [RUNS] [local|remote|warm]...   # default: 5 rounds of everything
 #
-# Environment: JAVA (default: java on the PATH; must be JDK 25 or later), JAVA_OPTS (default: -Xms1g -Xmx2g), NGINX (default:
+# Environment: JAR (default: demo/target/weft-demo.jar; another build's jar, to compare two builds), JAVA
+# (default: java on the PATH; must be JDK 25 or later), JAVA_OPTS (default: -Xms1g -Xmx2g), NGINX (default:
 # nginx on the PATH or in /usr/sbin), KEEP=1 keeps the work directory. The remote runs start their own nginx
 # (WebDAV PUT, the test configuration) on a free loopback port.
 set -euo pipefail
@@ -16,7 +17,7 @@ shift || true
 PARTS=("$@")
 [ ${#PARTS[@]} -eq 0 ] && PARTS=(local remote warm)
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-JAR=$ROOT/demo/target/weft-demo.jar
+JAR=${JAR:-$ROOT/demo/target/weft-demo.jar}
 JAVA=${JAVA:-java}
 read -r -a OPTS <<< "${JAVA_OPTS:--Xms1g -Xmx2g}"
 EDIT=java.base/java/lang/StringBuilder.java

@@ -7,7 +7,10 @@ import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -30,6 +33,7 @@ final class CodecSupport {
   static final int MAX_COUNT = 1 << 24;
   /** Arrays up to this size are allocated at once; larger ones grow as bytes actually arrive. */
   private static final int CHUNK = 1 << 16;
+  private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private CodecSupport() {}
 
@@ -102,23 +106,56 @@ final class CodecSupport {
     return b;
   }
 
-  /** Standard UTF-8, refusing unpaired surrogates (which would not round-trip). */
+  /**
+   * Standard UTF-8, refusing unpaired surrogates (which would not round-trip).
+   *
+   * <p>{@link String#getBytes} turns each unpaired surrogate into one {@code '?'} byte, and every other
+   * {@code '?'} byte of its output is a {@code '?'} char (the bytes of a multi-byte sequence are all
+   * {@code >= 0x80}). So a string has an unpaired surrogate exactly when its bytes hold more {@code '?'} than
+   * it has chars {@code '?'}: text without {@code '?'} (most of it) costs one word-wise pass over the bytes,
+   * other text a few vectorized {@link String#indexOf} calls more, and only a string that really has an
+   * unpaired surrogate is scanned char by char (to name the index).
+   */
   static void writeString(DataOutput out, String s) throws IOException {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    // An unpaired surrogate becomes '?' in getBytes: scan only when that byte appears or non-ASCII does.
-    if (b.length != s.length() || indexOf(b, (byte) '?') >= 0) {
+    int marks = count(b, (byte) '?');
+    if (marks != 0 && marks != count(s, '?')) {
       checkSurrogates(s);
     }
-    writeBytes(out, b);
+    if (out instanceof SinkOutput so) {
+      so.sink.writeVarint(b.length);
+      so.sink.write(b, 0, b.length);
+    } else {
+      writeBytes(out, b);
+    }
   }
 
-  private static int indexOf(byte[] b, byte x) {
-    for (int i = 0; i < b.length; i++) {
+  /** How many bytes of {@code b} equal {@code x}: eight at a time, without a branch per byte. */
+  static int count(byte[] b, byte x) {
+    long pattern = 0x0101010101010101L * (x & 0xFF);
+    int n = 0;
+    int i = 0;
+    for (int end = b.length - 7; i < end; i += 8) {
+      long w = (long) LONGS.get(b, i) ^ pattern; // a matching byte is zero
+      // bit 7 of a byte of t is set unless the byte of w is zero (no carry crosses bytes: 0x7F + 0x7F < 0x100)
+      long t = ((w & 0x7F7F7F7F7F7F7F7FL) + 0x7F7F7F7F7F7F7F7FL) | w;
+      n += Long.bitCount(~t & 0x8080808080808080L);
+    }
+    for (; i < b.length; i++) {
       if (b[i] == x) {
-        return i;
+        n++;
       }
     }
-    return -1;
+    return n;
+  }
+
+  /** How many chars of {@code s} equal {@code c}. */
+  private static int count(String s, char c) {
+    int n = 0;
+    for (int i = s.indexOf(c); i >= 0; i = s.indexOf(c, i + 1)) {
+      n++;
+    }
+    return n;
   }
 
   static String readString(DataInput in) throws IOException {
@@ -215,9 +252,29 @@ final class CodecSupport {
 
   /** Encodes {@code value} on its own. */
   static <T> byte[] encode(Codec<T> codec, T value) throws IOException {
+    return encodeToSink(codec, value).toByteArray();
+  }
+
+  /** The fingerprint of {@code value}'s encoding, hashed where it was written (no copy of the bytes). */
+  static <T> MemoStore.Fingerprint fingerprint(Codec<T> codec, T value) throws IOException {
+    Sink sink = encodeToSink(codec, value);
+    return Fingerprints.of(sink.array(), 0, sink.size());
+  }
+
+  private static <T> Sink encodeToSink(Codec<T> codec, T value) throws IOException {
     Sink sink = new Sink(64);
-    codec.write(value, new DataOutputStream(sink));
-    return sink.toByteArray();
+    codec.write(value, new SinkOutput(sink));
+    return sink;
+  }
+
+  /** The stream {@link #encode} gives a codec: lets {@link #writeString} append to the sink directly. */
+  private static final class SinkOutput extends DataOutputStream {
+    final Sink sink;
+
+    SinkOutput(Sink sink) {
+      super(sink);
+      this.sink = sink;
+    }
   }
 
   /** Decodes all of {@code b}: trailing bytes are an error. */
@@ -259,12 +316,25 @@ final class CodecSupport {
       size += len;
     }
 
+    /** As {@link CodecSupport#writeVarint}, for {@code v >= 0}. */
+    void writeVarint(int v) {
+      ensure(5);
+      while ((v & ~0x7F) != 0) {
+        buf[size++] = (byte) ((v & 0x7F) | 0x80);
+        v >>>= 7;
+      }
+      buf[size++] = (byte) v;
+    }
+
     private void ensure(int more) {
-      if (size + more > buf.length) {
-        long want = Math.max((long) buf.length * 2, (long) size + more);
+      if (more > buf.length - size) {
+        // Doubling, or for a write larger than that (a long string) its size with a little room, so that the
+        // few bytes a record writes after it do not copy it again.
+        long need = (long) size + more;
+        long want = Math.max((long) buf.length * 2, need + (need >>> 6) + 32);
         if (want > Integer.MAX_VALUE - 8) {
           want = Integer.MAX_VALUE - 8;
-          if (size + more > want) {
+          if (need > want) {
             throw new OutOfMemoryError("encoded value larger than 2 GiB");
           }
         }

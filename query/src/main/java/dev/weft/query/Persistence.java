@@ -7,10 +7,14 @@ import dev.weft.query.MemoStore.MemoId;
 import dev.weft.query.MemoStore.Report;
 import dev.weft.query.MemoStore.Step;
 import dev.weft.query.MemoStore.Trace;
+import dev.weft.scheduler.Scheduler;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -39,7 +43,18 @@ import java.util.concurrent.ConcurrentHashMap;
  *       memo of a kept query that is current, holds a value (not a failure), is not a cycle member and read
  *       only kept queries gives a trace: unchanged since the last checkpoint (same value and record objects) it
  *       is passed as <em>used</em>, else built afresh as <em>added</em>. Failures, cancellations and cycle
- *       outcomes are not kept; inputs are not traced (their values come from the caller).</li>
+ *       outcomes are not kept; inputs are not traced (their values come from the caller). The new traces are
+ *       built in two passes over the memos in scan order: first each value is encoded once (its bytes kept for
+ *       the trace, its fingerprint cached), then each trace's steps are made from its dependencies' cached
+ *       fingerprints (an input's computed on first use). Both passes run in chunks on the caller and on
+ *       {@code carriers - 1} helper tasks of the engine's scheduler ({@link Chunks}): tasks, not threads of
+ *       their own, so that a checkpoint uses the processors the engine was given (its carriers, a make
+ *       jobserver's tokens) and no more; none on a deterministic scheduler, which has one carrier to give and
+ *       whose schedule stays the program's. The helpers neither lock nor wait, so the gate's lock held
+ *       meanwhile cannot deadlock them, and the caller does every chunk no helper has claimed. Each memo has its
+ *       own slot in the passes' arrays, whichever thread fills it; the store then gets the added and the used
+ *       traces sorted by id (query, version, key), not in scan order, which follows how the memos arrived in
+ *       their tables: equal engines write equal checkpoints, and a local store the same bytes.</li>
  *   <li><b>Faults.</b> A codec that throws or reads garbage, a trace whose bytes do not match its
  *       fingerprint, a trace naming an unknown query: the trace is not reused (the memo computes), and the
  *       first occurrence per query is logged. An encoding that differs for equal values is detected when a
@@ -48,6 +63,12 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class Persistence {
   private static final System.Logger LOG = System.getLogger("dev.weft.query");
+  /** Traces by query name, version and encoded key (unsigned); the namespace is the engine's for all. */
+  private static final Comparator<Trace> BY_ID = Persistence::compareIds;
+  /** Memos a checkpoint's thread claims at a time. */
+  private static final int CHUNK = 32;
+  /** Fewer new memos than this are traced on the calling thread alone. */
+  private static final int PARALLEL_MIN = 4 * CHUNK;
 
   private final QueryEngine engine;
   final MemoStore store;
@@ -238,23 +259,58 @@ final class Persistence {
     if (key == null || q.valueCodec == null) {
       return null;
     }
-    byte[] bytes;
+    Fingerprint fp;
     try {
       @SuppressWarnings("unchecked")
       Codec<Object> codec = (Codec<Object>) q.valueCodec;
-      bytes = Codecs.encode(codec, v);
+      fp = CodecSupport.fingerprint(codec, v);
     } catch (IOException | RuntimeException e) {
       warnOnce(q.name, "the value codec of query '" + q.name + "' failed on " + m + " (" + e + "); its memos"
           + " are not kept");
       return null;
     }
-    Kept fresh = new Kept(v, MemoStore.Fingerprint.of(bytes), key);
+    return remember(m, k, v, fp, key);
+  }
+
+  /** Caches {@code fp} as the fingerprint of {@code m}'s value {@code v}; {@code k} is what was cached before. */
+  private Kept remember(Memo m, Kept k, Object v, Fingerprint fp, byte[] key) {
+    QueryDef<?, ?> q = m.table.query;
+    Kept fresh = new Kept(v, fp, key);
     if (k != null && k.value != null && !k.fingerprint.equals(fresh.fingerprint) && sameValue(q, k.value, v)) {
       warnOnce(q.name, "query '" + q.name + "' encodes equal values to different bytes (" + m + "): its encoding"
           + " is not deterministic, so its stored memos are rarely reused; sort sets and maps (see Codec)");
     }
     m.kept = fresh; // racy: every thread computes the same
     return fresh;
+  }
+
+  /**
+   * The encoding of {@code m}'s value {@code v}, its fingerprint cached from these very bytes (one encoding
+   * serves the trace's value and its fingerprint); null when it cannot be kept (the failure logged once, as
+   * {@link #fingerprint} does).
+   */
+  private byte[] encodeValue(Memo m, Object v) {
+    QueryDef<?, ?> q = m.table.query;
+    @SuppressWarnings("unchecked")
+    Codec<Object> codec = (Codec<Object>) q.valueCodec;
+    Kept k = m.kept;
+    if (k != null && k.value == v) {
+      return encodeQuietly(codec, v); // fingerprinted already (a dependent's trace, a reuse)
+    }
+    byte[] key = keyBytes(m);
+    if (key == null || codec == null) {
+      return null;
+    }
+    byte[] bytes;
+    try {
+      bytes = Codecs.encode(codec, v);
+    } catch (IOException | RuntimeException e) {
+      warnOnce(q.name, "the value codec of query '" + q.name + "' failed on " + m + " (" + e + "); its memos"
+          + " are not kept");
+      return null;
+    }
+    remember(m, k, v, MemoStore.Fingerprint.of(bytes), key);
+    return bytes;
   }
 
   private static boolean sameValue(QueryDef<?, ?> q, Object a, Object b) {
@@ -274,9 +330,10 @@ final class Persistence {
    */
   void checkpoint(Iterable<Table> tables, long rev) {
     long t0 = System.nanoTime();
-    List<Trace> added = new ArrayList<>();
     List<Trace> used = new ArrayList<>();
-    List<Memo> addedMemos = new ArrayList<>();
+    List<Memo> fresh = new ArrayList<>();
+    List<Object> values = new ArrayList<>();
+    List<Object[]> records = new ArrayList<>();
     for (Table t : tables) {
       QueryDef<?, ?> q = t.query;
       if (t.input || !q.kept()) {
@@ -296,22 +353,45 @@ final class Persistence {
           used.add(k.trace);
           continue;
         }
-        Trace tr = trace(m, v, deps);
-        if (tr != null) {
-          added.add(tr);
-          addedMemos.add(m);
-        }
+        fresh.add(m);
+        values.add(v);
+        records.add(deps);
       }
     }
+    int n = fresh.size();
+    byte[][] bytes = new byte[n][];
+    Trace[] traces = new Trace[n];
+    Scheduler s = engine.scheduler();
+    int helpers = n < PARALLEL_MIN || s.isDeterministic() ? 0 : s.stats().carriers() - 1;
+    // Every value is encoded before any trace is built, so that a trace finds its dependencies' fingerprints
+    // cached and each value is encoded once. Each index has one slot: the order is the scan's, whoever ran it.
+    Chunks.run(s, helpers, n, CHUNK, i -> bytes[i] = encodeValue(fresh.get(i), values.get(i)));
+    Chunks.run(s, helpers, n, CHUNK, i -> {
+      if (bytes[i] != null) {
+        traces[i] = trace(fresh.get(i), values.get(i), records.get(i), bytes[i]);
+        bytes[i] = null;
+      }
+    });
+    // In the order of their ids, not of the scan (which follows how each table's memos arrived, a matter of
+    // scheduling): equal engines write equal checkpoints, so a local store's files are the same bytes.
+    List<Trace> added = new ArrayList<>(n);
+    Map<Trace, Memo> addedMemos = new IdentityHashMap<>(2 * n);
+    for (int i = 0; i < n; i++) {
+      if (traces[i] != null) {
+        added.add(traces[i]);
+        addedMemos.put(traces[i], fresh.get(i));
+      }
+    }
+    added.sort(BY_ID);
+    used.sort(BY_ID);
     try {
       store.write(added, used);
     } finally {
       engine.counters.checkpointNanos.add(System.nanoTime() - t0);
     }
     engine.counters.tracesStored.add(added.size());
-    for (int i = 0; i < added.size(); i++) {
-      Memo m = addedMemos.get(i);
-      Trace tr = added.get(i);
+    for (Trace tr : added) {
+      Memo m = addedMemos.get(tr);
       Kept k = m.kept;
       Object v = k.value;
       @SuppressWarnings("unchecked")
@@ -323,9 +403,12 @@ final class Persistence {
     Events.checkpoint(engine.name(), added.size(), used.size(), System.nanoTime() - t0);
   }
 
-  /** The trace of {@code m} (value {@code v}, record {@code deps}), or null when it cannot be kept. */
-  private Trace trace(Memo m, Object v, Object[] deps) {
-    Kept self = fingerprint(m, v);
+  /**
+   * The trace of {@code m} (value {@code v} encoded as {@code bytes}, record {@code deps}), or null when it
+   * cannot be kept.
+   */
+  private Trace trace(Memo m, Object v, Object[] deps, byte[] bytes) {
+    Kept self = fingerprint(m, v); // cached by encodeValue
     if (self == null) {
       return null;
     }
@@ -356,15 +439,21 @@ final class Persistence {
       }
     }
     QueryDef<?, ?> q = m.table.query;
-    @SuppressWarnings("unchecked")
-    Codec<Object> codec = (Codec<Object>) q.valueCodec;
-    byte[] bytes = encodeQuietly(codec, v);
-    if (bytes == null) {
-      return null;
-    }
     self.deps = deps;
-    return new Trace(new MemoId(engine.name(), q.name, q.version, self.key), self.fingerprint, steps,
+    Trace t = new Trace(new MemoId(engine.name(), q.name, q.version, self.key), self.fingerprint, steps,
         () -> bytes);
+    t.digest(); // computed here, on the checkpoint's threads, and kept: the store compares traces by digest
+    return t;
+  }
+
+  private static int compareIds(Trace a, Trace b) {
+    MemoId x = a.id();
+    MemoId y = b.id();
+    int c = x.query().compareTo(y.query());
+    if (c == 0) {
+      c = x.version().compareTo(y.version());
+    }
+    return c != 0 ? c : Arrays.compareUnsigned(x.key(), y.key());
   }
 
   private Dep dep(Memo dm) {

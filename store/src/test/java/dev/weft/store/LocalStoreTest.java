@@ -6,9 +6,16 @@ import static dev.weft.store.TestTraces.trace;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weft.query.Codecs;
+import dev.weft.query.Diagnostic;
+import dev.weft.query.Input;
 import dev.weft.query.MemoStore;
 import dev.weft.query.MemoStore.Fingerprint;
 import dev.weft.query.MemoStore.Trace;
+import dev.weft.query.Query;
+import dev.weft.query.QueryEngine;
+import dev.weft.query.Unit;
+import dev.weft.scheduler.Scheduler;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +37,43 @@ import org.junit.jupiter.api.io.TempDir;
 class LocalStoreTest {
   @TempDir
   Path dir;
+
+  /**
+   * Two engines computing the same memos on two carriers (their tables filled in whatever order the carriers
+   * took) write checkpoints of the same bytes: enough memos that the checkpoint builds its traces in parallel.
+   */
+  @Test
+  void checkpoint_equalEnginesOnTwoCarriers_writeIdenticalFiles() throws IOException {
+    List<Path> dirs = List.of(dir.resolve("a"), dir.resolve("b"));
+    for (Path d : dirs) {
+      Input<Integer, String> text = Query.<Integer, String>builder("text").codec(Codecs.INT, Codecs.STRING)
+          .buildInput();
+      Query<Integer, List<String>> words = Query.<Integer, List<String>>builder("words")
+          .codec(Codecs.INT, Codecs.list(Codecs.STRING)).build((ctx, f) -> {
+            if (f % 10 == 0) {
+              ctx.report(Diagnostic.warning("file " + f).withCode("tenth"));
+            }
+            return List.of(ctx.get(text, f).split(" "));
+          });
+      Query<Unit, Integer> total = Query.<Unit, Integer>builder("total").codec(Codecs.UNIT, Codecs.INT)
+          .build((ctx, u) -> ctx.getAll(words, IntStream.range(0, 600).boxed().toList()).stream()
+              .mapToInt(List::size).sum());
+      try (Scheduler s = Scheduler.parallel(2); LocalStore store = LocalStore.open(d);
+          QueryEngine e = QueryEngine.builder().scheduler(s).name("same").store(store)
+              .queries(text, words, total).build()) {
+        e.update(tx -> IntStream.range(0, 600).forEach(f -> tx.set(text, f, "w".repeat(f % 7 + 1) + " x" + f)));
+        assertThat(e.get(total)).isEqualTo(1200);
+      }
+    }
+    List<String> names;
+    try (Stream<Path> files = Files.list(dirs.get(0))) {
+      names = files.map(p -> p.getFileName().toString()).filter(n -> !n.equals("weft.lock")).sorted().toList();
+    }
+    assertThat(names).isNotEmpty();
+    for (String n : names) {
+      assertThat(Files.readAllBytes(dirs.get(1).resolve(n))).as(n).isEqualTo(Files.readAllBytes(dirs.get(0).resolve(n)));
+    }
+  }
 
   static List<Trace> traces(int from, int to, int version) {
     return IntStream.range(from, to).mapToObj(m -> trace(m, version)).toList();

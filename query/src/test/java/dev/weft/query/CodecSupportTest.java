@@ -1,0 +1,176 @@
+package dev.weft.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutput;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The string encoding's fast paths against the plain encoding they replace: stored fingerprints of existing
+ * stores stay valid only if every string encodes to exactly the bytes it always did.
+ */
+@Timeout(60)
+class CodecSupportTest {
+  private static final int SEEDS = 250;
+
+  record Pair(String s, int i) {}
+
+  /** A string after a string and before a few small writes: the path of a record's components. */
+  private static final Codec<Pair> PAIR = Codecs.record(
+      Codecs.STRING, Pair::s, Codecs.INT, Pair::i, Pair::new);
+
+  static LongStream seeds() {
+    return LongStream.range(0, SEEDS);
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void writeString_randomStrings_sameBytesOrErrorAsPlainEncoding(long seed) throws IOException {
+    Random rnd = new Random(seed);
+    for (int n = 0; n < 8; n++) {
+      String s = randomString(rnd);
+      byte[] expected;
+      try {
+        expected = reference(s);
+      } catch (IOException e) {
+        assertThatThrownBy(() -> Codecs.encode(Codecs.STRING, s)).isInstanceOf(IOException.class)
+            .hasMessage(e.getMessage());
+        assertThatThrownBy(() -> Codecs.STRING.write(s, new DataOutputStream(new ByteArrayOutputStream())))
+            .isInstanceOf(IOException.class).hasMessage(e.getMessage());
+        continue;
+      }
+      assertThat(Codecs.encode(Codecs.STRING, s)).as("seed %d string %d", seed, n).isEqualTo(expected);
+      ByteArrayOutputStream plain = new ByteArrayOutputStream();
+      Codecs.STRING.write(s, new DataOutputStream(plain));
+      assertThat(plain.toByteArray()).isEqualTo(expected);
+      assertThat(CodecSupport.fingerprint(Codecs.STRING, s)).isEqualTo(MemoStore.Fingerprint.of(expected));
+
+      Pair p = new Pair(s, n);
+      byte[] pair = Codecs.encode(PAIR, p);
+      ByteArrayOutputStream ref = new ByteArrayOutputStream();
+      DataOutputStream out = new DataOutputStream(ref);
+      out.write(expected);
+      out.writeInt(n);
+      assertThat(pair).isEqualTo(ref.toByteArray());
+      assertThat(CodecSupport.fingerprint(PAIR, p)).isEqualTo(MemoStore.Fingerprint.of(pair));
+      assertThat(Codecs.decode(PAIR, pair)).isEqualTo(p);
+    }
+  }
+
+  @Test
+  void writeString_questionMarksAndSurrogates_onlyUnpairedOnesRejected() throws IOException {
+    for (String ok : new String[] {"", "?", "a?b??", "\u00e9?", "\uD83D\uDE00?", "?\uD83D\uDE00", "\uFFFD"}) {
+      assertThat(Codecs.encode(Codecs.STRING, ok)).as(ok).isEqualTo(reference(ok));
+    }
+    for (String bad : new String[] {"\uD800", "a?\uD800b", "\u00e9?\uDC00", "??\uDBFF", "\uDC00\uD800", "x\uD83D"}) {
+      assertThatThrownBy(() -> Codecs.encode(Codecs.STRING, bad)).as(bad).isInstanceOf(IOException.class)
+          .hasMessageContaining("unpaired surrogate");
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void count_randomBytes_equalsByteByByteCount(long seed) {
+    Random rnd = new Random(seed);
+    byte[] b = new byte[rnd.nextInt(70)];
+    for (int i = 0; i < b.length; i++) {
+      int r = rnd.nextInt(4);
+      b[i] = r == 0 ? (byte) '?' : r == 1 ? (byte) ('?' | 0x80) : (byte) rnd.nextInt(256);
+    }
+    for (byte x : new byte[] {'?', 0, (byte) 0xFF, (byte) 0xBF, b.length > 0 ? b[0] : 1}) {
+      int naive = 0;
+      for (byte v : b) {
+        naive += v == x ? 1 : 0;
+      }
+      assertThat(CodecSupport.count(b, x)).as("count of %d", x).isEqualTo(naive);
+    }
+  }
+
+  /** The encoding as it was written before the fast paths: the oracle of the tests above. */
+  private static byte[] reference(String s) throws IOException {
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    boolean question = false;
+    for (byte x : b) {
+      question |= x == '?';
+    }
+    if (b.length != s.length() || question) {
+      for (int i = 0; i < s.length(); i++) {
+        char c = s.charAt(i);
+        if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+          i++;
+        } else if (Character.isSurrogate(c)) {
+          throw new IOException("string has an unpaired surrogate at index " + i + " and cannot be encoded");
+        }
+      }
+    }
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    DataOutput out = new DataOutputStream(bytes);
+    int v = b.length;
+    while ((v & ~0x7F) != 0) {
+      out.writeByte((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out.writeByte(v);
+    out.write(b);
+    return bytes.toByteArray();
+  }
+
+  /**
+   * A string of one of several shapes: empty, ASCII (with and without '?'), Latin-1, BMP, surrogate pairs,
+   * unpaired surrogates (alone, reversed, at either end), and mixtures; lengths up to 100,000 chars.
+   */
+  static String randomString(Random rnd) {
+    int shape = rnd.nextInt(9);
+    int length = switch (rnd.nextInt(4)) {
+      case 0 -> 0;
+      case 1 -> rnd.nextInt(8);
+      case 2 -> rnd.nextInt(300);
+      default -> rnd.nextInt(100_000);
+    };
+    StringBuilder sb = new StringBuilder(length);
+    while (sb.length() < length) {
+      int kind = shape < 8 ? shape : rnd.nextInt(8);
+      switch (kind) {
+        case 0 -> sb.append((char) (' ' + rnd.nextInt(95))); // ASCII, '?' among them
+        case 1 -> sb.append(rnd.nextInt(20) == 0 ? '?' : (char) ('a' + rnd.nextInt(26)));
+        case 2 -> sb.append((char) rnd.nextInt(256)); // Latin-1, control chars and NUL included
+        case 3 -> sb.append((char) (0x100 + rnd.nextInt(0xD800 - 0x100))); // BMP below the surrogates
+        case 4 -> sb.appendCodePoint(0x10000 + rnd.nextInt(0x110000 - 0x10000)); // a pair
+        case 5 -> sb.append((char) (0xE000 + rnd.nextInt(0x10000 - 0xE000))); // BMP above them
+        case 6 -> { // rare unpaired surrogates in ASCII text
+          if (rnd.nextInt(500) == 0) {
+            sb.append((char) (0xD800 + rnd.nextInt(0x800)));
+          } else {
+            sb.append(rnd.nextBoolean() ? '?' : 'x');
+          }
+        }
+        default -> { // an unpaired surrogate in one of its forms
+          switch (rnd.nextInt(4)) {
+            case 0 -> sb.append((char) (0xD800 + rnd.nextInt(0x400))); // high alone
+            case 1 -> sb.append((char) (0xDC00 + rnd.nextInt(0x400))); // low alone
+            case 2 -> sb.append((char) (0xDC00 + rnd.nextInt(0x400))).append((char) (0xD800 + rnd.nextInt(0x400)));
+            default -> sb.append('?');
+          }
+        }
+      }
+    }
+    if (length > 0 && rnd.nextInt(10) == 0) {
+      sb.setLength(length - 1);
+      sb.append((char) (0xD800 + rnd.nextInt(0x400))); // a high surrogate at the end
+    }
+    if (length > 0 && rnd.nextInt(10) == 0) {
+      sb.insert(0, (char) (0xDC00 + rnd.nextInt(0x400))); // a low surrogate at the start
+    }
+    return sb.toString();
+  }
+}
