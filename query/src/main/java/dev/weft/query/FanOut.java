@@ -245,10 +245,6 @@ final class FanOut {
     return outs;
   }
 
-  /**
-   * A carrier of the engine's scheduler found nothing to run: if a getAll has keys nobody took (its workers
-   * are all waiting, in the engine or in their bodies), start one more helper for it.
-   */
   /** Whether a getAll group has keys nobody took while the scheduler starts helpers for them when idle. */
   static boolean helpPending(QueryEngine engine) {
     if (!engine.helpsWhenIdle()) {
@@ -262,6 +258,10 @@ final class FanOut {
     return false;
   }
 
+  /**
+   * A carrier of the engine's scheduler found nothing to run: if a getAll has keys nobody took (its workers
+   * are all waiting, in the engine or in their bodies), start one more helper for it.
+   */
   static void helpIdle(QueryEngine engine) {
     for (Work w; (w = engine.pendingWork.peek()) != null; ) {
       if (w.pending()) {
