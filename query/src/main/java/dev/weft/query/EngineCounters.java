@@ -107,7 +107,7 @@ final class EngineCounters {
 
   /** An event for a verification or execution about to start, or null when not recorded. */
   static Events.QueryExecuted begin() {
-    if (Events.EXECUTED.isEnabled()) {
+    if (Events.executedEnabled()) {
       Events.QueryExecuted ev = new Events.QueryExecuted();
       ev.begin();
       return ev;
@@ -140,7 +140,7 @@ final class EngineCounters {
 
   /** A memo hit as a zero-length {@code weft.QueryExecuted} with outcome {@code cached}. */
   void cached(Memo m) {
-    if (Events.EXECUTED.isEnabled()) {
+    if (Events.executedEnabled()) {
       Events.QueryExecuted ev = new Events.QueryExecuted();
       if (ev.shouldCommit()) {
         ev.engine = engine;
@@ -154,7 +154,7 @@ final class EngineCounters {
 
   void cycle(Cycle c) {
     cycles.increment();
-    if (Events.CYCLE.isEnabled()) {
+    if (Events.cycleEnabled()) {
       Events.CycleDetected ev = new Events.CycleDetected();
       if (ev.shouldCommit()) {
         ev.engine = engine;

@@ -14,20 +14,42 @@ import jdk.jfr.RecordingState;
 import jdk.jfr.StackTrace;
 
 /**
- * The engine's JFR events, disabled by default and enabled by the profiles in {@code jfr-profiles/}. The engine
- * checks the cached {@link EventType#isEnabled()} before allocating an event, so a disabled event costs one
- * field read on the slow paths. The memo-hit path first checks {@link #recording}, one static field read that
- * is false unless a recording runs: the enabled check costs as much as the rest of a hit.
+ * The engine's JFR events, disabled by default and enabled by the profiles in {@code jfr-profiles/}. Every
+ * check reads {@link #recording} first, one static field that is false unless a recording runs, and only then
+ * the cached {@link EventType#isEnabled()}: on the memo-hit path the enabled check would cost as much as the
+ * rest of a hit, and without a recording no event class is ever loaded.
  */
 final class Events {
-  static final EventType EXECUTED = EventType.getEventType(QueryExecuted.class);
-  static final EventType BLOCKED = EventType.getEventType(QueryBlocked.class);
-  static final EventType CYCLE = EventType.getEventType(CycleDetected.class);
-  static final EventType CHECKPOINT = EventType.getEventType(Checkpoint.class);
+  /**
+   * The event types, initialised at the first check made while a recording runs: the first use of an event
+   * class sets up JFR's event machinery, about 100 ms in a fresh JVM, which a short command-line run that
+   * records nothing should not pay.
+   */
+  private static final class Types {
+    static final EventType EXECUTED = EventType.getEventType(QueryExecuted.class);
+    static final EventType BLOCKED = EventType.getEventType(QueryBlocked.class);
+    static final EventType CYCLE = EventType.getEventType(CycleDetected.class);
+    static final EventType CHECKPOINT = EventType.getEventType(Checkpoint.class);
+  }
+
+  /** Whether {@code weft.QueryExecuted} is recorded. */
+  static boolean executedEnabled() {
+    return recording && Types.EXECUTED.isEnabled();
+  }
+
+  /** Whether {@code weft.QueryBlocked} is recorded. */
+  static boolean blockedEnabled() {
+    return recording && Types.BLOCKED.isEnabled();
+  }
+
+  /** Whether {@code weft.CycleDetected} is recorded. */
+  static boolean cycleEnabled() {
+    return recording && Types.CYCLE.isEnabled();
+  }
 
   /** A checkpoint as a {@code weft.Checkpoint} event, when recorded. */
   static void checkpoint(String engine, int added, int used, long nanos) {
-    if (CHECKPOINT.isEnabled()) {
+    if (recording && Types.CHECKPOINT.isEnabled()) {
       Checkpoint ev = new Checkpoint();
       if (ev.shouldCommit()) {
         ev.engine = engine;

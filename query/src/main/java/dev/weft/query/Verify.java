@@ -42,7 +42,7 @@ final class Verify {
     Table t = m.table;
     EngineCounters counters = t.engine.counters;
     if (m.cycle != null || t.input || counters.timings != null
-        || (Events.recording && Events.EXECUTED.isEnabled())
+        || Events.executedEnabled()
         || !t.engine.gate.changes().unchangedSince(m.durability, m.inputs, verified)) {
       return false;
     }
@@ -66,7 +66,7 @@ final class Verify {
   static Object quick(Runner r, Memo m, long rev) {
     long verified = m.verifiedAt; // acquire: the data fields of m's last completion
     if (verified < 0 || verified == rev || m.cycle != null || m.table.capacity >= 0
-        || r.engine.counters.timings != null || (Events.recording && Events.EXECUTED.isEnabled())) {
+        || r.engine.counters.timings != null || Events.executedEnabled()) {
       return null;
     }
     Object res = m.result;

@@ -75,7 +75,7 @@ final class Waits {
           return node.done ? node.outcome : null;
         }
         Events.QueryBlocked ev = null;
-        if (Events.BLOCKED.isEnabled()) {
+        if (Events.blockedEnabled()) {
           ev = new Events.QueryBlocked();
           ev.begin();
         }
