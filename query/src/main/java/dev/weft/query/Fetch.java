@@ -146,7 +146,7 @@ final class Fetch {
   static Object get(Frame f, Query<?, ?> query, Object key) {
     QueryEngine e = f.runner.engine;
     Table t = e.table(query);
-    Memo m = t.memo(e.checkKey(t, key));
+    Memo m = t.memo(Misuse.key(t, key));
     f.record(m);
     if (t.input) {
       return readInput(f, m);
@@ -200,7 +200,7 @@ final class Fetch {
     int n = keys.size();
     Memo[] ms = new Memo[n];
     for (int i = 0; i < n; i++) {
-      ms[i] = t.memo(e.checkKey(t, keys.get(i)));
+      ms[i] = t.memo(Misuse.key(t, keys.get(i)));
     }
     return ms;
   }

@@ -127,8 +127,8 @@ import java.util.function.Consumer;
  */
 public final class QueryEngine implements AutoCloseable {
   /*
-   * Implementation overview. This class is the facade: the public API, the misuse checks, and the hit block
-   * of get. The engine's concerns live in package-private files:
+   * Implementation overview. This class is the facade: the public API (calling the misuse checks) and the
+   * hit block of get. The engine's concerns live in package-private files:
    *   RevisionGate    revision stamps, cancellation, quiescence of evaluations around a write
    *   Fetch           reads: the slow path behind every hit check, body reads, root reads
    *   FanOut          a group of memos at once: getAll and getAll groups in verification
@@ -138,12 +138,13 @@ public final class QueryEngine implements AutoCloseable {
    *   CycleDetector   same-thread and cross-thread cycles, marking and unwinding
    *   Diagnostics     sequential-order collection
    *   EngineCounters  stats, events and per-query timings
-   *   Fixpoint        cycle groups: fixpoint iteration and verification of a cycle as a unit
- *   Changes, Writes durability classes and input filters; set, update and remove
- *   Persistence     reuse from and checkpoints to a MemoStore
- *   RootCall        a root read that runs as a task: reads from outside the scheduler, timed reads
- *   Registry        the tables of the queries the engine knows, by object and by name
- *   Memo, Table, Frame, Runner, AwaitingQuery: the data, each with its own overview.
+   *   Fixpoint        cycle groups: fixpoint iteration (FixpointGroup: a group's state), cycle verification
+   *   Changes, Writes durability classes and input filters; set, update and remove
+   *   Persistence     reuse from a MemoStore (Checkpoint: writing to it)
+   *   RootCall        a root read that runs as a task: reads from outside the scheduler, timed reads
+   *   Registry        the tables of the queries the engine knows, by object and by name
+   *   Misuse          the misuse checks of the public methods
+   *   Memo, Table, Frame, Runner, AwaitingQuery: the data, each with its own overview.
    */
 
   private final Scheduler scheduler;
@@ -223,7 +224,7 @@ public final class QueryEngine implements AutoCloseable {
     if (query instanceof QueryDef<?, ?> d && key != null && (t = d.table) != null && (m = t.find(key)) != null) {
       if ((v = m.hitValue(current)) != null) {
         if (Thread.currentThread().isVirtual()) {
-          checkCaller(t, key);
+          Misuse.caller(this, t, key, false);
         }
         m.hits++; // plain: see MemoHot#hits
         t.afterHit(m);
@@ -238,8 +239,7 @@ public final class QueryEngine implements AutoCloseable {
 
   /** A read whose memo the hit block found in this engine's table, not current in this revision. */
   private Object readFound(Table t, Memo m, Object key) {
-    checkOpen(t, key); // the key was checked when the memo was made
-    checkCaller(t, key);
+    Misuse.read(this, t, key, false); // the key was checked when the memo was made
     long rev = current;
     Object v;
     if (Verify.shallow(null, m, rev) && (v = m.hitValue(rev)) != null) { // current by durability or filter
@@ -252,9 +252,8 @@ public final class QueryEngine implements AutoCloseable {
 
   private Object read(Query<?, ?> query, Object key) {
     Table t = table(query);
-    checkKey(t, key);
-    checkOpen(t, key);
-    checkCaller(t, key);
+    Misuse.key(t, key);
+    Misuse.read(this, t, key, false);
     Object v = currentValue(t, key, true);
     return v != null ? v : Fetch.unwrap(Fetch.root(this, t, key, false));
   }
@@ -306,10 +305,9 @@ public final class QueryEngine implements AutoCloseable {
   @SuppressWarnings("unchecked")
   public <K, V> V get(Query<K, V> query, K key, Duration timeout) {
     Table t = table(query);
-    checkKey(t, key);
+    Misuse.key(t, key);
     Objects.requireNonNull(timeout, "timeout");
-    checkOpen(t, key);
-    checkCaller(t, key);
+    Misuse.read(this, t, key, false);
     return (V) RootCall.get(this, t, key, timeout);
   }
 
@@ -335,10 +333,9 @@ public final class QueryEngine implements AutoCloseable {
     Table t = table(query);
     Objects.requireNonNull(keys, "keys");
     for (K k : keys) {
-      checkKey(t, k);
+      Misuse.key(t, k);
     }
-    checkOpen(t, keys);
-    checkCaller(t, keys);
+    Misuse.read(this, t, keys, true);
     Object[] outs = Fetch.rootAll(this, t, keys);
     for (Object o : outs) {
       if (o instanceof Failure f) {
@@ -364,11 +361,10 @@ public final class QueryEngine implements AutoCloseable {
     Table t = table(query);
     Objects.requireNonNull(keys, "keys");
     for (K k : keys) {
-      checkKey(t, k);
+      Misuse.key(t, k);
     }
     Objects.requireNonNull(timeout, "timeout");
-    checkOpen(t, keys);
-    checkCaller(t, keys);
+    Misuse.read(this, t, keys, true);
     Object[] outs = RootCall.getAll(this, t, keys, timeout);
     for (Object o : outs) {
       if (o instanceof Failure f) {
@@ -391,10 +387,9 @@ public final class QueryEngine implements AutoCloseable {
   @SuppressWarnings("unchecked")
   public <K, V> Evaluation<V> evaluate(Query<K, V> query, K key, Duration timeout) {
     Table t = table(query);
-    checkKey(t, key);
+    Misuse.key(t, key);
     Objects.requireNonNull(timeout, "timeout");
-    checkOpen(t, key);
-    checkCaller(t, key);
+    Misuse.read(this, t, key, false);
     return (Evaluation<V>) RootCall.evaluate(this, t, key, timeout);
   }
 
@@ -407,9 +402,8 @@ public final class QueryEngine implements AutoCloseable {
   @SuppressWarnings("unchecked")
   public <K, V> Evaluation<V> evaluate(Query<K, V> query, K key) {
     Table t = table(query);
-    checkKey(t, key);
-    checkOpen(t, key);
-    checkCaller(t, key);
+    Misuse.key(t, key);
+    Misuse.read(this, t, key, false);
     return (Evaluation<V>) Fetch.root(this, t, key, true);
   }
 
@@ -438,7 +432,7 @@ public final class QueryEngine implements AutoCloseable {
   public <K, V> void set(Input<K, V> input, K key, V value, Durability durability) {
     Writes w = new Writes(this);
     w.set(input, key, value, durability);
-    commit(w);
+    w.apply();
   }
 
   /**
@@ -458,7 +452,7 @@ public final class QueryEngine implements AutoCloseable {
   public <K, V> void setAll(Input<K, V> input, Map<? extends K, ? extends V> values) {
     Writes w = new Writes(this);
     w.setAll(input, values);
-    commit(w);
+    w.apply();
   }
 
   /**
@@ -468,7 +462,7 @@ public final class QueryEngine implements AutoCloseable {
   public <K, V> void remove(Input<K, V> input, K key) {
     Writes w = new Writes(this);
     w.remove(input, key);
-    commit(w);
+    w.apply();
   }
 
   /** Removes the value of the singleton {@code input}: {@code remove(input, Unit.VALUE)}. */
@@ -485,23 +479,10 @@ public final class QueryEngine implements AutoCloseable {
    */
   public void update(Consumer<Updates> tx) {
     Objects.requireNonNull(tx, "tx");
-    checkWriter("update()");
+    Misuse.writer(this, "update()");
     Writes w = new Writes(this);
     tx.accept(w);
-    commit(w);
-  }
-
-  private void commit(Writes w) {
-    checkWriter(w.cause());
-    gate.lock();
-    try {
-      if (gate.closed()) {
-        throw new IllegalStateException("engine '" + name + "' is closed; cannot " + w.cause());
-      }
-      w.commit();
-    } finally {
-      gate.unlock();
-    }
+    w.apply();
   }
 
   /** The current revision: 1 at creation, advanced by each {@link #set} that changes a value. */
@@ -536,7 +517,7 @@ public final class QueryEngine implements AutoCloseable {
    *     evaluation that is still running
    */
   public void checkpoint() {
-    checkWriter("checkpoint()");
+    Misuse.writer(this, "checkpoint()");
     gate.lock();
     try {
       if (gate.closed()) {
@@ -562,7 +543,7 @@ public final class QueryEngine implements AutoCloseable {
    */
   @Override
   public void close() {
-    checkWriter("close()");
+    Misuse.writer(this, "close()");
     RuntimeException failed = null;
     gate.lock();
     try {
@@ -618,79 +599,6 @@ public final class QueryEngine implements AutoCloseable {
   /** The query this engine knows by {@code name} (used or registered), or null. */
   QueryDef<?, ?> queryNamed(String name) {
     return registry.named(name);
-  }
-
-  /**
-   * {@code key}, checked: not null, not an array. Every read that may create a memo, and every write, comes
-   * here; the hit path does not, since a rejected key never gets a memo to hit.
-   */
-  Object checkKey(Table t, Object key) {
-    if (key == null) {
-      throw new NullPointerException("null key for query '" + t.query.name + "'");
-    }
-    if (key.getClass().isArray()) {
-      throw arrayKey(t, key);
-    }
-    return key;
-  }
-
-  private static IllegalArgumentException arrayKey(Table t, Object key) {
-    return new IllegalArgumentException("key of type " + key.getClass().getTypeName()
-        + " for " + (t.input ? "input '" : "query '") + t.query.name + "': arrays compare by identity, so no"
-        + " later read would find its memo; use a List (List.of(...)) or a record as the key");
-  }
-
-  private void checkOpen(Table t, Object key) {
-    if (gate.closed()) {
-      throw new IllegalStateException("engine '" + name + "' is closed; cannot evaluate " + call(t, key));
-    }
-  }
-
-  /** Throws if the calling thread runs a query body (of this engine or another). */
-  private void checkCaller(Table t, Object key) {
-    if (!Thread.currentThread().isVirtual()) {
-      return; // bodies run on virtual threads only; a platform thread skips the thread-local lookup
-    }
-    Runner cur = Runner.CURRENT.get();
-    if (cur == null || !cur.isCurrentThread()) {
-      return;
-    }
-    if (cur.engine == this) {
-      if (cur.top != null) {
-        throw new IllegalStateException("QueryEngine.get/getAll/evaluate of " + call(t, key)
-            + " called inside the body of " + cur.top.memo + "; read through its QueryContext so that the"
-            + " dependency is recorded");
-      }
-    } else {
-      throw new IllegalStateException("engine '" + name + "' was called for " + call(t, key)
-          + " from a query body of engine '" + cur.engine.name + "'" + (cur.top == null ? "" : " ("
-          + cur.top.memo + ")") + "; a query may only read its own engine");
-    }
-  }
-
-  /**
-   * Throws if {@code what} (a write) is called where it would wait forever: from a query body, or from a thread
-   * started inside an evaluation of this engine that is still running (the evaluation may be joining it).
-   */
-  private void checkWriter(String what) {
-    Runner cur = Runner.CURRENT.get();
-    if (cur == null) {
-      return;
-    }
-    if (cur.isCurrentThread()) {
-      throw new IllegalStateException(what + " called from a query body" + (cur.top == null ? ""
-          : " (" + cur.top.memo + ")") + " of engine '" + cur.engine.name + "'; write between evaluations");
-    }
-    if (cur.engine == this && !cur.done) {
-      throw new IllegalStateException(what + " called from a thread started inside an evaluation of engine '"
-          + name + "' that is still running" + (cur.top == null ? "" : " (in " + cur.top.memo + ")")
-          + "; a write waits for running evaluations, and that one may be waiting for this thread");
-    }
-  }
-
-  static String call(Table t, Object key) {
-    return key instanceof List<?> keys ? "getAll of " + t.query.name + Fetch.renderKeys(keys)
-        : t.query.name + "(" + key + ")";
   }
 
   /** Whether the scheduler calls {@link FanOut#helpIdle} when a carrier is about to idle. */

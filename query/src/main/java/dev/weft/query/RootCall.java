@@ -60,7 +60,7 @@ final class RootCall {
       return v;
     }
     if (!t.input && !timeout.isPositive()) {
-      throw noWait(QueryEngine.call(t, key), timeout);
+      throw noWait(Misuse.call(t, key, false), timeout);
     }
     return Fetch.unwrap(Fetch.root(e, t, key, false, timeout));
   }
@@ -74,7 +74,7 @@ final class RootCall {
     }
     if (i < outs.length) {
       if (!t.input && !timeout.isPositive()) {
-        throw noWait(QueryEngine.call(t, keys), timeout);
+        throw noWait(Misuse.call(t, keys, true), timeout);
       }
       return Fetch.rootAll(e, t, keys, t.input ? null : timeout); // reading inputs waits for no evaluation
     }
@@ -95,7 +95,7 @@ final class RootCall {
     }
     Evaluation<?> current = Fetch.evaluateCurrent(e, t, key);
     if (current == null) {
-      throw noWait(QueryEngine.call(t, key), timeout);
+      throw noWait(Misuse.call(t, key, false), timeout);
     }
     return current;
   }

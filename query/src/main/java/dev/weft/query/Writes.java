@@ -41,7 +41,7 @@ final class Writes implements Updates {
   @Override
   public <K, V> Updates set(Input<K, V> input, K key, V value, Durability durability) {
     Table t = table(input);
-    engine.checkKey(t, key);
+    Misuse.key(t, key);
     if (value == null) {
       throw new NullPointerException("null value for input " + t.query.name + "(" + key + ")");
     }
@@ -62,7 +62,7 @@ final class Writes implements Updates {
   @Override
   public <K, V> Updates remove(Input<K, V> input, K key) {
     Table t = table(input);
-    engine.checkKey(t, key);
+    Misuse.key(t, key);
     stage(t, key, REMOVED, -1, "remove");
     return this;
   }
@@ -89,8 +89,23 @@ final class Writes implements Updates {
     return n <= 2 ? String.join(", ", described) : described.get(0) + " and " + (n - 1) + " more writes";
   }
 
+  /** Applies the staged writes as one revision, under the gate's lock; refused after close. */
+  void apply() {
+    Misuse.writer(engine, cause());
+    RevisionGate gate = engine.gate;
+    gate.lock();
+    try {
+      if (gate.closed()) {
+        throw new IllegalStateException("engine '" + engine.name() + "' is closed; cannot " + cause());
+      }
+      commit();
+    } finally {
+      gate.unlock();
+    }
+  }
+
   /** Ends staging; the caller holds the gate's lock and has checked the engine is open. */
-  void commit() {
+  private void commit() {
     open = false;
     long bits = 0;
     int durability = -1;

@@ -317,6 +317,22 @@ class QueryEngineTest {
   }
 
   @Test
+  void get_listKeyAfterClose_messageNamesTheReadNotAGetAll() {
+    Scheduler s = Scheduler.parallel(1);
+    QueryEngine e = QueryEngine.builder().scheduler(s).name("closing").build();
+    Query<List<Integer>, Integer> sum = Query.of("sum", (ctx, k) -> k.size());
+    Query<Integer, Integer> one = Query.of("one", (ctx, k) -> k);
+    assertThat(e.get(sum, List.of(7))).isEqualTo(1);
+    assertThat(e.get(one, 3)).isEqualTo(3);
+    e.close();
+    assertThatThrownBy(() -> e.evaluate(sum, List.of(1, 2))).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("sum([1, 2])").hasMessageNotContaining("getAll");
+    assertThatThrownBy(() -> e.getAll(one, List.of(1, 2))).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("getAll of one[1, 2]");
+    s.close();
+  }
+
+  @Test
   void get_fromAnotherEnginesQuery_illegalStateAndBothUsable() {
     try (Scheduler s = Scheduler.parallel(2);
         QueryEngine one = QueryEngine.builder().scheduler(s).name("one").build();
