@@ -327,16 +327,32 @@ final class Execute {
       m.inputs = -1L;
       return;
     }
+    summarize(m, deps, ownReports, -1, 0);
+  }
+
+  /**
+   * {@link #summarize} of a memo that is not a cycle member; with {@code rev >= 0}, in the same pass, first
+   * requires every dependency to be current in {@code rev}, not a cycle member and unchanged since
+   * {@code since} (a quick verification reads each dependency once), and returns false, writing nothing, when
+   * one is not.
+   */
+  static boolean summarize(Memo m, Object[] deps, boolean ownReports, long rev, long since) {
     int flags = ownReports ? Memo.HAS_DIAGNOSTICS : 0;
     int durability = Durability.HIGH.ordinal();
     long inputs = 0;
     for (Object d : deps) {
       if (d instanceof Memo dm) {
+        if (rev >= 0 && !Verify.unchangedSince(dm, rev, since)) {
+          return false;
+        }
         flags |= dm.flags;
         durability = Math.min(durability, dm.durability);
         inputs |= dm.inputs;
       } else if (d instanceof Memo[] group) {
         for (Memo g : group) {
+          if (rev >= 0 && !Verify.unchangedSince(g, rev, since)) {
+            return false;
+          }
           flags |= g.flags;
           durability = Math.min(durability, g.durability);
           inputs |= g.inputs;
@@ -348,5 +364,6 @@ final class Execute {
     m.flags = flags & Memo.HAS_DIAGNOSTICS;
     m.durability = durability;
     m.inputs = inputs;
+    return true;
   }
 }

@@ -74,35 +74,9 @@ final class Verify {
     if (res == null || deps == null) {
       return null;
     }
-    // One pass: check every dependency and gather the summaries Execute.summarize would (the values any
-    // verifier writes; own reports are in deps), so a verification reads each dependency once.
-    int flags = 0;
-    int durability = Durability.HIGH.ordinal();
-    long inputs = 0;
-    for (Object d : deps) {
-      if (d instanceof Memo dm) {
-        if (!unchangedSince(dm, rev, verified)) {
-          return null;
-        }
-        flags |= dm.flags;
-        durability = Math.min(durability, dm.durability);
-        inputs |= dm.inputs;
-      } else if (d instanceof Memo[] group) {
-        for (Memo g : group) {
-          if (!unchangedSince(g, rev, verified)) {
-            return null;
-          }
-          flags |= g.flags;
-          durability = Math.min(durability, g.durability);
-          inputs |= g.inputs;
-        }
-      } else {
-        flags = Memo.HAS_DIAGNOSTICS; // an own report
-      }
+    if (!Execute.summarize(m, deps, false, rev, verified)) { // own reports are in deps
+      return null;
     }
-    m.flags = flags & Memo.HAS_DIAGNOSTICS;
-    m.durability = durability;
-    m.inputs = inputs;
     if (m.verify(verified, rev)) {
       r.verified++;
     }
@@ -114,7 +88,7 @@ final class Verify {
    * {@code since}. A member is excluded because a memo reading it may be on its cycle: that memo's claimant
    * then completes it with the cycle's verdict, not by verifying.
    */
-  private static boolean unchangedSince(Memo d, long rev, long since) {
+  static boolean unchangedSince(Memo d, long rev, long since) {
     return (d.table.input || d.verifiedAt == rev) && d.cycle == null && d.changedAt <= since;
   }
 
