@@ -66,6 +66,11 @@ final class Changes {
    * Whether a memo of durability {@code durability} with input filter {@code inputs}, verified at
    * {@code since}, depends on no input changed after {@code since} (up to the revision this snapshot ends at).
    */
+  /** Whether no input of durability {@code >= durability} changed after {@code since}. */
+  boolean classUnchangedSince(int durability, long since) {
+    return lastChanged[durability] <= since;
+  }
+
   boolean unchangedSince(int durability, long inputs, long since) {
     if (lastChanged[durability] <= since) {
       return true;

@@ -242,7 +242,8 @@ public final class QueryEngine implements AutoCloseable {
     Misuse.read(this, t, key, false); // the key was checked when the memo was made
     long rev = current;
     Object v;
-    if (Verify.shallow(null, m, rev) && (v = m.hitValue(rev)) != null) { // current by durability or filter
+    if ((v = Verify.durableValue(m, rev)) != null // current by durability, left unstamped
+        || Verify.shallow(null, m, rev) && (v = m.hitValue(rev)) != null) { // current by the input filter
       m.hits++;
       t.afterHit(m);
       return v;
@@ -267,8 +268,8 @@ public final class QueryEngine implements AutoCloseable {
     Memo m = t.find(key);
     Object v;
     long rev = current;
-    if (m != null && ((v = m.hitValue(rev)) != null || (Verify.shallow(null, m, rev)
-        && (v = m.hitValue(rev)) != null))) {
+    if (m != null && ((v = m.hitValue(rev)) != null || (v = Verify.durableValue(m, rev)) != null
+        || (Verify.shallow(null, m, rev) && (v = m.hitValue(rev)) != null))) {
       if (count) {
         m.hits++;
         t.afterHit(m);

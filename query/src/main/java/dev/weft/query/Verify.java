@@ -28,6 +28,33 @@ final class Verify {
   private Verify() {}
 
   /**
+   * For a read from outside query bodies: the value of the stale memo {@code m} when no input of its durability
+   * class changed since it was last verified, so that it is current in this revision; else null. Unlike
+   * {@link #shallow}, the memo is left unstamped and the read counts as a hit: a reader outside bodies is not
+   * held off by the revision gate, so stamping would need a compare-and-set (a fenced instruction as costly
+   * as the rest of the read), and each later read repeats this O(1) check instead. The durability summary
+   * never leaves the window {@link #shallow}'s filter needs, so nothing is lost by not stamping; a read in a
+   * body still stamps, which is what its parents' quick verification looks for. Not for cycle members,
+   * inputs, LRU tables (a restore rewrites the value while {@code m} is stale) or while verifications are
+   * recorded as events or timed.
+   *
+   * <p>The value is read under the stamp read first: a claimant cannot re-execute {@code m} in a revision in
+   * which it is current by its class (nothing it read may change), so its value is the last completion's.
+   */
+  static Object durableValue(Memo m, long rev) {
+    long verified = m.verifiedAt; // acquire: the result of m's last completion
+    if (verified < 0 || verified == rev) {
+      return null;
+    }
+    Table t = m.table;
+    if (m.cycle != null || t.input || t.capacity >= 0 || t.engine.counters.timings != null
+        || Events.executedEnabled() || !t.engine.gate.changes().classUnchangedSince(m.durability, verified)) {
+      return null;
+    }
+    return m.hitValue(verified);
+  }
+
+  /**
    * Revalidates the stale memo {@code m} in O(1), when neither its durability class nor any input its filter
    * names changed since it was last verified ({@link Changes}); counts the verification on {@code r} (or on the
    * engine when {@code r} is null, a read from outside). Returns whether {@code m} is current in {@code rev}.

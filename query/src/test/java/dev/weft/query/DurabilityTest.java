@@ -41,11 +41,111 @@ class DurabilityTest {
       assertThat(e.get(user, "A")).isEqualTo(3 + 1275);
       e.set(file, "A", "abcd"); // a LOW change
       runs.set(0);
-      long verified = e.stats().verifications();
+      EngineStats before = e.stats();
       assertThat(e.get(chain, 50)).isEqualTo(1275);
-      assertThat(e.stats().verifications() - verified).as("chain(50) alone, by its durability").isEqualTo(1);
+      EngineStats after = e.stats();
+      assertThat(after.verifications() - before.verifications()).as("current by its class: no walk").isZero();
+      assertThat(after.hits() - before.hits()).as("chain(50) alone, by its durability").isEqualTo(1);
       assertThat(e.get(user, "A")).isEqualTo(4 + 1275);
+      assertThat(e.stats().verifications() - after.verifications())
+          .as("user(A), which re-executes, and chain(50): a read in a body stamps it").isEqualTo(2);
       assertThat(runs).hasValue(0);
+    }
+  }
+
+  /**
+   * A read from outside bodies leaves a memo current by its class unstamped: later LOW revisions keep it
+   * current (a hit each time), and a later change of its own class is still seen.
+   */
+  @Test
+  void get_outsideReadsAcrossManyLowRevisions_highChangeStillSeen() {
+    Input<Integer, Integer> lib = Query.input("lib");
+    Input<Integer, Integer> file = Query.input("file");
+    AtomicInteger runs = new AtomicInteger();
+    Query<Integer, Integer> twice = Query.of("twice", (ctx, k) -> {
+      runs.incrementAndGet();
+      return ctx.get(lib, k) * 2;
+    });
+    try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      e.set(lib, 1, 5, Durability.HIGH);
+      assertThat(e.get(twice, 1)).isEqualTo(10);
+      for (int i = 0; i < 3 * Changes.WINDOW; i++) { // past the filter's window: the class alone decides
+        e.set(file, 0, i);
+        assertThat(e.get(twice, 1)).isEqualTo(10);
+        assertThat(e.get(twice, 1)).isEqualTo(10);
+      }
+      assertThat(runs).hasValue(1);
+      e.set(lib, 1, 6, Durability.HIGH);
+      assertThat(e.get(twice, 1)).isEqualTo(12);
+      assertThat(runs).hasValue(2);
+      e.set(file, 0, -1);
+      assertThat(e.get(twice, 1)).isEqualTo(12);
+      assertThat(runs).hasValue(2);
+    }
+  }
+
+  /**
+   * Platform threads read memos current by their class while a writer alternates LOW sets with HIGH changes:
+   * a read that starts after a set returned never sees a value older than that set (no stale value), and
+   * each reader's values never go back.
+   */
+  @Test
+  @Timeout(120)
+  void get_platformReadersDuringSets_neverStale() throws Exception {
+    Input<Integer, Integer> lib = Query.input("lib");
+    Input<Integer, Integer> file = Query.input("file");
+    Query<Integer, Integer> twice = Query.of("twice", (ctx, k) -> ctx.get(lib, k) * 2);
+    int keys = 16;
+    int rounds = 300;
+    try (Scheduler s = Scheduler.parallel(2); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      for (int k = 0; k < keys; k++) {
+        e.set(lib, k, 0, Durability.HIGH);
+      }
+      java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
+      java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+      List<Thread> readers = new ArrayList<>();
+      List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+      for (int t = 0; t < 2; t++) {
+        Thread th = Thread.ofPlatform().start(() -> {
+          int[] last = new int[keys];
+          try {
+            while (!done.get()) {
+              for (int k = 0; k < keys; k++) {
+                long floor = published.get();
+                int v = e.get(twice, k);
+                assertThat(v).as("key %d", k).isGreaterThanOrEqualTo((int) (2 * floor));
+                assertThat(v).as("key %d never goes back", k).isGreaterThanOrEqualTo(last[k]);
+                last[k] = v;
+              }
+            }
+          } catch (CancelledException ignored) {
+            // a read overlapping a set may be cancelled: the next one starts afresh
+          } catch (Throwable x) {
+            failures.add(x);
+          }
+        });
+        readers.add(th);
+      }
+      for (int r = 1; r <= rounds && failures.isEmpty(); r++) {
+        for (int i = 0; i < 3; i++) {
+          e.set(file, 0, r * 10 + i); // LOW revisions: the readers' memos stay current by class
+        }
+        int round = r;
+        e.update(tx -> {
+          for (int k = 0; k < keys; k++) {
+            tx.set(lib, k, round, Durability.HIGH);
+          }
+        });
+        published.set(r);
+      }
+      done.set(true);
+      for (Thread th : readers) {
+        th.join();
+      }
+      assertThat(failures).isEmpty();
+      for (int k = 0; k < keys; k++) {
+        assertThat(e.get(twice, k)).isEqualTo(2 * rounds);
+      }
     }
   }
 
