@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -71,21 +72,42 @@ final class ParallelScheduler extends AbstractScheduler {
     }
   }
 
-  /** A continuation run that, when it yields the carrier with nothing else queued, runs the idle hooks. */
-  private final class Hooked implements Runnable {
-    private final Runnable continuation;
+  /**
+   * A continuation run that, when it yields the carrier with nothing else queued, runs the idle hooks. A
+   * {@link ForkJoinTask} itself, so that the pool's {@code execute} does not wrap it in another object on every
+   * start and wake-up of a virtual thread.
+   */
+  @SuppressWarnings("serial") // never serialized: a ForkJoinTask is Serializable only by inheritance
+  private final class Hooked extends ForkJoinTask<Void> {
+    private final transient Runnable continuation;
 
     Hooked(Runnable continuation) {
       this.continuation = continuation;
     }
 
     @Override
-    public void run() {
-      continuation.run();
-      if (idleHooks && pool.getQueuedSubmissionCount() == 0 && pool.getQueuedTaskCount() == 0) {
-        runIdleHooks();
+    protected boolean exec() {
+      try {
+        continuation.run();
+        if (idleHooks && pool.getQueuedSubmissionCount() == 0 && pool.getQueuedTaskCount() == 0) {
+          runIdleHooks();
+        }
+      } catch (Throwable t) {
+        // As the pool does for a plain Runnable: a continuation does not throw, but if the JDK ever does, the
+        // carrier's handler reports it rather than the task keeping it unseen.
+        Thread w = Thread.currentThread();
+        w.getUncaughtExceptionHandler().uncaughtException(w, t);
       }
+      return true;
     }
+
+    @Override
+    public Void getRawResult() {
+      return null;
+    }
+
+    @Override
+    protected void setRawResult(Void value) {}
   }
 
   @Override
