@@ -93,29 +93,29 @@ public final class WaitForGraph<P> {
    * @throws IllegalStateException if {@code waiter} already waits for a party
    */
   public Optional<List<P>> tryWait(P waiter, P owner) {
-    Refusal<P> r = waitOrRefuse(waiter, owner, cycle -> waiter);
+    Refusal<P> r = waitOrRefuse(waiter, owner, null);
     return r == null ? Optional.empty() : Optional.of(r.cycle());
   }
 
-  /** The cycle that {@code waiter -> owner} would close, canonically rotated, or null. Holds the lock. */
+  /**
+   * The cycle that {@code waiter -> owner} would close, canonically rotated, or null. Holds the lock. The path
+   * is walked once without allocating, and again to list the cycle only when there is one: almost every wait
+   * closes none.
+   */
   private List<P> cycleThrough(P waiter, P owner) {
-    List<P> path = null;
     P p = owner;
-    while (p != null) {
-      if (p.equals(waiter)) {
-        if (path == null) {
-          path = new ArrayList<>(1);
-        }
-        path.add(0, waiter);
-        return rotate(path);
-      }
-      if (path == null) {
-        path = new ArrayList<>();
-      }
-      path.add(p);
+    while (p != null && !p.equals(waiter)) {
       p = waitsFor.get(p);
     }
-    return null;
+    if (p == null) {
+      return null;
+    }
+    List<P> path = new ArrayList<>();
+    path.add(waiter);
+    for (p = owner; !p.equals(waiter); p = waitsFor.get(p)) {
+      path.add(p);
+    }
+    return rotate(path);
   }
 
   /**
@@ -124,6 +124,7 @@ public final class WaitForGraph<P> {
    * changes. Otherwise the chosen party's edge is removed and it is marked refused (until {@link #leave}), and
    * {@code waiter}'s edge is added.
    *
+   * @param chooser picks the party to refuse; null refuses {@code waiter}
    * @return null if the edge was added and no cycle was closed; otherwise the refusal
    * @throws IllegalStateException if {@code waiter} already waits, or the chooser picks a party off the cycle
    */
@@ -141,7 +142,7 @@ public final class WaitForGraph<P> {
         waitsFor.put(waiter, owner);
         return null;
       }
-      P victim = chooser.apply(cycle);
+      P victim = chooser == null ? waiter : chooser.apply(cycle);
       Refusal<P> r = new Refusal<>(cycle, victim, waiter);
       if (victim.equals(waiter)) {
         return r;
