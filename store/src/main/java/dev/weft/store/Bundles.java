@@ -18,7 +18,6 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
 import java.util.function.Supplier;
 
 /**
@@ -76,27 +75,7 @@ final class Bundles {
         return result;
       }
     }
-    return await(f);
-  }
-
-  /** Waits for another lookup's download, which ends by its requests' deadlines; keeps an interrupt. */
-  private static Map<MemoId, List<Trace>> await(CompletableFuture<Map<MemoId, List<Trace>>> f) {
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          return f.get();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (ExecutionException e) {
-          return Map.of(); // never completed exceptionally; stay total anyway
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    return RemoteCache.uninterruptibly(f, Map.of()); // the downloader's requests end by their deadlines
   }
 
   private Map<MemoId, List<Trace>> download(String namespace) {

@@ -177,22 +177,26 @@ public final class RemoteCache implements MemoStore {
         }
       }
       for (Future<List<Trace>> f : futures) {
-        out.add(result(f));
+        out.add(uninterruptibly(f, List.of()));
       }
     }
     return out;
   }
 
-  private static List<Trace> result(Future<List<Trace>> f) {
+  /**
+   * The value of {@code f}, or {@code orElse} if it failed; waits through interrupts (what it waits for ends
+   * by its requests' deadlines) and keeps the interrupt status.
+   */
+  static <T> T uninterruptibly(Future<T> f, T orElse) {
     boolean interrupted = false;
     try {
       while (true) {
         try {
           return f.get();
         } catch (InterruptedException e) {
-          interrupted = true; // each lookup ends by its own deadline
+          interrupted = true;
         } catch (ExecutionException e) {
-          return List.of(); // traces(MemoId) does not throw; stay total anyway
+          return orElse; // lookups do not throw; stay total anyway
         }
       }
     } finally {
