@@ -18,6 +18,8 @@ import java.util.NoSuchElementException;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 /**
@@ -29,7 +31,9 @@ import java.util.function.Supplier;
  * downloader always completes (with no traces when anything fails), so no lookup waits longer than the two
  * requests' deadlines. Once complete, the map is only read. A namespace is downloaded at most once per cache.
  * {@link #known} holds, per namespace, the SHA-256 of the bundle the server is known to hold (downloaded or
- * uploaded here), so that a checkpoint whose bundle is that very one sends nothing.
+ * uploaded here), so that a checkpoint whose bundle is that very one sends nothing. Bundles are uploaded one
+ * at a time, and a bundle is skipped when a later checkpoint's is queued already (that one holds every trace
+ * current then): a process that checkpoints twice in a row uploads one bundle.
  */
 final class Bundles {
   private static final HexFormat HEX = HexFormat.of();
@@ -45,6 +49,10 @@ final class Bundles {
   private final int maxBlobBytes;
   private final Map<String, CompletableFuture<Map<MemoId, List<Trace>>>> loaded = new ConcurrentHashMap<>();
   private final Map<String, byte[]> known = new ConcurrentHashMap<>();
+  /** Numbers the bundles queued; the newest accepted by the queue; one upload at a time. */
+  private final AtomicLong sequence = new AtomicLong();
+  private final AtomicLong newest = new AtomicLong();
+  private final ReentrantLock uploading = new ReentrantLock();
 
   Bundles(RemoteCache cache, HttpCache http, RemoteCounters counters, byte[] key, int maxBytes, int maxBlobBytes) {
     this.cache = cache;
@@ -118,17 +126,36 @@ final class Bundles {
     }
   }
 
+  /** The number of the next bundle to queue. */
+  long next() {
+    return sequence.incrementAndGet();
+  }
+
+  /** Bundle {@code seq} is queued. */
+  void queued(long seq) {
+    newest.accumulateAndGet(seq, Math::max);
+  }
+
   /**
-   * Uploads the bundle of {@code traces} (one checkpoint's, added and used), per namespace: the blob, then its
-   * pointer. Runs on an upload thread. Sends nothing for a namespace whose bundle the server holds already.
+   * Uploads bundle {@code seq} of {@code traces} (one checkpoint's, added and used), per namespace: the blob,
+   * then its pointer. Runs on an upload thread. Sends nothing for a namespace whose bundle the server holds
+   * already, nor when a later bundle is queued.
    */
-  void upload(List<Trace> traces) {
-    Map<String, List<Trace>> byNamespace = new LinkedHashMap<>();
-    for (Trace t : traces) {
-      byNamespace.computeIfAbsent(t.id().namespace(), k -> new ArrayList<>()).add(t);
-    }
-    for (Map.Entry<String, List<Trace>> e : byNamespace.entrySet()) {
-      upload(e.getKey(), e.getValue());
+  void upload(long seq, List<Trace> traces) {
+    uploading.lock();
+    try {
+      if (seq < newest.get()) {
+        return;
+      }
+      Map<String, List<Trace>> byNamespace = new LinkedHashMap<>();
+      for (Trace t : traces) {
+        byNamespace.computeIfAbsent(t.id().namespace(), k -> new ArrayList<>()).add(t);
+      }
+      for (Map.Entry<String, List<Trace>> e : byNamespace.entrySet()) {
+        upload(e.getKey(), e.getValue());
+      }
+    } finally {
+      uploading.unlock();
     }
   }
 

@@ -303,7 +303,10 @@ public final class RemoteCache implements MemoStore {
         List<Trace> all = new ArrayList<>(added.size() + used.size());
         all.addAll(added);
         all.addAll(used);
-        if (!uploads.offer(new BundleUpload(all))) {
+        long seq = bundles.next();
+        if (uploads.offer(new BundleUpload(seq, all))) {
+          bundles.queued(seq);
+        } else {
           warnOnce("queue", "the upload queue to " + http.base() + " is full or closed; dropping the bundle");
         }
       }
@@ -318,12 +321,12 @@ public final class RemoteCache implements MemoStore {
   private record Upload(MemoId id, List<Trace> traces) implements Job {}
 
   /** One checkpoint's traces, added and used, to upload as a bundle (after the memos queued before it). */
-  private record BundleUpload(List<Trace> traces) implements Job {}
+  private record BundleUpload(long seq, List<Trace> traces) implements Job {}
 
   private void run(Job job) {
     switch (job) {
       case Upload u -> upload(u);
-      case BundleUpload b -> bundles.upload(b.traces);
+      case BundleUpload b -> bundles.upload(b.seq, b.traces);
     }
   }
 
