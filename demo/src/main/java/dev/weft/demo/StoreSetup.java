@@ -114,9 +114,11 @@ final class StoreSetup implements AutoCloseable {
     if (remote != null) {
       RemoteCache.Counters c = remote.counters();
       p.text("  %-22s %s: %,d lookups, %,d hits, %,d misses, %,d errors (%,d timeouts, %,d refused, %,d"
-          + " bypassed), %s read, %s written, %,d traces uploaded, %,d dropped", "remote cache", remote,
+          + " bypassed), %s read, %s written, %,d traces uploaded, %,d dropped; bundles %,d loaded (%s in"
+          + " %,.0f ms), %,d hits, %,d uploaded", "remote cache", remote,
           c.lookups(), c.hits(), c.misses(), c.errors(), c.timeouts(), c.refused(), c.bypassed(),
-          bytes(c.bytesRead()), bytes(c.bytesWritten()), c.uploaded(), c.uploadsDropped());
+          bytes(c.bytesRead()), bytes(c.bytesWritten()), c.uploaded(), c.uploadsDropped(), c.bundlesLoaded(),
+          bytes(c.bundleBytes()), Printer.millis(c.bundleNanos()), c.bundleHits(), c.bundlesUploaded());
     }
     AnalysisRun.Counters c = counters;
     if (c != null) {

@@ -142,14 +142,16 @@ class StoreOptionTest {
     Result first = run(fixture(), "--store", dir.resolve("first").toString(), "--remote", remote);
     assertThat(first.code()).as(first.err()).isEqualTo(AnalyzeCommand.FILE_ERRORS);
     assertThat(first.out()).containsPattern("(?m)^  remote cache +RemoteCache\\[" + Pattern.quote(remote)
-        + "\\]: \\d+ lookups, 0 hits, \\d+ misses, 0 errors .*, [1-9]\\d* traces uploaded, 0 dropped$")
+        + "\\]: \\d+ lookups, 0 hits, \\d+ misses, 0 errors .*, [1-9]\\d* traces uploaded, 0 dropped; bundles 0"
+        + " loaded .*, 0 hits, 1 uploaded$")
         .containsPattern("(?m)^timing  remote \\d+ requests, ");
 
     String second = dir.resolve("second").toString();
     Result other = runInNewJvm(dir, fixture(), "--store", second, "--remote", remote);
     assertThat(other.code()).as(other.err()).isEqualTo(AnalyzeCommand.FILE_ERRORS);
     assertThat(bodies(other)).startsWith("parse 0, ");
-    assertThat(other.out()).containsPattern("(?m)^  remote cache .*: \\d+ lookups, [1-9]\\d* hits, .* 0 errors ");
+    assertThat(other.out()).containsPattern("(?m)^  remote cache .*: \\d+ lookups, [1-9]\\d* hits, .* 0 errors .*;"
+        + " bundles 1 loaded .*, [1-9]\\d* hits, 0 uploaded$"); // what it reused came in one bundle
     assertThat(results(other)).isEqualTo(results(first));
 
     // What the second machine fetched is in its local store now: no server needed.

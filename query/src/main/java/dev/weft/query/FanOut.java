@@ -220,6 +220,20 @@ final class FanOut {
       outs[todo[0]] = Fetch.fetch(r, ms[todo[0]], needValue);
       return outs;
     }
+    Persistence link = r.engine.persistence;
+    Memo[] looked = link == null ? null : link.prefetch(ms, todo, count); // one store call for the group's keys
+    try {
+      fetchAll(r, ms, todo, count, outs, needValue);
+    } finally {
+      if (looked != null) {
+        link.forget(looked);
+      }
+    }
+    return outs;
+  }
+
+  /** Fetches the {@code count} memos {@code ms[todo[i]]} on the caller and helpers; see the overview. */
+  private static void fetchAll(Runner r, Memo[] ms, int[] todo, int count, Object[] outs, boolean needValue) {
     Work w = new Work(r, ms, count == todo.length ? todo : java.util.Arrays.copyOf(todo, count), outs, needValue);
     w.outerOfParent = r.works;
     r.works = w; // volatile: a canceller of r walks its open groups
@@ -242,7 +256,6 @@ final class FanOut {
     } finally {
       r.works = w.outerOfParent;
     }
-    return outs;
   }
 
   /** Whether a getAll group has keys nobody took while the scheduler starts helpers for them when idle. */

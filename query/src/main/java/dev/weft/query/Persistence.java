@@ -25,7 +25,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *       resolving it by query name (a query this engine has used, or one registered with
  *       {@link QueryEngine.Builder#queries}) and decoding its key with that query's codec, and compares the
  *       fingerprint of its value now with the recorded one; the first mismatch moves to the next trace. A
- *       trace whose every dependency matches gives the value (its bytes checked against the trace's
+ *       getAll group (of a trace, or of a body) first looks up the traces of its keys that will ask the store in
+ *       one {@link MemoStore#traces(List)} call ({@link #prefetch}, from {@link FanOut#run}): a remote store
+ *       issues them concurrently, and each key's reuse takes its traces from there. A trace whose every
+ *       dependency matches gives the value (its bytes checked against the trace's
  *       fingerprint, then decoded by the query's own codec) and its diagnostics; the memo completes with the
  *       resolved dependencies as its record, so later revisions verify it like any other. Because a body is
  *       deterministic, the dependencies fetched before a mismatch are the ones the body would have read
@@ -63,6 +66,8 @@ final class Persistence {
   final MemoStore store;
   /** Query names a warning was logged for, so each problem is logged once per query. */
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
+  /** Traces looked up for a group ahead of its memos' claims ({@link #prefetch}); a memo's reuse takes them. */
+  private final ConcurrentHashMap<Memo, List<Trace>> prefetched = new ConcurrentHashMap<>();
 
   /** The cached fingerprint of one memo's value, and its encoded key. */
   static final class Kept {
@@ -104,7 +109,10 @@ final class Persistence {
       return null;
     }
     counters.tracesLookedUp.increment();
-    List<Trace> traces = store.traces(new MemoId(engine.name(), q.name, q.version, key));
+    List<Trace> traces = prefetched.isEmpty() ? null : prefetched.remove(m);
+    if (traces == null) {
+      traces = store.traces(new MemoId(engine.name(), q.name, q.version, key));
+    }
     for (Trace t : traces) {
       Reused out = tryTrace(r, m, q, t);
       if (out != null) {
@@ -188,6 +196,52 @@ final class Persistence {
     }
     engine.counters.valuesLoaded.increment();
     return new Reused(value, deps, reported, t, fp);
+  }
+
+  /**
+   * Looks up, in one {@link MemoStore#traces(List)} call, the traces of the memos among {@code ms[todo[0 ..
+   * count)]} that are about to ask the store (kept, never completed in this engine, unclaimed), so that a store
+   * with per-request latency fetches a group's keys concurrently; each memo's {@link #reuse} then takes its
+   * traces from here instead of asking again. Returns the memos looked up, to be {@linkplain #forget forgotten}
+   * once the group is done, or null when there were fewer than two. Looking traces up computes nothing, so the
+   * order in which dependencies are brought up to date stays the reads' order.
+   */
+  Memo[] prefetch(Memo[] ms, int[] todo, int count) {
+    Memo[] want = null;
+    MemoId[] ids = null;
+    int n = 0;
+    for (int i = 0; i < count; i++) {
+      Memo m = ms[todo[i]];
+      QueryDef<?, ?> q = m.table.query;
+      if (m.verifiedAt >= 0 || m.owner != null || m.table.input || !q.kept() || prefetched.containsKey(m)) {
+        continue;
+      }
+      byte[] key = keyBytes(m);
+      if (key == null) {
+        continue;
+      }
+      if (want == null) {
+        want = new Memo[count - i];
+        ids = new MemoId[count - i];
+      }
+      want[n] = m;
+      ids[n++] = new MemoId(engine.name(), q.name, q.version, key);
+    }
+    if (n < 2) {
+      return null;
+    }
+    List<List<Trace>> found = store.traces(Arrays.asList(ids).subList(0, n));
+    for (int i = 0; i < n; i++) {
+      prefetched.put(want[i], found.get(i));
+    }
+    return n == want.length ? want : Arrays.copyOf(want, n);
+  }
+
+  /** Drops what {@link #prefetch} looked up for memos that did not take it (claimed otherwise, or not at all). */
+  void forget(Memo[] looked) {
+    for (Memo m : looked) {
+      prefetched.remove(m);
+    }
   }
 
   /** Whether {@code dm}, whose outcome now is {@code v}, has the fingerprint {@code recorded}. */

@@ -21,8 +21,9 @@ import java.util.function.Supplier;
  *       when the engine iterates past the local ones (none of them matched), without the traces the local
  *       store has already. A {@code getAll} asks the remote, concurrently, for the keys the local store has
  *       nothing for.</li>
- *   <li>Traces from the remote are remembered ({@link #fromRemote}) so that the next checkpoint that lists
- *       one as used hands it to the local store as added: the local store does not have it. Remembered
+ *   <li>Traces from the remote are remembered ({@link #fromRemote}) as the engine reads them (not all at
+ *       once: a remote list may fetch its later part only when iterated to), so that the next checkpoint that
+ *       lists one as used hands it to the local store as added: the local store does not have it. Remembered
  *       traces live for two checkpoints (two generations), so a trace reused while a checkpoint is being
  *       taken is still recognised at the next one, and traces the engine never used are forgotten.</li>
  *   <li>Write. Added traces go to both tiers; the remote gets its copy first because it only queues
@@ -75,11 +76,17 @@ final class TieredStore implements MemoStore {
     return out;
   }
 
+  /**
+   * {@code traces} from the remote, each remembered when the engine reaches it: a remote may give a list
+   * whose later part it fetches only when iterated to (a bundle's traces, then the memo's own entry).
+   */
   private List<Trace> remember(List<Trace> traces) {
-    if (!traces.isEmpty()) {
-      fromRemote.addAll(traces);
-    }
-    return traces;
+    return traces.isEmpty() ? traces : new Remembered(traces);
+  }
+
+  private Trace remembered(Trace t) {
+    fromRemote.add(t);
+    return t;
   }
 
   private static List<Trace> without(List<Trace> far, List<Trace> near) {
@@ -144,6 +151,46 @@ final class TieredStore implements MemoStore {
   @Override
   public String toString() {
     return "MemoStore.tiered(" + local + ", " + remote + ")";
+  }
+
+  /** A remote's list whose traces are remembered as they are read; iterating does not ask for the size. */
+  private final class Remembered extends AbstractList<Trace> {
+    private final List<Trace> far;
+
+    Remembered(List<Trace> far) {
+      this.far = far;
+    }
+
+    @Override
+    public Trace get(int index) {
+      return remembered(far.get(index));
+    }
+
+    @Override
+    public int size() {
+      return far.size();
+    }
+
+    @Override
+    public boolean isEmpty() {
+      return far.isEmpty();
+    }
+
+    @Override
+    public Iterator<Trace> iterator() {
+      Iterator<Trace> it = far.iterator();
+      return new Iterator<>() {
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public Trace next() {
+          return remembered(it.next());
+        }
+      };
+    }
   }
 
   /**

@@ -289,4 +289,86 @@ class StoreReuseTest {
       }
     }
   }
+
+  /** A store in front of a {@link MemStore} that records how the engine asks: one memo, or a group at once. */
+  static final class Asking implements MemoStore {
+    final MemStore inner;
+    final AtomicInteger single = new AtomicInteger();
+    final List<List<String>> groups = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    Asking(MemStore inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public List<Trace> traces(MemoId id) {
+      single.incrementAndGet();
+      return inner.traces(id);
+    }
+
+    @Override
+    public List<List<Trace>> traces(List<MemoId> ids) {
+      groups.add(ids.stream().map(MemoId::query).toList());
+      return inner.traces(ids); // the inner store's default: its own traces(MemoId), not counted here
+    }
+
+    @Override
+    public void write(List<Trace> added, List<Trace> used) {}
+
+    @Override
+    public Stats stats() {
+      return Stats.ZERO;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void secondEngine_traceWithGetAllGroups_looksEachGroupUpInOneStoreCall() {
+    MemStore store = new MemStore();
+    PersistenceTest.Program first = new PersistenceTest.Program(100); // 10 blocks of a read and a getAll of 10
+    long total;
+    try (Scheduler s = Scheduler.parallel(2)) {
+      try (QueryEngine e = first.engine(s, store)) {
+        total = e.get(first.total);
+      }
+      Asking asking = new Asking(store);
+      PersistenceTest.Program second = new PersistenceTest.Program(100);
+      try (QueryEngine e = second.engine(s, asking)) {
+        assertThat(e.get(second.total)).isEqualTo(total);
+        assertThat(e.stats().executions()).isZero();
+        assertThat(e.stats().tracesReused()).isEqualTo(1 + 10 + 100);
+      }
+      // total alone, and each block's direct read of size(10 b) before its getAll: one memo at a time.
+      assertThat(asking.single).hasValue(1 + 10);
+      // total's getAll of the 10 blocks, then each block's getAll of its 10 sizes less the one read already.
+      assertThat(asking.groups).hasSize(1 + 10);
+      assertThat(asking.groups).filteredOn(g -> g.contains("block")).singleElement()
+          .isEqualTo(java.util.Collections.nCopies(10, "block"));
+      assertThat(asking.groups).filteredOn(g -> g.contains("size")).hasSize(10)
+          .allSatisfy(g -> assertThat(g).isEqualTo(java.util.Collections.nCopies(9, "size")));
+    }
+  }
+
+  @Test
+  void secondEngine_bodyGetAllOfUnseenKeys_looksThemUpInOneStoreCall() {
+    MemStore store = new MemStore();
+    PersistenceTest.Program first = new PersistenceTest.Program(30);
+    try (Scheduler s = Scheduler.parallel(2)) {
+      try (QueryEngine e = first.engine(s, store)) {
+        e.get(first.total);
+      }
+      Asking asking = new Asking(store);
+      PersistenceTest.Program second = new PersistenceTest.Program(30);
+      try (QueryEngine e = second.engine(s, asking)) {
+        // block(1) read from outside its trace's order: a root getAll of its sizes first.
+        List<Integer> sizes = e.getAll(second.size, java.util.stream.IntStream.range(10, 20).boxed().toList());
+        assertThat(sizes).hasSize(10);
+        assertThat(e.stats().executions()).isZero();
+      }
+      assertThat(asking.groups).containsExactly(java.util.Collections.nCopies(10, "size"));
+      assertThat(asking.single).hasValue(0);
+    }
+  }
 }

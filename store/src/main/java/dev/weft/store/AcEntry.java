@@ -96,15 +96,7 @@ final class AcEntry {
       out.writeByte(key != null ? SIGNED : 0);
       out.writeShort(n);
       for (int i = 0; i < n; i++) {
-        Item it = items.get(i);
-        out.writeInt(it.encoded.length);
-        out.write(it.encoded);
-        out.writeByte(it.kind);
-        out.write(it.sha256);
-        out.writeInt(it.size);
-        if (it.kind == INLINE) {
-          out.write(it.inline);
-        }
+        writeItem(items.get(i), out);
       }
       byte[] body = bytes.toByteArray();
       out.write(sum(address, body, body.length));
@@ -115,6 +107,50 @@ final class AcEntry {
       throw new AssertionError("in-memory stream", e);
     }
     return bytes.toByteArray();
+  }
+
+  /** Writes {@code it} as the {@code item} of the format above (a {@link Bundle} holds items too). */
+  static void writeItem(Item it, DataOutputStream out) throws IOException {
+    out.writeInt(it.encoded.length);
+    out.write(it.encoded);
+    out.writeByte(it.kind);
+    out.write(it.sha256);
+    out.writeInt(it.size);
+    if (it.kind == INLINE) {
+      out.write(it.inline);
+    }
+  }
+
+  /**
+   * Reads one {@code item}, its trace decoded (with no value loader) and checked to be of a memo
+   * {@code owner} accepts.
+   *
+   * @param limit the largest length accepted for any field
+   * @throws Refused if it is malformed, or its trace belongs elsewhere
+   * @throws IOException if the input ends early
+   */
+  static Item readItem(DataInputStream in, int limit, java.util.function.Predicate<MemoId> owner)
+      throws IOException, Refused {
+    byte[] encoded = readExactly(in, in.readInt(), limit);
+    int kind = in.readUnsignedByte();
+    byte[] sha = readExactly(in, 32, 32);
+    int size = in.readInt();
+    if (kind != CAS && kind != INLINE) {
+      throw new Refused("unknown value kind " + kind);
+    }
+    if (size < 0) {
+      throw new Refused("negative value size");
+    }
+    byte[] inline = kind == INLINE ? readExactly(in, size, limit) : null;
+    ByteArrayInputStream slice = new ByteArrayInputStream(encoded);
+    Trace decoded = TraceFormat.read(new DataInputStream(slice), encoded.length, () -> null);
+    if (slice.available() != 0) {
+      throw new Refused("trailing bytes after a trace");
+    }
+    if (!owner.test(decoded.id())) {
+      throw new Refused("holds a trace of " + decoded.id());
+    }
+    return new Item(decoded, encoded, kind, sha, size, inline);
   }
 
   /**
@@ -156,25 +192,9 @@ final class AcEntry {
       int count = in.readUnsignedShort();
       List<Item> items = new ArrayList<>(Math.min(count, 64));
       for (int i = 0; i < count; i++) {
-        byte[] encoded = readExactly(in, in.readInt(), limit);
-        Item raw = new Item(null, encoded, in.readUnsignedByte(), readExactly(in, 32, 32), in.readInt(), null);
-        if (raw.kind != CAS && raw.kind != INLINE) {
-          throw new Refused("unknown value kind " + raw.kind);
-        }
-        if (raw.size < 0) {
-          throw new Refused("negative value size");
-        }
-        byte[] inline = raw.kind == INLINE ? readExactly(in, raw.size, limit) : null;
-        ByteArrayInputStream slice = new ByteArrayInputStream(encoded);
-        Trace decoded = TraceFormat.read(new DataInputStream(slice), encoded.length, () -> null);
-        if (slice.available() != 0) {
-          throw new Refused("trailing bytes after a trace");
-        }
-        if (!decoded.id().equals(id)) {
-          throw new Refused("entry holds a trace of " + decoded.id());
-        }
-        Item unbound = new Item(decoded, encoded, raw.kind, raw.sha256, raw.size, inline);
-        items.add(new Item(bind.apply(unbound), encoded, raw.kind, raw.sha256, raw.size, inline));
+        Item unbound = readItem(in, limit, id::equals);
+        items.add(new Item(bind.apply(unbound), unbound.encoded, unbound.kind, unbound.sha256, unbound.size,
+            unbound.inline));
       }
       if (in.available() != 0) {
         throw new Refused("trailing bytes");
@@ -225,23 +245,33 @@ final class AcEntry {
   }
 
   private static byte[] sum(byte[] address, byte[] body, int length) {
+    return sum(MAC_CONTEXT, address, body, length);
+  }
+
+  /** SHA-256 of {@code context}, {@code address} and the first {@code length} bytes of {@code body}. */
+  static byte[] sum(byte[] context, byte[] address, byte[] body, int length) {
     MessageDigest md;
     try {
       md = MessageDigest.getInstance("SHA-256");
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("SHA-256 is required of every Java platform", e);
     }
-    md.update(MAC_CONTEXT);
+    md.update(context);
     md.update(address);
     md.update(body, 0, length);
     return md.digest();
   }
 
   private static byte[] mac(byte[] key, byte[] address, byte[] body, int length) {
+    return mac(key, MAC_CONTEXT, address, body, length);
+  }
+
+  /** HMAC-SHA256 under {@code key} of {@code context}, {@code address} and {@code body}'s first bytes. */
+  static byte[] mac(byte[] key, byte[] context, byte[] address, byte[] body, int length) {
     try {
       Mac mac = Mac.getInstance("HmacSHA256");
       mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      mac.update(MAC_CONTEXT);
+      mac.update(context);
       mac.update(address);
       mac.update(body, 0, length);
       return mac.doFinal();

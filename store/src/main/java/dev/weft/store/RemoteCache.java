@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -56,6 +57,13 @@ import java.util.function.Supplier;
  *       {@link Builder#circuitBreaker} consecutive failures the server is bypassed for a while. Nothing here
  *       throws for a slow, failing, absent or hostile server: lookups come back empty, problems are counted
  *       ({@link #counters}) and each kind is logged once.</li>
+ *   <li>Bundles ({@link Builder#bundles}, on by default): each checkpoint also uploads one blob holding all of
+ *       its traces, added and used, with their values inline, and points to it from an entry at a fixed
+ *       address per namespace (last writer wins). The first lookup of a namespace downloads that bundle once
+ *       (lookups meanwhile wait for it) and checks it against its hash; the bundle then answers the lookups of
+ *       the memos it has, a memo's own entry is fetched only when none of the bundle's traces matched, and
+ *       memos the bundle lacks are looked up as usual. A bundle that cannot be fetched or verified is ignored
+ *       (counted, warned once).</li>
  *   <li>With an {@link Builder#hmacKey}, entries are signed and entries without a valid signature are
  *       ignored. Without one, everyone who can write to the server is trusted (docs/store.md, Trust
  *       model).</li>
@@ -68,7 +76,9 @@ public final class RemoteCache implements MemoStore {
    * Implementation overview.
    *
    * Parts: HttpCache (requests: deadline, body cap, request slots, CircuitBreaker), AcEntry (the entry's
-   * bytes: checksum, MAC, merge), Uploads (the write queue and its virtual threads), RemoteCounters.
+   * bytes: checksum, MAC, merge), Bundle and Bundles (a checkpoint's traces in one blob: format, and its
+   * download once per namespace and upload per checkpoint), Uploads (the write queue and its virtual threads:
+   * Upload jobs per memo and one BundleUpload per checkpoint), RemoteCounters.
    *
    * States: open, then closed (`closed`, set once by close()). While open, lookups run on the callers'
    * threads and uploads on the Uploads workers; once closed, lookups and writes return at once, close()
@@ -90,7 +100,8 @@ public final class RemoteCache implements MemoStore {
   private final HttpCache http;
   private final RemoteCounters counters = new RemoteCounters();
   private final CircuitBreaker breaker;
-  private final Uploads<Upload> uploads; // null when read-only
+  private final Uploads<Job> uploads; // null when read-only
+  private final Bundles bundles; // null when bundles are off
   private final byte[] key;
   private final int maxEntryBytes;
   private final int maxBlobBytes;
@@ -114,8 +125,9 @@ public final class RemoteCache implements MemoStore {
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new ReentrantLock();
     }
+    this.bundles = b.bundles ? new Bundles(this, http, counters, key, b.maxBundleBytes, b.maxBlobBytes) : null;
     this.uploads = b.readOnly ? null
-        : new Uploads<>(b.uploadQueue, Math.max(1, b.concurrency / 2), this::upload);
+        : new Uploads<>(b.uploadQueue, Math.max(1, b.concurrency / 2), this::run);
   }
 
   /** A cache at {@code base} with the defaults of {@link Builder}. */
@@ -138,6 +150,12 @@ public final class RemoteCache implements MemoStore {
       return List.of();
     }
     counters.lookups.increment();
+    List<Trace> bundled = bundles == null ? null : bundles.traces(id);
+    if (bundled != null) {
+      counters.hits.increment();
+      counters.bundleHits.increment();
+      return new Bundles.Hit(bundled, () -> lookup(id)); // the memo's entry only if the bundle's do not match
+    }
     List<Trace> found = lookup(id);
     (found.isEmpty() ? counters.misses : counters.hits).increment();
     return found;
@@ -152,25 +170,33 @@ public final class RemoteCache implements MemoStore {
     try (ExecutorService lookups = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<List<Trace>>> futures = new ArrayList<>(ids.size());
       for (MemoId id : ids) {
-        futures.add(lookups.submit(() -> traces(id))); // HttpCache bounds the requests in flight
+        if (bundles != null && !closed.get() && bundles.traces(id) != null) {
+          futures.add(CompletableFuture.completedFuture(traces(id))); // in memory: no thread
+        } else {
+          futures.add(lookups.submit(() -> traces(id))); // HttpCache bounds the requests in flight
+        }
       }
       for (Future<List<Trace>> f : futures) {
-        out.add(result(f));
+        out.add(uninterruptibly(f, List.of()));
       }
     }
     return out;
   }
 
-  private static List<Trace> result(Future<List<Trace>> f) {
+  /**
+   * The value of {@code f}, or {@code orElse} if it failed; waits through interrupts (what it waits for ends
+   * by its requests' deadlines) and keeps the interrupt status.
+   */
+  static <T> T uninterruptibly(Future<T> f, T orElse) {
     boolean interrupted = false;
     try {
       while (true) {
         try {
           return f.get();
         } catch (InterruptedException e) {
-          interrupted = true; // each lookup ends by its own deadline
+          interrupted = true;
         } catch (ExecutionException e) {
-          return List.of(); // traces(MemoId) does not throw; stay total anyway
+          return orElse; // lookups do not throw; stay total anyway
         }
       }
     } finally {
@@ -205,7 +231,7 @@ public final class RemoteCache implements MemoStore {
     }
   }
 
-  private Trace bind(AcEntry.Item it) {
+  Trace bind(AcEntry.Item it) {
     Trace t = it.trace();
     return new Trace(t.id(), t.value(), t.steps(), new ValueLoader(it));
   }
@@ -260,7 +286,7 @@ public final class RemoteCache implements MemoStore {
     counters.writes.increment();
     try {
       if (uploads == null || added.isEmpty()) {
-        return;
+        return; // the bundle, if any, is queued below
       }
       Map<MemoId, List<Trace>> byId = new LinkedHashMap<>();
       for (Trace t : added) {
@@ -273,12 +299,36 @@ public final class RemoteCache implements MemoStore {
         }
       }
     } finally {
+      if (bundles != null && uploads != null && !closed.get() && !(added.isEmpty() && used.isEmpty())) {
+        List<Trace> all = new ArrayList<>(added.size() + used.size());
+        all.addAll(added);
+        all.addAll(used);
+        long seq = bundles.next();
+        if (uploads.offer(new BundleUpload(seq, all))) {
+          bundles.queued(seq);
+        } else {
+          warnOnce("queue", "the upload queue to " + http.base() + " is full or closed; dropping the bundle");
+        }
+      }
       counters.writeNanos.add(System.nanoTime() - t0);
     }
   }
 
+  /** What the upload threads do. */
+  private sealed interface Job permits Upload, BundleUpload {}
+
   /** The traces of one memo to upload, newest first. */
-  private record Upload(MemoId id, List<Trace> traces) {}
+  private record Upload(MemoId id, List<Trace> traces) implements Job {}
+
+  /** One checkpoint's traces, added and used, to upload as a bundle (after the memos queued before it). */
+  private record BundleUpload(long seq, List<Trace> traces) implements Job {}
+
+  private void run(Job job) {
+    switch (job) {
+      case Upload u -> upload(u);
+      case BundleUpload b -> bundles.upload(b.seq, b.traces);
+    }
+  }
 
   private void upload(Upload u) {
     List<AcEntry.Item> items = new ArrayList<>(u.traces.size());
@@ -347,19 +397,19 @@ public final class RemoteCache implements MemoStore {
     return new AcEntry.Item(t, encoded, AcEntry.CAS, sha, value.length, null);
   }
 
-  private void problem(HttpCache.Failure f) {
+  void problem(HttpCache.Failure f) {
     if (f.kind != HttpCache.Kind.BYPASSED && f.kind != HttpCache.Kind.INTERRUPTED) {
       warnOnce(f.kind.name(), "remote cache request failed: " + f.getMessage());
     }
   }
 
-  private void refused(String kind, String message) {
+  void refused(String kind, String message) {
     counters.refused.increment();
     counters.errors.increment();
     warnOnce(kind, message);
   }
 
-  private void warnOnce(String kind, String message) {
+  void warnOnce(String kind, String message) {
     LOG.log(warned.add(kind) ? Level.WARNING : Level.DEBUG, message);
   }
 
@@ -391,8 +441,10 @@ public final class RemoteCache implements MemoStore {
           warnOnce("drain", "uploads to " + http.base() + " did not finish within " + drainTimeout
               + "; dropping the rest");
         }
-        for (Upload u : uploads.shutdown()) {
-          counters.uploadsDropped.add(u.traces.size());
+        for (Job j : uploads.shutdown()) {
+          if (j instanceof Upload u) {
+            counters.uploadsDropped.add(u.traces.size());
+          }
         }
       }
     } finally {
@@ -435,10 +487,16 @@ public final class RemoteCache implements MemoStore {
    * @param requestNanos time spent in HTTP requests, summed over concurrent ones
    * @param bytesRead response body bytes read
    * @param bytesWritten request body bytes accepted by the server
+   * @param bundlesLoaded bundles downloaded and verified (at most one per namespace)
+   * @param bundleBytes bytes of the bundles loaded (part of {@code bytesRead})
+   * @param bundleNanos time spent fetching bundles, the pointer and the blob, failed attempts included
+   * @param bundleHits lookups answered by a bundle (part of {@code hits})
+   * @param bundlesUploaded bundles uploaded (a checkpoint whose bundle the server holds already sends none)
    */
   public record Counters(long lookups, long hits, long misses, long errors, long timeouts, long refused,
       long bypassed, long breakerOpenings, long valuesLoaded, long uploaded, long uploadsDropped, long requests,
-      long requestNanos, long bytesRead, long bytesWritten) {}
+      long requestNanos, long bytesRead, long bytesWritten, long bundlesLoaded, long bundleBytes, long bundleNanos,
+      long bundleHits, long bundlesUploaded) {}
 
   /** Options of a {@link RemoteCache}; every one has a default. */
   public static final class Builder {
@@ -456,6 +514,8 @@ public final class RemoteCache implements MemoStore {
     private Duration breakerOpenFor = Duration.ofSeconds(30);
     private byte[] hmacKey;
     private boolean readOnly;
+    private boolean bundles = true;
+    private int maxBundleBytes = 256 << 20;
     private final Map<String, String> headers = new LinkedHashMap<>();
 
     private Builder(URI base) {
@@ -557,6 +617,25 @@ public final class RemoteCache implements MemoStore {
     /** Only reads: {@link RemoteCache#write} sends nothing (for machines that must not publish). */
     public Builder readOnly(boolean readOnly) {
       this.readOnly = readOnly;
+      return this;
+    }
+
+    /**
+     * Whether to read and write bundles (default true): at each checkpoint, one blob with every trace of the
+     * checkpoint under a fixed address per namespace, so that a new machine reads them all in two requests
+     * (docs/store.md, Protocol). Off, every memo is looked up by its own entry.
+     */
+    public Builder bundles(boolean bundles) {
+      this.bundles = bundles;
+      return this;
+    }
+
+    /**
+     * The largest bundle read or written (default 256 MiB): a larger one is ignored unread, and a checkpoint
+     * with more keeps only the traces that fit (the others are still in their entries).
+     */
+    public Builder maxBundleBytes(int bytes) {
+      this.maxBundleBytes = atLeast(bytes, 64, "maxBundleBytes");
       return this;
     }
 

@@ -21,10 +21,16 @@ final class RemoteCounters {
   final LongAdder bytesWritten = new LongAdder();
   final LongAdder writes = new LongAdder();
   final LongAdder writeNanos = new LongAdder();
+  final LongAdder bundlesLoaded = new LongAdder();
+  final LongAdder bundleBytes = new LongAdder();
+  final LongAdder bundleNanos = new LongAdder();
+  final LongAdder bundleHits = new LongAdder();
+  final LongAdder bundlesUploaded = new LongAdder();
 
   RemoteCache.Counters snapshot() {
     return new RemoteCache.Counters(lookups.sum(), hits.sum(), misses.sum(), errors.sum(), timeouts.sum(),
         refused.sum(), bypassed.sum(), breakerOpenings.sum(), valuesLoaded.sum(), uploaded.sum(),
-        uploadsDropped.sum(), requests.sum(), requestNanos.sum(), bytesRead.sum(), bytesWritten.sum());
+        uploadsDropped.sum(), requests.sum(), requestNanos.sum(), bytesRead.sum(), bytesWritten.sum(),
+        bundlesLoaded.sum(), bundleBytes.sum(), bundleNanos.sum(), bundleHits.sum(), bundlesUploaded.sum());
   }
 }

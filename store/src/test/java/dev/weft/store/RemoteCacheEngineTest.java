@@ -140,11 +140,46 @@ class RemoteCacheEngineTest {
   }
 
   @Test
+  void secondEngine_traceWithAGetAll_looksItsKeysUpConcurrently() throws Exception {
+    CacheServer server = SERVERS.get(CacheServer.Kind.NGINX);
+    String ns = namespace("concurrent-getAll");
+    try (RemoteCache remote = RemoteCache.builder(server.base()).bundles(false).build()) {
+      run(new WordsProgram(), ns, remote, Map.of());
+    }
+    try (FaultProxy proxy = new FaultProxy(server.port)) {
+      // After total's own lookup, every lookup waits until eight are in flight: total's getAll of summaries
+      // asks for its keys together (the group's one store call, and helpers that start on carriers left idle
+      // while lookups block), not one after the other.
+      AtomicLong lookups = new AtomicLong();
+      java.util.concurrent.CountDownLatch eight = new java.util.concurrent.CountDownLatch(8);
+      proxy.onRequest(r -> {
+        if (r.kind().equals("ac") && lookups.incrementAndGet() > 1) {
+          eight.countDown();
+          try {
+            eight.await(5, TimeUnit.SECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        }
+      });
+      WordsProgram p = new WordsProgram();
+      try (RemoteCache remote = RemoteCache.builder(proxy.base(server.base())).bundles(false).readOnly(true)
+          .build()) {
+        assertThat(run(p, ns, remote, Map.of())).isEqualTo(WordsProgram.fromScratch(scheduler, Map.of()));
+        assertThat(remote.counters().hits()).isEqualTo(WordsProgram.memos());
+      }
+      assertThat(p.runs).isEmpty();
+      assertThat(eight.getCount()).isZero();
+      assertThat(proxy.maxInFlight.get()).isGreaterThanOrEqualTo(8);
+    }
+  }
+
+  @Test
   void secondEngine_casBlobTampered_computesThatMemoAndNothingElse() throws Exception {
     URI base = SERVERS.get(CacheServer.Kind.NGINX).base();
     String ns = namespace("tampered");
     Result expected;
-    try (RemoteCache remote = RemoteCache.http(base)) {
+    try (RemoteCache remote = RemoteCache.builder(base).bundles(false).build()) { // values in the CAS only
       expected = run(new WordsProgram(), ns, remote, Map.of());
     }
     // The server now holds the bytes of words(F3) under their SHA-256; put the (well-formed) encoding of

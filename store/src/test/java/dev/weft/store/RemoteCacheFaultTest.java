@@ -147,7 +147,7 @@ class RemoteCacheFaultTest {
     }
     try (FaultProxy proxy = new FaultProxy(server.port);
         RemoteCache cache = faulty(proxy.base(server.base()), HANG_DEADLINE)
-            .circuitBreaker(3, Duration.ofSeconds(1)).build()) {
+            .circuitBreaker(3, Duration.ofSeconds(1)).bundles(false).build()) { // one request per lookup
       proxy.rule(r -> Fault.SERVER_ERROR);
       for (int i = 0; i < 10; i++) {
         assertThat(cache.traces(id)).isEmpty();
@@ -183,8 +183,9 @@ class RemoteCacheFaultTest {
       try (RemoteCache writer = RemoteCache.http(server.base())) {
         writer.write(ids.stream().map(i -> trace(i, 0, 3000)).toList(), List.of());
       }
+      // Without bundles, so that a lookup asks the server (a bundle read first would answer from memory).
       RemoteCache cache = RemoteCache.builder(server.base()).requestTimeout(Duration.ofSeconds(2))
-          .circuitBreaker(3, Duration.ofMillis(200)).build();
+          .circuitBreaker(3, Duration.ofMillis(200)).bundles(false).build();
       CountDownLatch halfway = new CountDownLatch(200);
       List<Future<?>> workers = new ArrayList<>();
       try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {

@@ -62,8 +62,9 @@ class RemoteCachePoisoningTest {
     String ns = namespace("unsigned");
     MemoId unsigned = id(ns, "unsigned");
     MemoId otherKey = id(ns, "otherKey");
-    try (RemoteCache keyless = RemoteCache.http(base);
-        RemoteCache stranger = RemoteCache.builder(base).hmacKey(OTHER_KEY).build()) {
+    // Entries only: RemoteCacheBundleTest forges bundles.
+    try (RemoteCache keyless = RemoteCache.builder(base).bundles(false).build();
+        RemoteCache stranger = RemoteCache.builder(base).hmacKey(OTHER_KEY).bundles(false).build()) {
       keyless.write(List.of(trace(unsigned, 1, 100)), List.of());
       stranger.write(List.of(trace(otherKey, 1, 100)), List.of());
     }
@@ -131,7 +132,7 @@ class RemoteCachePoisoningTest {
     URI base = SERVERS.get(kind).base();
     MemoId id = id(namespace("blob"), "k");
     Trace t = trace(id, 1, 30_000);
-    try (RemoteCache writer = RemoteCache.builder(base).hmacKey(KEY).build()) {
+    try (RemoteCache writer = RemoteCache.builder(base).hmacKey(KEY).bundles(false).build()) { // the CAS path
       writer.write(List.of(t), List.of());
     }
     URI blob = base.resolve("cas/" + HexFormat.of().formatHex(RemoteCache.sha256(t.loadValue())));
