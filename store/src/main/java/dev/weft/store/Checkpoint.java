@@ -3,7 +3,6 @@ package dev.weft.store;
 import dev.weft.query.MemoStore.Fingerprint;
 import dev.weft.query.MemoStore.MemoId;
 import dev.weft.query.MemoStore.Trace;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -41,11 +40,10 @@ final class Checkpoint {
 
     StoreFormat.Buf values = new StoreFormat.Buf(1 << 16);
     StoreFormat.Buf records = new StoreFormat.Buf(1 << 16);
-    StoreFormat.Buf body = new StoreFormat.Buf(1 << 12);
     BitSet used = new BitSet();
     List<Entry> fresh = new ArrayList<>();
     Set<Key> seen = new HashSet<>();
-    Map<Fingerprint, long[]> newValues = new HashMap<>();
+    Map<Fingerprint, Long> newValues = new HashMap<>();
     for (Trace t : traces) {
       Fingerprint digest = t.digest();
       Entry existing = find(s, t.id(), digest);
@@ -57,13 +55,27 @@ final class Checkpoint {
         continue;
       }
       byte[] value = loadChecked(s, t);
-      byte[] encoded = value == null ? null : encode(s, t);
-      if (encoded == null) {
+      if (value == null) {
         continue;
       }
+      // The record is built in place: the TRACE fields, then the trace's encoding straight after them.
+      int start = StoreFormat.startFrame(records);
+      records.put(StoreFormat.TRACE);
+      records.putLong(checkpoint);
+      int valueOffsetAt = records.size();
+      records.putLong(0); // set below, once the trace is known to encode
+      records.putInt(value.length);
+      records.putLong(digest.high());
+      records.putLong(digest.low());
+      int traceStart = records.size();
+      if (!encode(s, t, records)) {
+        records.truncate(start - 4);
+        continue;
+      }
+      int traceLength = records.size() - traceStart;
       long valueOffset;
       Entry blob = st.blobs.get(t.value());
-      long[] pending = newValues.get(t.value());
+      Long pending = newValues.get(t.value());
       if (blob != null && !sameBytes(blob, value)) {
         blob = null; // the kept copy is damaged: write a new one
         st.blobs.remove(t.value());
@@ -71,35 +83,28 @@ final class Checkpoint {
       if (blob != null) {
         valueOffset = blob.valueOffset;
       } else if (pending != null) {
-        valueOffset = pending[0];
+        valueOffset = pending;
       } else {
         valueOffset = valuesStart + values.size();
         values.put(value, 0, value.length);
-        newValues.put(t.value(), new long[] {valueOffset});
+        newValues.put(t.value(), valueOffset);
       }
-      body.reset();
-      body.put(StoreFormat.TRACE);
-      body.putLong(checkpoint);
-      body.putLong(valueOffset);
-      body.putInt(value.length);
-      body.putLong(digest.high());
-      body.putLong(digest.low());
-      body.put(encoded, 0, encoded.length);
-      long recordOffset = tracesStart + records.size();
-      StoreFormat.frame(records, body.array(), body.size());
+      records.putLongAt(valueOffsetAt, valueOffset);
+      StoreFormat.endFrame(records, start);
+      long recordOffset = tracesStart + start - 4;
       fresh.add(new Entry(t.id(), digest, t.value(), g, st.byOrdinal.size() + fresh.size(), recordOffset,
-          body.size() + 8, recordOffset + 5 + StoreFormat.TRACE_FIXED, encoded.length, valueOffset, value.length,
+          records.size() - (start - 4), tracesStart + traceStart, traceLength, valueOffset, value.length,
           checkpoint));
     }
     long valuesEnd = valuesStart + values.size();
-    body.reset();
-    body.put(StoreFormat.COMMIT);
-    body.putLong(checkpoint);
-    body.putInt(fresh.size());
-    body.putLong(valuesEnd);
-    body.putLong(tracesStart);
-    StoreFormat.writeRuns(body, used);
-    StoreFormat.frame(records, body.array(), body.size());
+    int commit = StoreFormat.startFrame(records);
+    records.put(StoreFormat.COMMIT);
+    records.putLong(checkpoint);
+    records.putInt(fresh.size());
+    records.putLong(valuesEnd);
+    records.putLong(tracesStart);
+    StoreFormat.writeRuns(records, used);
+    StoreFormat.endFrame(records, commit);
 
     FileChannel vc = g.valuesChannel();
     FileChannel tc = g.tracesChannel();
@@ -252,16 +257,16 @@ final class Checkpoint {
     return v;
   }
 
-  private static byte[] encode(LocalStore s, Trace t) {
-    StoreFormat.Buf sink = new StoreFormat.Buf(512);
+  /** Appends the encoding of {@code t} to {@code out}; false (counted and warned) if it cannot be encoded. */
+  private static boolean encode(LocalStore s, Trace t, StoreFormat.Buf out) {
     try {
-      TraceFormat.write(t, new DataOutputStream(sink));
+      TraceBytes.write(t, out);
+      return true;
     } catch (IOException | RuntimeException e) {
       s.errors.increment();
       s.warnings.warn(Warnings.Kind.BAD_INPUT, "not keeping a trace of " + t.id() + ": " + e);
-      return null;
+      return false;
     }
-    return sink.toByteArray();
   }
 
   /**
@@ -274,37 +279,68 @@ final class Checkpoint {
     int keep = s.perMemo();
     for (Map.Entry<MemoId, List<Entry>> m : byId.entrySet()) {
       List<Entry> candidates = m.getValue();
-      candidates.removeIf(e -> now - e.lastUsed >= retention);
-      candidates.sort(Entry::newestFirst);
-      List<Entry> kept = new ArrayList<>(Math.min(keep, candidates.size()));
-      for (Entry e : candidates) {
-        if (kept.size() == keep) {
-          break;
-        }
-        if (kept.stream().noneMatch(k -> k.digest.equals(e.digest))) {
-          kept.add(e);
-        }
+      Entry[] kept;
+      if (candidates.size() == 1) { // most memos: one trace, new or used
+        Entry e = candidates.get(0);
+        kept = now - e.lastUsed >= retention ? null : new Entry[] {e};
+      } else {
+        kept = keep(candidates, now, retention, keep);
       }
-      if (kept.isEmpty()) {
+      if (kept == null) {
         s.index.remove(m.getKey());
       } else {
-        Entry[] now2 = kept.toArray(Entry[]::new);
         Entry[] before = s.index.get(m.getKey());
-        if (before == null || !java.util.Arrays.equals(before, now2)) {
-          s.index.put(m.getKey(), now2);
+        if (before == null || !java.util.Arrays.equals(before, kept)) {
+          s.index.put(m.getKey(), kept);
         }
       }
     }
   }
 
-  /** Bytes of the live traces' records and their distinct values. */
+  /** The newest {@code keep} of {@code candidates} within the retention, one per digest; null if none. */
+  private static Entry[] keep(List<Entry> candidates, long now, int retention, int keep) {
+    candidates.removeIf(e -> now - e.lastUsed >= retention);
+    candidates.sort(Entry::newestFirst);
+    List<Entry> kept = new ArrayList<>(Math.min(keep, candidates.size()));
+    for (Entry e : candidates) {
+      if (kept.size() == keep) {
+        break;
+      }
+      boolean dup = false;
+      for (Entry k : kept) {
+        dup |= k.digest.equals(e.digest);
+      }
+      if (!dup) {
+        kept.add(e);
+      }
+    }
+    return kept.isEmpty() ? null : kept.toArray(Entry[]::new);
+  }
+
+  /**
+   * Bytes of the live traces' records and of the values they refer to, each stored value counted once (by its
+   * offset: equal values share one, except a copy written again after damage, which is live too).
+   */
   static long liveBytes(LocalStore s) {
     long n = StoreFormat.HEADER * 2L;
-    Set<Fingerprint> counted = new HashSet<>();
+    int count = 0;
+    for (Entry[] entries : s.index.values()) {
+      count += entries.length;
+    }
+    // An open-addressing set of the value offsets counted (offsets are >= HEADER, so -1 marks a free slot).
+    long[] seen = new long[Integer.highestOneBit(Math.max(1, count) * 2 + 1) << 1];
+    java.util.Arrays.fill(seen, -1);
+    int mask = seen.length - 1;
     for (Entry[] entries : s.index.values()) {
       for (Entry e : entries) {
         n += e.recordLength;
-        if (counted.add(e.value)) {
+        long off = e.valueOffset;
+        int h = (int) ((off * 0x9E3779B97F4A7C15L) >>> 32) & mask;
+        while (seen[h] != -1 && seen[h] != off) {
+          h = (h + 1) & mask;
+        }
+        if (seen[h] == -1) {
+          seen[h] = off;
           n += e.valueLength;
         }
       }

@@ -52,6 +52,9 @@ final class Generation implements AutoCloseable {
     String stop;
   }
 
+  /** A traces file up to this size is copied to the heap once for replay (decoding from an array is faster). */
+  private static final long MAX_HEAP_REPLAY = 256L << 20;
+
   /** Bytes per write call (see {@link #writeFully}). */
   static final int WRITE_CHUNK = 32 << 10;
 
@@ -190,12 +193,12 @@ final class Generation implements AutoCloseable {
    * Replays the mapped traces file: every complete checkpoint in order, stopping at the first record that
    * is cut short, fails its checksum or does not fit ({@link Loaded#stop}).
    */
-  Loaded replay() {
+  Loaded replay(TraceBytes.Names names) {
     Loaded out = new Loaded();
     MemorySegment seg = tracesMap;
     long size = Math.min(seg.byteSize(), Integer.MAX_VALUE);
     ByteBuffer b = seg.asSlice(0, size).asByteBuffer();
-    Map<String, String> strings = new HashMap<>();
+    byte[] bytes = size <= MAX_HEAP_REPLAY ? seg.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE) : null;
     List<Entry> pending = new ArrayList<>();
     int pos = StoreFormat.HEADER;
     long previousValues = StoreFormat.HEADER;
@@ -219,7 +222,7 @@ final class Generation implements AutoCloseable {
         byte type = b.get(pos + 4);
         int payload = pos + 5;
         if (type == StoreFormat.TRACE) {
-          pending.add(traceEntry(b, pos, n, out.byOrdinal.size() + pending.size(), strings));
+          pending.add(traceEntry(b, bytes, pos, n, out.byOrdinal.size() + pending.size(), names));
         } else if (type == StoreFormat.COMMIT) {
           ByteBuffer c = b.duplicate().limit(pos + 4 + n).position(payload);
           long checkpoint = c.getLong();
@@ -261,7 +264,7 @@ final class Generation implements AutoCloseable {
     return out;
   }
 
-  private Entry traceEntry(ByteBuffer b, int pos, int n, int ordinal, Map<String, String> strings)
+  private Entry traceEntry(ByteBuffer b, byte[] bytes, int pos, int n, int ordinal, TraceBytes.Names names)
       throws IOException {
     int p = pos + 5;
     long lastUsed = b.getLong(p);
@@ -273,18 +276,12 @@ final class Generation implements AutoCloseable {
     if (traceLength <= 0 || valueLength < 0) {
       throw new IOException("a trace record too short");
     }
-    BufferInput in = new BufferInput(b.duplicate().limit(traceOffset + traceLength).position(traceOffset));
-    MemoId raw = TraceFormat.readId(in, traceLength);
-    Fingerprint value = TraceFormat.readFingerprint(in);
-    MemoId id = new MemoId(intern(strings, raw.namespace()), intern(strings, raw.query()),
-        intern(strings, raw.version()), raw.key());
+    TraceBytes.Reader in = bytes != null ? new TraceBytes.Reader(bytes, traceOffset, traceLength, names)
+        : TraceBytes.reader(b, traceOffset, traceLength, names);
+    MemoId id = in.id(traceLength);
+    Fingerprint value = in.fingerprint();
     return new Entry(id, digest, value, this, ordinal, pos, n + 8, traceOffset, traceLength, valueOffset,
         valueLength, lastUsed);
-  }
-
-  private static String intern(Map<String, String> strings, String s) {
-    String prior = strings.putIfAbsent(s, s);
-    return prior != null ? prior : s;
   }
 
   @Override
