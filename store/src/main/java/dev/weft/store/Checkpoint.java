@@ -25,38 +25,64 @@ import java.util.Set;
 final class Checkpoint {
   private Checkpoint() {}
 
-  /** A trace of one memo, for deduplication within a batch. */
-  private record Key(MemoId id, Fingerprint digest) {}
+  /**
+   * The records and values one checkpoint appends, built in memory. Each trace is handled by its own method
+   * call ({@link #add}), not in the body of one long loop: a loop run once per process is never compiled by
+   * the JIT (it stays interpreted below the back-edge threshold), while a method called per trace is.
+   */
+  private static final class Batch {
+    final LocalStore s;
+    final LocalStore.WriterState st;
+    final Generation g;
+    final long checkpoint;
+    final long valuesStart;
+    final long tracesStart;
+    final StoreFormat.Buf values = new StoreFormat.Buf(1 << 16);
+    final StoreFormat.Buf records = new StoreFormat.Buf(1 << 16);
+    /** Ordinals of older traces used. */
+    final BitSet used = new BitSet();
+    final List<Entry> fresh = new ArrayList<>();
+    /** The fresh entries by memo (also what finds a trace given twice). */
+    final Map<MemoId, List<Entry>> byId = new HashMap<>();
+    /** Offsets of the values this batch appends. */
+    final Map<Fingerprint, Long> newValues = new HashMap<>();
 
-  static void write(LocalStore s, List<Trace> traces) {
-    LocalStore.WriterState st = s.state;
-    if (st.rewrite && st.gen != null) {
-      compact(s, "its files were damaged");
+    Batch(LocalStore s, Generation g) {
+      this.s = s;
+      this.st = s.state;
+      this.g = g;
+      this.checkpoint = st.lastCheckpoint + 1;
+      this.valuesStart = st.valuesEnd;
+      this.tracesStart = st.tracesEnd;
     }
-    Generation g = st.gen != null ? st.gen : create(s);
-    long checkpoint = st.lastCheckpoint + 1;
-    long valuesStart = st.valuesEnd;
-    long tracesStart = st.tracesEnd;
 
-    StoreFormat.Buf values = new StoreFormat.Buf(1 << 16);
-    StoreFormat.Buf records = new StoreFormat.Buf(1 << 16);
-    BitSet used = new BitSet();
-    List<Entry> fresh = new ArrayList<>();
-    Set<Key> seen = new HashSet<>();
-    Map<Fingerprint, Long> newValues = new HashMap<>();
-    for (Trace t : traces) {
+    void add(Trace t) {
+      MemoId id = t.id();
       Fingerprint digest = t.digest();
-      Entry existing = find(s, t.id(), digest);
+      Entry existing = find(s.index.get(id), digest);
       if (existing != null) {
         used.set(existing.ordinal);
-        continue;
+        return;
       }
-      if (!seen.add(new Key(t.id(), digest))) {
-        continue;
+      List<Entry> mine = byId.get(id);
+      if (mine != null && find(mine, digest) != null) {
+        return; // given twice
       }
+      Entry e = append(t, digest);
+      if (e != null) {
+        fresh.add(e);
+        if (mine == null) {
+          byId.put(id, mine = new ArrayList<>(1));
+        }
+        mine.add(e);
+      }
+    }
+
+    /** Appends the record of {@code t} (and its value if new); null if it cannot be kept. */
+    private Entry append(Trace t, Fingerprint digest) {
       byte[] value = loadChecked(s, t);
       if (value == null) {
-        continue;
+        return null;
       }
       // The record is built in place: the TRACE fields, then the trace's encoding straight after them.
       int start = StoreFormat.startFrame(records);
@@ -70,32 +96,55 @@ final class Checkpoint {
       int traceStart = records.size();
       if (!encode(s, t, records)) {
         records.truncate(start - 4);
-        continue;
+        return null;
       }
       int traceLength = records.size() - traceStart;
-      long valueOffset;
-      Entry blob = st.blobs.get(t.value());
-      Long pending = newValues.get(t.value());
-      if (blob != null && !sameBytes(blob, value)) {
-        blob = null; // the kept copy is damaged: write a new one
-        st.blobs.remove(t.value());
-      }
-      if (blob != null) {
-        valueOffset = blob.valueOffset;
-      } else if (pending != null) {
-        valueOffset = pending;
-      } else {
-        valueOffset = valuesStart + values.size();
-        values.put(value, 0, value.length);
-        newValues.put(t.value(), valueOffset);
-      }
+      long valueOffset = valueOffset(t.value(), value);
       records.putLongAt(valueOffsetAt, valueOffset);
       StoreFormat.endFrame(records, start);
-      long recordOffset = tracesStart + start - 4;
-      fresh.add(new Entry(t.id(), digest, t.value(), g, st.byOrdinal.size() + fresh.size(), recordOffset,
+      return new Entry(t.id(), digest, t.value(), g, st.byOrdinal.size() + fresh.size(), tracesStart + start - 4,
           records.size() - (start - 4), tracesStart + traceStart, traceLength, valueOffset, value.length,
-          checkpoint));
+          checkpoint);
     }
+
+    /** Where the value {@code fp} lies: a copy already in the file, one of this batch, or appended now. */
+    private long valueOffset(Fingerprint fp, byte[] value) {
+      Entry blob = st.blobs.get(fp);
+      if (blob != null && !sameBytes(blob, value)) {
+        blob = null; // the kept copy is damaged: write a new one
+        st.blobs.remove(fp);
+      }
+      if (blob != null) {
+        return blob.valueOffset;
+      }
+      Long pending = newValues.get(fp);
+      if (pending != null) {
+        return pending;
+      }
+      long offset = valuesStart + values.size();
+      values.put(value, 0, value.length);
+      newValues.put(fp, offset);
+      return offset;
+    }
+  }
+
+  static void write(LocalStore s, List<Trace> traces) {
+    LocalStore.WriterState st = s.state;
+    if (st.rewrite && st.gen != null) {
+      compact(s, "its files were damaged");
+    }
+    Generation g = st.gen != null ? st.gen : create(s);
+    Batch batch = new Batch(s, g);
+    for (Trace t : traces) {
+      batch.add(t);
+    }
+    long checkpoint = batch.checkpoint;
+    long valuesStart = batch.valuesStart;
+    long tracesStart = batch.tracesStart;
+    StoreFormat.Buf values = batch.values;
+    StoreFormat.Buf records = batch.records;
+    BitSet used = batch.used;
+    List<Entry> fresh = batch.fresh;
     long valuesEnd = valuesStart + values.size();
     int commit = StoreFormat.startFrame(records);
     records.put(StoreFormat.COMMIT);
@@ -158,10 +207,7 @@ final class Checkpoint {
     for (Entry e : fresh) {
       st.blobs.putIfAbsent(e.value, e);
     }
-    Map<MemoId, List<Entry>> byId = new HashMap<>();
-    for (Entry e : fresh) {
-      byId.computeIfAbsent(e.id, k -> new ArrayList<>()).add(e);
-    }
+    Map<MemoId, List<Entry>> byId = batch.byId;
     List<MemoId> expired = new ArrayList<>();
     s.index.forEach((id, entries) -> {
       // Most memos hold one trace, still in use: nothing to reorder or drop.
@@ -228,13 +274,21 @@ final class Checkpoint {
     }
   }
 
-  private static Entry find(LocalStore s, MemoId id, Fingerprint digest) {
-    Entry[] entries = s.index.get(id);
+  private static Entry find(Entry[] entries, Fingerprint digest) {
     if (entries != null) {
       for (Entry e : entries) {
         if (e.digest.equals(digest)) {
           return e;
         }
+      }
+    }
+    return null;
+  }
+
+  private static Entry find(List<Entry> entries, Fingerprint digest) {
+    for (Entry e : entries) {
+      if (e.digest.equals(digest)) {
+        return e;
       }
     }
     return null;
@@ -278,21 +332,24 @@ final class Checkpoint {
     int retention = s.retention();
     int keep = s.perMemo();
     for (Map.Entry<MemoId, List<Entry>> m : byId.entrySet()) {
-      List<Entry> candidates = m.getValue();
-      Entry[] kept;
-      if (candidates.size() == 1) { // most memos: one trace, new or used
-        Entry e = candidates.get(0);
-        kept = now - e.lastUsed >= retention ? null : new Entry[] {e};
-      } else {
-        kept = keep(candidates, now, retention, keep);
-      }
-      if (kept == null) {
-        s.index.remove(m.getKey());
-      } else {
-        Entry[] before = s.index.get(m.getKey());
-        if (before == null || !java.util.Arrays.equals(before, kept)) {
-          s.index.put(m.getKey(), kept);
-        }
+      reindex(s, m.getKey(), m.getValue(), now, retention, keep);
+    }
+  }
+
+  private static void reindex(LocalStore s, MemoId id, List<Entry> candidates, long now, int retention, int keep) {
+    Entry[] kept;
+    if (candidates.size() == 1) { // most memos: one trace, new or used
+      Entry e = candidates.get(0);
+      kept = now - e.lastUsed >= retention ? null : new Entry[] {e};
+    } else {
+      kept = keep(candidates, now, retention, keep);
+    }
+    if (kept == null) {
+      s.index.remove(id);
+    } else {
+      Entry[] before = s.index.get(id);
+      if (before == null || !java.util.Arrays.equals(before, kept)) {
+        s.index.put(id, kept);
       }
     }
   }
@@ -330,19 +387,26 @@ final class Checkpoint {
     // An open-addressing set of the value offsets counted (offsets are >= HEADER, so -1 marks a free slot).
     long[] seen = new long[Integer.highestOneBit(Math.max(1, count) * 2 + 1) << 1];
     java.util.Arrays.fill(seen, -1);
-    int mask = seen.length - 1;
     for (Entry[] entries : s.index.values()) {
-      for (Entry e : entries) {
-        n += e.recordLength;
-        long off = e.valueOffset;
-        int h = (int) ((off * 0x9E3779B97F4A7C15L) >>> 32) & mask;
-        while (seen[h] != -1 && seen[h] != off) {
-          h = (h + 1) & mask;
-        }
-        if (seen[h] == -1) {
-          seen[h] = off;
-          n += e.valueLength;
-        }
+      n += live(entries, seen);
+    }
+    return n;
+  }
+
+  /** Bytes of these entries' records and of their values not yet in {@code seen} (added to it). */
+  private static long live(Entry[] entries, long[] seen) {
+    long n = 0;
+    int mask = seen.length - 1;
+    for (Entry e : entries) {
+      n += e.recordLength;
+      long off = e.valueOffset;
+      int h = (int) ((off * 0x9E3779B97F4A7C15L) >>> 32) & mask;
+      while (seen[h] != -1 && seen[h] != off) {
+        h = (h + 1) & mask;
+      }
+      if (seen[h] == -1) {
+        seen[h] = off;
+        n += e.valueLength;
       }
     }
     return n;
