@@ -38,7 +38,7 @@ final class Checkpoint {
     final long valuesStart;
     final long tracesStart;
     final StoreFormat.Buf values = new StoreFormat.Buf(1 << 16);
-    final StoreFormat.Buf records = new StoreFormat.Buf(1 << 16);
+    final StoreFormat.Buf records;
     /** Ordinals of older traces used. */
     final BitSet used = new BitSet();
     final List<Entry> fresh = new ArrayList<>();
@@ -47,8 +47,10 @@ final class Checkpoint {
     /** Offsets of the values this batch appends. */
     final Map<Fingerprint, Long> newValues = new HashMap<>();
 
-    Batch(LocalStore s, Generation g) {
+    Batch(LocalStore s, Generation g, int added) {
       this.s = s;
+      // Room for a typical record per trace (a few hundred bytes): the batch is not copied as it grows.
+      this.records = new StoreFormat.Buf((int) Math.min(64L << 20, 64 + 320L * added));
       this.st = s.state;
       this.g = g;
       this.checkpoint = st.lastCheckpoint + 1;
@@ -128,13 +130,14 @@ final class Checkpoint {
     }
   }
 
-  static void write(LocalStore s, List<Trace> traces) {
+  /** Writes a checkpoint of {@code traces}, the first {@code added} of which are new (a hint for sizing). */
+  static void write(LocalStore s, List<Trace> traces, int added) {
     LocalStore.WriterState st = s.state;
     if (st.rewrite && st.gen != null) {
       compact(s, "its files were damaged");
     }
     Generation g = st.gen != null ? st.gen : create(s);
-    Batch batch = new Batch(s, g);
+    Batch batch = new Batch(s, g, added);
     for (Trace t : traces) {
       batch.add(t);
     }

@@ -293,7 +293,7 @@ public final class LocalStore implements MemoStore {
       }
       long start = System.nanoTime();
       try {
-        Checkpoint.write(this, Stream.concat(added.stream(), used.stream()).toList());
+        Checkpoint.write(this, Stream.concat(added.stream(), used.stream()).toList(), added.size());
         writes.increment();
       } finally {
         writeNanos.add(System.nanoTime() - start);
