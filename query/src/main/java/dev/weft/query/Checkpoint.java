@@ -11,9 +11,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One checkpoint of an engine's {@link Persistence}: the traces of the kept memos current in a revision,
@@ -42,34 +40,20 @@ final class Checkpoint {
   void write(Iterable<Table> tables, long rev) {
     QueryEngine engine = link.engine;
     long t0 = System.nanoTime();
-    List<Trace> used = new ArrayList<>();
-    List<Memo> fresh = new ArrayList<>();
-    List<Object> values = new ArrayList<>();
-    List<Object[]> records = new ArrayList<>();
+    Scan scan = new Scan(rev);
     for (Table t : tables) {
       QueryDef<?, ?> q = t.query;
       if (t.input || !q.kept()) {
         continue;
       }
       for (Memo m : t.memos()) {
-        if (m.verifiedAt != rev || m.cycle != null) {
-          continue;
-        }
-        Object v = m.result;
-        Object[] deps = m.deps;
-        if (v == null || v instanceof Failure || deps == null) {
-          continue;
-        }
-        Persistence.Kept k = m.kept;
-        if (k != null && k.trace != null && k.value == v && k.deps == deps) {
-          used.add(k.trace);
-          continue;
-        }
-        fresh.add(m);
-        values.add(v);
-        records.add(deps);
+        scan.add(m);
       }
     }
+    List<Trace> used = scan.used;
+    List<Memo> fresh = scan.fresh;
+    List<Object> values = scan.values;
+    List<Object[]> records = scan.records;
     int n = fresh.size();
     byte[][] bytes = new byte[n][];
     Trace[] traces = new Trace[n];
@@ -86,15 +70,17 @@ final class Checkpoint {
     });
     // In the order of their ids, not of the scan (which follows how each table's memos arrived, a matter of
     // scheduling): equal engines write equal checkpoints, so a local store's files are the same bytes.
-    List<Trace> added = new ArrayList<>(n);
-    Map<Trace, Memo> addedMemos = new IdentityHashMap<>(2 * n);
+    List<Written> written = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
       if (traces[i] != null) {
-        added.add(traces[i]);
-        addedMemos.put(traces[i], fresh.get(i));
+        written.add(new Written(traces[i], fresh.get(i)));
       }
     }
-    added.sort(BY_ID);
+    written.sort((x, y) -> compareIds(x.trace, y.trace));
+    List<Trace> added = new ArrayList<>(written.size());
+    for (Written w : written) {
+      added.add(w.trace);
+    }
     used.sort(BY_ID);
     try {
       link.store.write(added, used);
@@ -102,17 +88,59 @@ final class Checkpoint {
       engine.counters.checkpointNanos.add(System.nanoTime() - t0);
     }
     engine.counters.tracesStored.add(added.size());
-    for (Trace tr : added) {
-      Memo m = addedMemos.get(tr);
-      Persistence.Kept k = m.kept;
-      Object v = k.value;
-      @SuppressWarnings("unchecked")
-      Codec<Object> codec = (Codec<Object>) m.table.query.valueCodec;
-      // keep the trace without its bytes: a later store write of it as "used" needs no value
-      k.trace = new Trace(tr.id(), tr.value(), tr.steps(), () -> Persistence.encodeQuietly(codec, v), tr.digest());
-      k.deps = m.deps;
+    for (Written w : written) {
+      w.keep();
     }
     Events.checkpoint(engine.name(), added.size(), used.size(), System.nanoTime() - t0);
+  }
+
+  /** A trace to write and its memo. */
+  private record Written(Trace trace, Memo memo) {
+    /** Keeps the trace, once written, without its bytes: a later write of it as used needs no value. */
+    void keep() {
+      Persistence.Kept k = memo.kept;
+      Object v = k.value;
+      @SuppressWarnings("unchecked")
+      Codec<Object> codec = (Codec<Object>) memo.table.query.valueCodec;
+      k.trace = new Trace(trace.id(), trace.value(), trace.steps(), () -> Persistence.encodeQuietly(codec, v),
+          trace.digest());
+      k.deps = memo.deps;
+    }
+  }
+
+  /**
+   * The memos of a checkpoint's scan: those whose trace was written before ({@code used}) and those to trace.
+   * One call per memo, so that the JIT compiles it (a loop run once per process stays interpreted).
+   */
+  private static final class Scan {
+    final long rev;
+    final List<Trace> used = new ArrayList<>();
+    final List<Memo> fresh = new ArrayList<>();
+    final List<Object> values = new ArrayList<>();
+    final List<Object[]> records = new ArrayList<>();
+
+    Scan(long rev) {
+      this.rev = rev;
+    }
+
+    void add(Memo m) {
+      if (m.verifiedAt != rev || m.cycle != null) {
+        return;
+      }
+      Object v = m.result;
+      Object[] deps = m.deps;
+      if (v == null || v instanceof Failure || deps == null) {
+        return;
+      }
+      Persistence.Kept k = m.kept;
+      if (k != null && k.trace != null && k.value == v && k.deps == deps) {
+        used.add(k.trace);
+        return;
+      }
+      fresh.add(m);
+      values.add(v);
+      records.add(deps);
+    }
   }
 
   /**
@@ -161,8 +189,9 @@ final class Checkpoint {
   private static int compareIds(Trace a, Trace b) {
     MemoId x = a.id();
     MemoId y = b.id();
-    int c = x.query().compareTo(y.query());
-    if (c == 0) {
+    // Names are mostly the same instances (a query's name and version): skip comparing them char by char.
+    int c = x.query() == y.query() ? 0 : x.query().compareTo(y.query());
+    if (c == 0 && x.version() != y.version()) {
       c = x.version().compareTo(y.version());
     }
     return c != 0 ? c : Arrays.compareUnsigned(x.key(), y.key());

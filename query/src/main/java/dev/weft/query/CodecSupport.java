@@ -109,18 +109,27 @@ final class CodecSupport {
   /**
    * Standard UTF-8, refusing unpaired surrogates (which would not round-trip).
    *
-   * <p>{@link String#getBytes} turns each unpaired surrogate into one {@code '?'} byte, and every other
-   * {@code '?'} byte of its output is a {@code '?'} char (the bytes of a multi-byte sequence are all
-   * {@code >= 0x80}). So a string has an unpaired surrogate exactly when its bytes hold more {@code '?'} than
-   * it has chars {@code '?'}: text without {@code '?'} (most of it) costs one word-wise pass over the bytes,
-   * other text a few vectorized {@link String#indexOf} calls more, and only a string that really has an
-   * unpaired surrogate is scanned char by char (to name the index).
+   * <p>{@link String#getBytes} turns each unpaired surrogate into one {@code '?'} byte. When the bytes are as
+   * many as the chars (text of ASCII only, most text), every char became one byte, so the string is
+   * unchanged by the encoding exactly when it holds no unpaired surrogate: one comparison of the bytes, read
+   * as Latin-1, with the string (both intrinsic and vectorized, unlike a scan of the string's chars, which
+   * runs as a plain loop until the JIT compiler has reached it). Otherwise every other {@code '?'} byte of
+   * the output is a {@code '?'} char (the bytes of a multi-byte sequence are all {@code >= 0x80}), so a
+   * string has an unpaired surrogate exactly when its bytes hold more {@code '?'} than it has chars
+   * {@code '?'}. Only a string that really has an unpaired surrogate is scanned char by char (to name the
+   * index).
    */
   static void writeString(DataOutput out, String s) throws IOException {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
-    int marks = count(b, (byte) '?');
-    if (marks != 0 && marks != count(s, '?')) {
-      checkSurrogates(s);
+    if (b.length == s.length()) {
+      if (!new String(b, StandardCharsets.ISO_8859_1).equals(s)) {
+        checkSurrogates(s);
+      }
+    } else {
+      int marks = count(b, (byte) '?');
+      if (marks != 0 && marks != count(s, '?')) {
+        checkSurrogates(s);
+      }
     }
     if (out instanceof SinkOutput so) {
       so.sink.writeVarint(b.length);

@@ -127,7 +127,9 @@ public interface MemoStore extends AutoCloseable {
 
     @Override
     public int hashCode() {
-      return Objects.hash(namespace, query, version) * 31 + Arrays.hashCode(key);
+      // Objects.hash(namespace, query, version), without its array: every store lookup hashes an id
+      int h = ((31 + namespace.hashCode()) * 31 + query.hashCode()) * 31 + version.hashCode();
+      return h * 31 + Arrays.hashCode(key);
     }
 
     @Override

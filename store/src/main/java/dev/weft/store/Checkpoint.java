@@ -3,7 +3,6 @@ package dev.weft.store;
 import dev.weft.query.MemoStore.Fingerprint;
 import dev.weft.query.MemoStore.MemoId;
 import dev.weft.query.MemoStore.Trace;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -14,10 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Writes one checkpoint of a {@link LocalStore} (the caller holds its write lock), and keeps its index in
@@ -26,80 +23,138 @@ import java.util.Set;
 final class Checkpoint {
   private Checkpoint() {}
 
-  /** A trace of one memo, for deduplication within a batch. */
-  private record Key(MemoId id, Fingerprint digest) {}
+  /**
+   * The records and values one checkpoint appends, built in memory. Each trace is handled by its own method
+   * call ({@link #add}), not in the body of one long loop: a loop run once per process is never compiled by
+   * the JIT (it stays interpreted below the back-edge threshold), while a method called per trace is.
+   */
+  private static final class Batch {
+    final LocalStore s;
+    final LocalStore.WriterState st;
+    final Generation g;
+    final long checkpoint;
+    final long valuesStart;
+    final long tracesStart;
+    final StoreFormat.Buf values = new StoreFormat.Buf(1 << 16);
+    final StoreFormat.Buf records;
+    /** Ordinals of older traces used. */
+    final BitSet used = new BitSet();
+    final List<Entry> fresh = new ArrayList<>();
+    /** The fresh entries by memo (also what finds a trace given twice). */
+    final Map<MemoId, List<Entry>> byId = new HashMap<>();
+    /** Offsets of the values this batch appends. */
+    final Map<Fingerprint, Long> newValues = new HashMap<>();
 
-  static void write(LocalStore s, List<Trace> traces) {
+    Batch(LocalStore s, Generation g, int added) {
+      this.s = s;
+      // Room for a typical record per trace (a few hundred bytes): the batch is not copied as it grows.
+      this.records = new StoreFormat.Buf((int) Math.min(64L << 20, 64 + 320L * added));
+      this.st = s.state;
+      this.g = g;
+      this.checkpoint = st.lastCheckpoint + 1;
+      this.valuesStart = st.valuesEnd;
+      this.tracesStart = st.tracesEnd;
+    }
+
+    void add(Trace t) {
+      MemoId id = t.id();
+      Fingerprint digest = t.digest();
+      Entry existing = find(s.index.get(id), digest);
+      if (existing != null) {
+        used.set(existing.ordinal);
+        return;
+      }
+      List<Entry> mine = byId.get(id);
+      if (mine != null && find(mine, digest) != null) {
+        return; // given twice
+      }
+      Entry e = append(t, digest);
+      if (e != null) {
+        fresh.add(e);
+        if (mine == null) {
+          byId.put(id, mine = new ArrayList<>(1));
+        }
+        mine.add(e);
+      }
+    }
+
+    /** Appends the record of {@code t} (and its value if new); null if it cannot be kept. */
+    private Entry append(Trace t, Fingerprint digest) {
+      byte[] value = loadChecked(s, t);
+      if (value == null) {
+        return null;
+      }
+      // The record is built in place: the TRACE fields, then the trace's encoding straight after them.
+      int start = StoreFormat.startFrame(records);
+      records.put(StoreFormat.TRACE);
+      records.putLong(checkpoint);
+      int valueOffsetAt = records.size();
+      records.putLong(0); // set below, once the trace is known to encode
+      records.putInt(value.length);
+      records.putLong(digest.high());
+      records.putLong(digest.low());
+      int traceStart = records.size();
+      if (!encode(s, t, records)) {
+        records.truncate(start - 4);
+        return null;
+      }
+      int traceLength = records.size() - traceStart;
+      long valueOffset = valueOffset(t.value(), value);
+      records.putLongAt(valueOffsetAt, valueOffset);
+      StoreFormat.endFrame(records, start);
+      return new Entry(t.id(), digest, t.value(), g, st.byOrdinal.size() + fresh.size(), tracesStart + start - 4,
+          records.size() - (start - 4), tracesStart + traceStart, traceLength, valueOffset, value.length,
+          checkpoint);
+    }
+
+    /** Where the value {@code fp} lies: a copy already in the file, one of this batch, or appended now. */
+    private long valueOffset(Fingerprint fp, byte[] value) {
+      Entry blob = st.blobs.get(fp);
+      if (blob != null && !sameBytes(blob, value)) {
+        blob = null; // the kept copy is damaged: write a new one
+        st.blobs.remove(fp);
+      }
+      if (blob != null) {
+        return blob.valueOffset;
+      }
+      Long pending = newValues.get(fp);
+      if (pending != null) {
+        return pending;
+      }
+      long offset = valuesStart + values.size();
+      values.put(value, 0, value.length);
+      newValues.put(fp, offset);
+      return offset;
+    }
+  }
+
+  /** Writes a checkpoint of {@code traces}, the first {@code added} of which are new (a hint for sizing). */
+  static void write(LocalStore s, List<Trace> traces, int added) {
     LocalStore.WriterState st = s.state;
     if (st.rewrite && st.gen != null) {
       compact(s, "its files were damaged");
     }
     Generation g = st.gen != null ? st.gen : create(s);
-    long checkpoint = st.lastCheckpoint + 1;
-    long valuesStart = st.valuesEnd;
-    long tracesStart = st.tracesEnd;
-
-    StoreFormat.Buf values = new StoreFormat.Buf(1 << 16);
-    StoreFormat.Buf records = new StoreFormat.Buf(1 << 16);
-    StoreFormat.Buf body = new StoreFormat.Buf(1 << 12);
-    BitSet used = new BitSet();
-    List<Entry> fresh = new ArrayList<>();
-    Set<Key> seen = new HashSet<>();
-    Map<Fingerprint, long[]> newValues = new HashMap<>();
+    Batch batch = new Batch(s, g, added);
     for (Trace t : traces) {
-      Fingerprint digest = t.digest();
-      Entry existing = find(s, t.id(), digest);
-      if (existing != null) {
-        used.set(existing.ordinal);
-        continue;
-      }
-      if (!seen.add(new Key(t.id(), digest))) {
-        continue;
-      }
-      byte[] value = loadChecked(s, t);
-      byte[] encoded = value == null ? null : encode(s, t);
-      if (encoded == null) {
-        continue;
-      }
-      long valueOffset;
-      Entry blob = st.blobs.get(t.value());
-      long[] pending = newValues.get(t.value());
-      if (blob != null && !sameBytes(blob, value)) {
-        blob = null; // the kept copy is damaged: write a new one
-        st.blobs.remove(t.value());
-      }
-      if (blob != null) {
-        valueOffset = blob.valueOffset;
-      } else if (pending != null) {
-        valueOffset = pending[0];
-      } else {
-        valueOffset = valuesStart + values.size();
-        values.put(value, 0, value.length);
-        newValues.put(t.value(), new long[] {valueOffset});
-      }
-      body.reset();
-      body.put(StoreFormat.TRACE);
-      body.putLong(checkpoint);
-      body.putLong(valueOffset);
-      body.putInt(value.length);
-      body.putLong(digest.high());
-      body.putLong(digest.low());
-      body.put(encoded, 0, encoded.length);
-      long recordOffset = tracesStart + records.size();
-      StoreFormat.frame(records, body.array(), body.size());
-      fresh.add(new Entry(t.id(), digest, t.value(), g, st.byOrdinal.size() + fresh.size(), recordOffset,
-          body.size() + 8, recordOffset + 5 + StoreFormat.TRACE_FIXED, encoded.length, valueOffset, value.length,
-          checkpoint));
+      batch.add(t);
     }
+    long checkpoint = batch.checkpoint;
+    long valuesStart = batch.valuesStart;
+    long tracesStart = batch.tracesStart;
+    StoreFormat.Buf values = batch.values;
+    StoreFormat.Buf records = batch.records;
+    BitSet used = batch.used;
+    List<Entry> fresh = batch.fresh;
     long valuesEnd = valuesStart + values.size();
-    body.reset();
-    body.put(StoreFormat.COMMIT);
-    body.putLong(checkpoint);
-    body.putInt(fresh.size());
-    body.putLong(valuesEnd);
-    body.putLong(tracesStart);
-    StoreFormat.writeRuns(body, used);
-    StoreFormat.frame(records, body.array(), body.size());
+    int commit = StoreFormat.startFrame(records);
+    records.put(StoreFormat.COMMIT);
+    records.putLong(checkpoint);
+    records.putInt(fresh.size());
+    records.putLong(valuesEnd);
+    records.putLong(tracesStart);
+    StoreFormat.writeRuns(records, used);
+    StoreFormat.endFrame(records, commit);
 
     FileChannel vc = g.valuesChannel();
     FileChannel tc = g.tracesChannel();
@@ -153,10 +208,7 @@ final class Checkpoint {
     for (Entry e : fresh) {
       st.blobs.putIfAbsent(e.value, e);
     }
-    Map<MemoId, List<Entry>> byId = new HashMap<>();
-    for (Entry e : fresh) {
-      byId.computeIfAbsent(e.id, k -> new ArrayList<>()).add(e);
-    }
+    Map<MemoId, List<Entry>> byId = batch.byId;
     List<MemoId> expired = new ArrayList<>();
     s.index.forEach((id, entries) -> {
       // Most memos hold one trace, still in use: nothing to reorder or drop.
@@ -223,13 +275,21 @@ final class Checkpoint {
     }
   }
 
-  private static Entry find(LocalStore s, MemoId id, Fingerprint digest) {
-    Entry[] entries = s.index.get(id);
+  private static Entry find(Entry[] entries, Fingerprint digest) {
     if (entries != null) {
       for (Entry e : entries) {
         if (e.digest.equals(digest)) {
           return e;
         }
+      }
+    }
+    return null;
+  }
+
+  private static Entry find(List<Entry> entries, Fingerprint digest) {
+    for (Entry e : entries) {
+      if (e.digest.equals(digest)) {
+        return e;
       }
     }
     return null;
@@ -252,16 +312,16 @@ final class Checkpoint {
     return v;
   }
 
-  private static byte[] encode(LocalStore s, Trace t) {
-    StoreFormat.Buf sink = new StoreFormat.Buf(512);
+  /** Appends the encoding of {@code t} to {@code out}; false (counted and warned) if it cannot be encoded. */
+  private static boolean encode(LocalStore s, Trace t, StoreFormat.Buf out) {
     try {
-      TraceFormat.write(t, new DataOutputStream(sink));
+      TraceBytes.write(t, out);
+      return true;
     } catch (IOException | RuntimeException e) {
       s.errors.increment();
       s.warnings.warn(Warnings.Kind.BAD_INPUT, "not keeping a trace of " + t.id() + ": " + e);
-      return null;
+      return false;
     }
-    return sink.toByteArray();
   }
 
   /**
@@ -273,40 +333,81 @@ final class Checkpoint {
     int retention = s.retention();
     int keep = s.perMemo();
     for (Map.Entry<MemoId, List<Entry>> m : byId.entrySet()) {
-      List<Entry> candidates = m.getValue();
-      candidates.removeIf(e -> now - e.lastUsed >= retention);
-      candidates.sort(Entry::newestFirst);
-      List<Entry> kept = new ArrayList<>(Math.min(keep, candidates.size()));
-      for (Entry e : candidates) {
-        if (kept.size() == keep) {
-          break;
-        }
-        if (kept.stream().noneMatch(k -> k.digest.equals(e.digest))) {
-          kept.add(e);
-        }
-      }
-      if (kept.isEmpty()) {
-        s.index.remove(m.getKey());
-      } else {
-        Entry[] now2 = kept.toArray(Entry[]::new);
-        Entry[] before = s.index.get(m.getKey());
-        if (before == null || !java.util.Arrays.equals(before, now2)) {
-          s.index.put(m.getKey(), now2);
-        }
+      reindex(s, m.getKey(), m.getValue(), now, retention, keep);
+    }
+  }
+
+  private static void reindex(LocalStore s, MemoId id, List<Entry> candidates, long now, int retention, int keep) {
+    Entry[] kept;
+    if (candidates.size() == 1) { // most memos: one trace, new or used
+      Entry e = candidates.get(0);
+      kept = now - e.lastUsed >= retention ? null : new Entry[] {e};
+    } else {
+      kept = keep(candidates, now, retention, keep);
+    }
+    if (kept == null) {
+      s.index.remove(id);
+    } else {
+      Entry[] before = s.index.get(id);
+      if (before == null || !java.util.Arrays.equals(before, kept)) {
+        s.index.put(id, kept);
       }
     }
   }
 
-  /** Bytes of the live traces' records and their distinct values. */
+  /** The newest {@code keep} of {@code candidates} within the retention, one per digest; null if none. */
+  private static Entry[] keep(List<Entry> candidates, long now, int retention, int keep) {
+    candidates.removeIf(e -> now - e.lastUsed >= retention);
+    candidates.sort(Entry::newestFirst);
+    List<Entry> kept = new ArrayList<>(Math.min(keep, candidates.size()));
+    for (Entry e : candidates) {
+      if (kept.size() == keep) {
+        break;
+      }
+      boolean dup = false;
+      for (Entry k : kept) {
+        dup |= k.digest.equals(e.digest);
+      }
+      if (!dup) {
+        kept.add(e);
+      }
+    }
+    return kept.isEmpty() ? null : kept.toArray(Entry[]::new);
+  }
+
+  /**
+   * Bytes of the live traces' records and of the values they refer to, each stored value counted once (by its
+   * offset: equal values share one, except a copy written again after damage, which is live too).
+   */
   static long liveBytes(LocalStore s) {
     long n = StoreFormat.HEADER * 2L;
-    Set<Fingerprint> counted = new HashSet<>();
+    int count = 0;
     for (Entry[] entries : s.index.values()) {
-      for (Entry e : entries) {
-        n += e.recordLength;
-        if (counted.add(e.value)) {
-          n += e.valueLength;
-        }
+      count += entries.length;
+    }
+    // An open-addressing set of the value offsets counted (offsets are >= HEADER, so -1 marks a free slot).
+    long[] seen = new long[Integer.highestOneBit(Math.max(1, count) * 2 + 1) << 1];
+    java.util.Arrays.fill(seen, -1);
+    for (Entry[] entries : s.index.values()) {
+      n += live(entries, seen);
+    }
+    return n;
+  }
+
+  /** Bytes of these entries' records and of their values not yet in {@code seen} (added to it). */
+  private static long live(Entry[] entries, long[] seen) {
+    long n = 0;
+    int mask = seen.length - 1;
+    for (Entry e : entries) {
+      n += e.recordLength;
+      long off = e.valueOffset;
+      int h = (int) ((off * 0x9E3779B97F4A7C15L) >>> 32) & mask;
+      while (seen[h] != -1 && seen[h] != off) {
+        h = (h + 1) & mask;
+      }
+      if (seen[h] == -1) {
+        seen[h] = off;
+        n += e.valueLength;
       }
     }
     return n;

@@ -12,9 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.CRC32C;
 
 /**
@@ -51,6 +49,9 @@ final class Generation implements AutoCloseable {
     /** Why replay stopped early, or null. */
     String stop;
   }
+
+  /** A traces file up to this size is copied to the heap once for replay (decoding from an array is faster). */
+  private static final long MAX_HEAP_REPLAY = 256L << 20;
 
   /** Bytes per write call (see {@link #writeFully}). */
   static final int WRITE_CHUNK = 32 << 10;
@@ -190,78 +191,109 @@ final class Generation implements AutoCloseable {
    * Replays the mapped traces file: every complete checkpoint in order, stopping at the first record that
    * is cut short, fails its checksum or does not fit ({@link Loaded#stop}).
    */
-  Loaded replay() {
-    Loaded out = new Loaded();
+  Loaded replay(TraceBytes.Names names) {
     MemorySegment seg = tracesMap;
     long size = Math.min(seg.byteSize(), Integer.MAX_VALUE);
-    ByteBuffer b = seg.asSlice(0, size).asByteBuffer();
-    Map<String, String> strings = new HashMap<>();
-    List<Entry> pending = new ArrayList<>();
-    int pos = StoreFormat.HEADER;
-    long previousValues = StoreFormat.HEADER;
+    byte[] bytes = size <= MAX_HEAP_REPLAY ? seg.asSlice(0, size).toArray(ValueLayout.JAVA_BYTE) : null;
+    ByteBuffer b = bytes != null ? ByteBuffer.wrap(bytes) : seg.asSlice(0, size).asByteBuffer();
+    Replay r = new Replay(b, bytes, (int) size, names);
     try {
-      while (pos < size) {
-        if (pos + 9 > size) {
-          out.stop = "a record cut short";
-          break;
-        }
-        int n = b.getInt(pos);
-        if (n < 1 || n > StoreFormat.MAX_RECORD || pos + 8L + n > size) {
-          out.stop = n < 1 || n > StoreFormat.MAX_RECORD ? "a corrupt record length" : "a record cut short";
-          break;
-        }
-        CRC32C crc = new CRC32C();
-        crc.update(b.duplicate().limit(pos + 4 + n).position(pos));
-        if ((int) crc.getValue() != b.getInt(pos + 4 + n)) {
-          out.stop = "a record failing its checksum";
-          break;
-        }
-        byte type = b.get(pos + 4);
-        int payload = pos + 5;
-        if (type == StoreFormat.TRACE) {
-          pending.add(traceEntry(b, pos, n, out.byOrdinal.size() + pending.size(), strings));
-        } else if (type == StoreFormat.COMMIT) {
-          ByteBuffer c = b.duplicate().limit(pos + 4 + n).position(payload);
-          long checkpoint = c.getLong();
-          int count = c.getInt();
-          long valuesEnd = c.getLong();
-          long start = c.getLong();
-          int before = out.byOrdinal.size();
-          BitSet used = StoreFormat.readRuns(c, before);
-          if (count != pending.size() || start != out.tracesEnd || valuesEnd < previousValues
-              || (out.commits > 0 && checkpoint <= out.lastCheckpoint)) {
-            out.stop = "a commit record that does not match its checkpoint";
-            break;
-          }
-          for (Entry e : pending) {
-            if (e.valueOffset < StoreFormat.HEADER || e.valueOffset + e.valueLength > valuesEnd) {
-              throw new IOException("a trace's value lies outside the committed values");
-            }
-          }
-          out.byOrdinal.addAll(pending);
-          pending.clear();
-          for (int i = used.nextSetBit(0); i >= 0; i = used.nextSetBit(i + 1)) {
-            out.byOrdinal.get(i).lastUsed = checkpoint;
-          }
-          out.lastCheckpoint = checkpoint;
-          out.commits++;
-          out.tracesEnd = pos + 8L + n;
-          out.valuesEnd = valuesEnd;
-          previousValues = valuesEnd;
-        } else {
-          out.stop = "a record of unknown type " + type;
-          break;
-        }
-        pos += 8 + n;
+      for (int pos = StoreFormat.HEADER; pos >= 0 && pos < size; ) {
+        pos = r.record(pos);
       }
     } catch (IOException | RuntimeException e) {
-      out.stop = "a malformed record (" + e.getMessage() + ")";
+      r.out.stop = "a malformed record (" + e.getMessage() + ")";
     }
-    out.discarded = seg.byteSize() - out.tracesEnd;
-    return out;
+    r.out.discarded = seg.byteSize() - r.out.tracesEnd;
+    return r.out;
   }
 
-  private Entry traceEntry(ByteBuffer b, int pos, int n, int ordinal, Map<String, String> strings)
+  /** The state of one replay; {@link #record} reads one record (a method per record, so the JIT compiles it). */
+  private final class Replay {
+    final Loaded out = new Loaded();
+    final ByteBuffer b;
+    final byte[] bytes;
+    final int size;
+    final TraceBytes.Names names;
+    final List<Entry> pending = new ArrayList<>();
+    final CRC32C crc = new CRC32C();
+    long previousValues = StoreFormat.HEADER;
+
+    Replay(ByteBuffer b, byte[] bytes, int size, TraceBytes.Names names) {
+      this.b = b;
+      this.bytes = bytes;
+      this.size = size;
+      this.names = names;
+    }
+
+    /** Reads the record at {@code pos}: the position of the next one, or -1 to stop ({@link Loaded#stop}). */
+    int record(int pos) throws IOException {
+      if (pos + 9 > size) {
+        out.stop = "a record cut short";
+        return -1;
+      }
+      int n = b.getInt(pos);
+      if (n < 1 || n > StoreFormat.MAX_RECORD || pos + 8L + n > size) {
+        out.stop = n < 1 || n > StoreFormat.MAX_RECORD ? "a corrupt record length" : "a record cut short";
+        return -1;
+      }
+      crc.reset();
+      if (bytes != null) {
+        crc.update(bytes, pos, 4 + n);
+      } else {
+        crc.update(b.duplicate().limit(pos + 4 + n).position(pos));
+      }
+      if ((int) crc.getValue() != b.getInt(pos + 4 + n)) {
+        out.stop = "a record failing its checksum";
+        return -1;
+      }
+      byte type = b.get(pos + 4);
+      if (type == StoreFormat.TRACE) {
+        pending.add(traceEntry(b, bytes, pos, n, out.byOrdinal.size() + pending.size(), names));
+      } else if (type == StoreFormat.COMMIT) {
+        if (!commit(pos, n)) {
+          out.stop = "a commit record that does not match its checkpoint";
+          return -1;
+        }
+      } else {
+        out.stop = "a record of unknown type " + type;
+        return -1;
+      }
+      return pos + 8 + n;
+    }
+
+    private boolean commit(int pos, int n) throws IOException {
+      ByteBuffer c = b.duplicate().limit(pos + 4 + n).position(pos + 5);
+      long checkpoint = c.getLong();
+      int count = c.getInt();
+      long valuesEnd = c.getLong();
+      long start = c.getLong();
+      int before = out.byOrdinal.size();
+      BitSet used = StoreFormat.readRuns(c, before);
+      if (count != pending.size() || start != out.tracesEnd || valuesEnd < previousValues
+          || (out.commits > 0 && checkpoint <= out.lastCheckpoint)) {
+        return false;
+      }
+      for (Entry e : pending) {
+        if (e.valueOffset < StoreFormat.HEADER || e.valueOffset + e.valueLength > valuesEnd) {
+          throw new IOException("a trace's value lies outside the committed values");
+        }
+      }
+      out.byOrdinal.addAll(pending);
+      pending.clear();
+      for (int i = used.nextSetBit(0); i >= 0; i = used.nextSetBit(i + 1)) {
+        out.byOrdinal.get(i).lastUsed = checkpoint;
+      }
+      out.lastCheckpoint = checkpoint;
+      out.commits++;
+      out.tracesEnd = pos + 8L + n;
+      out.valuesEnd = valuesEnd;
+      previousValues = valuesEnd;
+      return true;
+    }
+  }
+
+  private Entry traceEntry(ByteBuffer b, byte[] bytes, int pos, int n, int ordinal, TraceBytes.Names names)
       throws IOException {
     int p = pos + 5;
     long lastUsed = b.getLong(p);
@@ -273,18 +305,12 @@ final class Generation implements AutoCloseable {
     if (traceLength <= 0 || valueLength < 0) {
       throw new IOException("a trace record too short");
     }
-    BufferInput in = new BufferInput(b.duplicate().limit(traceOffset + traceLength).position(traceOffset));
-    MemoId raw = TraceFormat.readId(in, traceLength);
-    Fingerprint value = TraceFormat.readFingerprint(in);
-    MemoId id = new MemoId(intern(strings, raw.namespace()), intern(strings, raw.query()),
-        intern(strings, raw.version()), raw.key());
+    TraceBytes.Reader in = bytes != null ? new TraceBytes.Reader(bytes, traceOffset, traceLength, names)
+        : TraceBytes.reader(b, traceOffset, traceLength, names);
+    MemoId id = in.id(traceLength);
+    Fingerprint value = in.fingerprint();
     return new Entry(id, digest, value, this, ordinal, pos, n + 8, traceOffset, traceLength, valueOffset,
         valueLength, lastUsed);
-  }
-
-  private static String intern(Map<String, String> strings, String s) {
-    String prior = strings.putIfAbsent(s, s);
-    return prior != null ? prior : s;
   }
 
   @Override

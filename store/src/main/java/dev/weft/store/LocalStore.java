@@ -93,6 +93,8 @@ public final class LocalStore implements MemoStore {
   private final DirLock lock;
   final ConcurrentHashMap<MemoId, Entry[]> index = new ConcurrentHashMap<>();
   final ReentrantLock writeLock = new ReentrantLock();
+  /** Names decoded from trace records (query names, versions, the namespace), shared by open and lookups. */
+  final TraceBytes.Names names = new TraceBytes.Names();
   private volatile boolean closed;
 
   // Guarded by writeLock.
@@ -227,8 +229,8 @@ public final class LocalStore implements MemoStore {
       }
       int off = (int) (e.traceOffset - e.recordOffset);
       // The digest was computed from these steps when they were written, and the checksum still holds.
-      Trace t = TraceFormat.read(new BufferInput(ByteBuffer.wrap(record, off, e.traceLength)), e.traceLength,
-          () -> load(e), e.digest);
+      Trace t = new TraceBytes.Reader(record, off, e.traceLength, names).trace(e.traceLength, () -> load(e),
+          e.digest);
       if (!t.id().equals(e.id) || !t.value().equals(e.value)) {
         throw new IOException("record does not match its index entry");
       }
@@ -291,7 +293,7 @@ public final class LocalStore implements MemoStore {
       }
       long start = System.nanoTime();
       try {
-        Checkpoint.write(this, Stream.concat(added.stream(), used.stream()).toList());
+        Checkpoint.write(this, Stream.concat(added.stream(), used.stream()).toList(), added.size());
         writes.increment();
       } finally {
         writeNanos.add(System.nanoTime() - start);

@@ -63,7 +63,7 @@ final class Recovery {
       gen = Generation.open(dir, number, writable);
       long valuesSize = gen.valuesChannel().size();
       gen.map(gen.tracesChannel().size(), valuesSize);
-      Generation.Loaded l = gen.replay();
+      Generation.Loaded l = gen.replay(s.names);
       if (l.commits == 0) {
         s.errors.increment();
         s.warnings.warn(Warnings.Kind.DISCARDED, gen.tracesPath.getFileName() + " holds no complete checkpoint"

@@ -2,11 +2,14 @@ package dev.weft.store;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.BitSet;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.CRC32C;
@@ -121,6 +124,24 @@ final class StoreFormat {
     return (int) c.getValue();
   }
 
+  /**
+   * Starts a framed record in {@code out}: reserves its length; the caller appends the body (type and
+   * payload), then calls {@link #endFrame} with the position returned.
+   */
+  static int startFrame(Buf out) {
+    out.putInt(0);
+    return out.size();
+  }
+
+  /** Ends the record started at {@code start}: sets its length and appends its checksum. */
+  static void endFrame(Buf out, int start) {
+    int n = out.size() - start;
+    out.putIntAt(start - 4, n);
+    CRC32C c = new CRC32C();
+    c.update(out.array(), start - 4, n + 4);
+    out.putInt((int) c.getValue());
+  }
+
   /** Appends one framed record whose body (type and payload) is {@code body[0, n)}. */
   static void frame(Buf out, byte[] body, int n) {
     out.putInt(n);
@@ -184,6 +205,10 @@ final class StoreFormat {
 
   /** A growable big-endian byte buffer for building records; also an unsynchronized output stream. */
   static final class Buf extends OutputStream {
+    private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    private static final VarHandle LONG =
+        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
+
     private byte[] a;
     private int n;
 
@@ -228,14 +253,50 @@ final class StoreFormat {
 
     void putInt(int v) {
       ensure(4);
-      ByteBuffer.wrap(a, n, 4).order(ByteOrder.BIG_ENDIAN).putInt(v);
+      INT.set(a, n, v);
       n += 4;
+    }
+
+    /** Overwrites the four bytes at {@code at} (written before) with {@code v}. */
+    void putIntAt(int at, int v) {
+      Objects.checkIndex(at, n - 3);
+      INT.set(a, at, v);
+    }
+
+    /** Overwrites the eight bytes at {@code at} (written before) with {@code v}. */
+    void putLongAt(int at, long v) {
+      Objects.checkIndex(at, n - 7);
+      LONG.set(a, at, v);
     }
 
     void putLong(long v) {
       ensure(8);
-      ByteBuffer.wrap(a, n, 8).order(ByteOrder.BIG_ENDIAN).putLong(v);
+      LONG.set(a, n, v);
       n += 8;
+    }
+
+    /**
+     * Appends {@code s} as {@code DataOutput.writeUTF} does if all its chars are 1 to 127 (and it has at most
+     * 65535): a two-byte length, then one byte per char. Otherwise appends nothing and returns false.
+     */
+    boolean putPlainAscii(String s) {
+      int len = s.length();
+      if (len > 0xFFFF) {
+        return false;
+      }
+      ensure(2 + len);
+      int p = n + 2;
+      for (int i = 0; i < len; i++) {
+        char c = s.charAt(i);
+        if (c == 0 || c > 0x7F) {
+          return false;
+        }
+        a[p + i] = (byte) c;
+      }
+      a[n] = (byte) (len >>> 8);
+      a[n + 1] = (byte) len;
+      n = p + len;
+      return true;
     }
 
     void putVarint(int v) {
@@ -248,6 +309,12 @@ final class StoreFormat {
 
     void reset() {
       n = 0;
+    }
+
+    /** Drops what was appended after the first {@code size} bytes. */
+    void truncate(int size) {
+      Objects.checkIndex(size, n + 1);
+      n = size;
     }
 
     int size() {

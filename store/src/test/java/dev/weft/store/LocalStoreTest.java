@@ -11,6 +11,7 @@ import dev.weft.query.Diagnostic;
 import dev.weft.query.Input;
 import dev.weft.query.MemoStore;
 import dev.weft.query.MemoStore.Fingerprint;
+import dev.weft.query.MemoStore.MemoId;
 import dev.weft.query.MemoStore.Trace;
 import dev.weft.query.Query;
 import dev.weft.query.QueryEngine;
@@ -235,6 +236,46 @@ class LocalStoreTest {
   }
 
   @Test
+  void write_sameTraceTwiceInOneBatch_appendedOnce() throws IOException {
+    Trace t = trace(1, 1);
+    Path once = dir.resolve("once");
+    Path twice = dir.resolve("twice");
+    try (LocalStore a = LocalStore.open(once); LocalStore b = LocalStore.open(twice)) {
+      a.write(List.of(t), List.of());
+      b.write(List.of(t, trace(1, 1)), List.of(t));
+      assertThat(filesSize(twice)).isEqualTo(filesSize(once));
+      assertThat(b.traces(id(1))).hasSize(1);
+    }
+  }
+
+  /**
+   * A trace that cannot be encoded (a name whose modified UTF-8 exceeds 65,535 bytes) fails after part of its
+   * record was built: the record is taken back, and the traces before and after it are written whole.
+   */
+  @Test
+  void write_traceThatCannotBeEncoded_skippedAndTheOthersWhole() {
+    Trace before = trace(1, 1);
+    Trace after = trace(3, 1);
+    Trace bad = new Trace(new MemoId(TestTraces.NAMESPACE, "é".repeat(40_000), "", TestTraces.key(2)),
+        trace(2, 1).value(), trace(2, 1).steps(), trace(2, 1)::loadValue);
+    try (LocalStore store = LocalStore.open(dir)) {
+      store.write(List.of(before, bad, after), List.of());
+      assertThat(store.stats().errors()).isEqualTo(1);
+    }
+    try (LocalStore store = LocalStore.open(dir)) {
+      assertThat(store.stats().errors()).isZero();
+      assertThat(store.traces(id(1))).singleElement().satisfies(t -> {
+        assertThat(t.steps()).isEqualTo(before.steps());
+        assertThat(t.loadValue()).isEqualTo(before.loadValue());
+      });
+      assertThat(store.traces(id(3))).singleElement().satisfies(t -> {
+        assertThat(t.steps()).isEqualTo(after.steps());
+        assertThat(t.loadValue()).isEqualTo(after.loadValue());
+      });
+    }
+  }
+
+  @Test
   void close_twice_isHarmless_andWriteAfterCloseThrows() {
     LocalStore store = LocalStore.open(dir);
     store.write(traces(0, 3, 1), List.of());
@@ -344,6 +385,10 @@ class LocalStoreTest {
   }
 
   long filesSize() throws IOException {
+    return filesSize(dir);
+  }
+
+  static long filesSize(Path dir) throws IOException {
     try (Stream<Path> files = Files.list(dir)) {
       return files.filter(p -> !p.getFileName().toString().equals(StoreFormat.LOCK_FILE)).mapToLong(p -> {
         try {
