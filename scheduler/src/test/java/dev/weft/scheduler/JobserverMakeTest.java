@@ -78,8 +78,8 @@ class JobserverMakeTest {
   /**
    * Token churn under {@code make -j3}: bursts of 8 tiny tasks back to back, then with idle gaps longer than
    * the linger period (the worst case: every burst takes its tokens again). Every token read is written back,
-   * back-to-back bursts read almost none, and a burst reads at most the two tokens {@code -j3} has in its
-   * pipe. The measurement for docs/scheduler.md is printed.
+   * back-to-back bursts read almost none, and a burst reads about the two tokens {@code -j3} has in its
+   * pipe (at most one more when a carrier is descheduled past the linger mid-burst). The measurement for docs/scheduler.md is printed.
    */
   @Test
   void makeJ3_burstsOfTinyTasks_tokenChurnBoundedAndNothingLost() throws Exception {
@@ -105,7 +105,10 @@ class JobserverMakeTest {
       assertThat(v.get("reads")).as(line).isEqualTo(v.get("writes"));
       assertThat(v.get("held")).as(line).isZero();
       long bursts = v.get("tasks") / 8;
-      assertThat(v.get("reads")).as(line).isLessThanOrEqualTo(2 * bursts);
+      // With idle gaps every burst takes the pipe's two tokens again. A carrier descheduled for longer than
+      // the linger in the middle of a burst (a loaded machine) gives one back and takes it again, so allow
+      // one more per burst: a token per task would still be far above (8 per burst).
+      assertThat(v.get("reads")).as(line).isLessThanOrEqualTo(3 * bursts);
       if (run.equals("back-to-back")) {
         assertThat(v.get("reads")).as(line).isLessThan(bursts);
       }
