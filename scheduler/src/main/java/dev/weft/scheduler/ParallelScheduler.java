@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,41 +72,25 @@ final class ParallelScheduler extends AbstractScheduler {
   }
 
   /**
-   * A continuation run that, when it yields the carrier with nothing else queued, runs the idle hooks. A
-   * {@link ForkJoinTask} itself, so that the pool's {@code execute} does not wrap it in another object on every
-   * start and wake-up of a virtual thread.
+   * A continuation run that, when it yields the carrier with nothing else queued, runs the idle hooks. A plain
+   * Runnable on purpose: the pool wraps it in its interruptible task, which clears the carrier's interrupt and
+   * makes a push signal an idle carrier; a bare {@code ForkJoinTask} gets neither (the pool expects its
+   * joiner to run it), and a continuation queued behind a busy carrier then waits while another idles.
    */
-  @SuppressWarnings("serial") // never serialized: a ForkJoinTask is Serializable only by inheritance
-  private final class Hooked extends ForkJoinTask<Void> {
-    private final transient Runnable continuation;
+  private final class Hooked implements Runnable {
+    private final Runnable continuation;
 
     Hooked(Runnable continuation) {
       this.continuation = continuation;
     }
 
     @Override
-    protected boolean exec() {
-      try {
-        continuation.run();
-        if (idleHooks && pool.getQueuedSubmissionCount() == 0 && pool.getQueuedTaskCount() == 0) {
-          runIdleHooks();
-        }
-      } catch (Throwable t) {
-        // As the pool does for a plain Runnable: a continuation does not throw, but if the JDK ever does, the
-        // carrier's handler reports it rather than the task keeping it unseen.
-        Thread w = Thread.currentThread();
-        w.getUncaughtExceptionHandler().uncaughtException(w, t);
+    public void run() {
+      continuation.run();
+      if (idleHooks && pool.getQueuedSubmissionCount() == 0 && pool.getQueuedTaskCount() == 0) {
+        runIdleHooks();
       }
-      return true;
     }
-
-    @Override
-    public Void getRawResult() {
-      return null;
-    }
-
-    @Override
-    protected void setRawResult(Void value) {}
   }
 
   @Override
