@@ -50,6 +50,13 @@ final class FanOut {
     private final boolean needValue;
     private final Runner parent;
     /**
+     * The fixpoint group the parent iterated when it opened this group (null: a group is never opened inside an
+     * iteration, whose getAll runs in order on the driver). Its helpers take this one, not the parent's group
+     * at the time they start: a helper started while the parent drives an iteration it entered from one of
+     * this group's keys still fetches keys of this group, outside the iteration.
+     */
+    private final FixpointGroup group;
+    /**
      * The keys not yet taken, as {@code front << 32 | back}: the caller takes from the front (in key order, like
      * a sequential run), helpers from the back, so that caller and helpers work on different parts of the
      * group and rarely wait for each other's memos. The first key is the caller's own, so front starts at 1.
@@ -65,6 +72,7 @@ final class FanOut {
     Work(Runner parent, Memo[] ms, int[] todo, Object[] outs, boolean needValue) {
       this.range = new AtomicLong(1L << 32 | todo.length);
       this.parent = parent;
+      this.group = parent.group;
       this.ms = ms;
       this.todo = todo;
       this.outs = outs;
@@ -306,23 +314,23 @@ final class FanOut {
    * of its own; the parent becomes its waiter. The parent's thread only.
    */
   static Runner spawn(Runner parent, Memo m, boolean needValue) {
-    return start(parent, c -> c.outcome = Fetch.fetch(c, m, needValue), true);
+    return start(parent, c -> c.outcome = Fetch.fetch(c, m, needValue), true, parent.group);
   }
 
   /** Starts a helper of {@code w}: a child runner that takes keys from its cursor. */
   private static Runner spawn(Runner parent, Work w) {
-    return start(parent, w::drain, false);
+    return start(parent, w::drain, false, w.group);
   }
 
   private interface ChildBody {
     void run(Runner child) throws Exception;
   }
 
-  private static Runner start(Runner parent, ChildBody body, boolean kid) {
+  private static Runner start(Runner parent, ChildBody body, boolean kid, FixpointGroup group) {
     QueryEngine e = parent.engine;
     Runner c = new Runner(e, e.nextRunnerId(), parent.revision, null, parent.thread);
     c.parent = parent;
-    c.group = parent.group;
+    c.group = group;
     if (kid) {
       parent.addKid(c);
     }
