@@ -62,17 +62,17 @@ final class Changes {
     return new Changes(lc, s, b);
   }
 
-  /**
-   * Whether a memo of durability {@code durability} with input filter {@code inputs}, verified at
-   * {@code since}, depends on no input changed after {@code since} (up to the revision this snapshot ends at).
-   */
   /** Whether no input of durability {@code >= durability} changed after {@code since}. */
   boolean classUnchangedSince(int durability, long since) {
     return lastChanged[durability] <= since;
   }
 
+  /**
+   * Whether a memo of durability {@code durability} with input filter {@code inputs}, verified at
+   * {@code since}, depends on no input changed after {@code since} (up to the revision this snapshot ends at).
+   */
   boolean unchangedSince(int durability, long inputs, long since) {
-    if (lastChanged[durability] <= since) {
+    if (classUnchangedSince(durability, since)) {
       return true;
     }
     long changed = 0;

@@ -68,6 +68,8 @@ final class Persistence {
   private final Set<String> warned = ConcurrentHashMap.newKeySet();
   /** Traces looked up for a group ahead of its memos' claims ({@link #prefetch}); a memo's reuse takes them. */
   private final ConcurrentHashMap<Memo, List<Trace>> prefetched = new ConcurrentHashMap<>();
+  /** Whether the store answers a batch of lookups better than one by one ({@link #answersBatches}). */
+  private final boolean batches;
 
   /** The cached fingerprint of one memo's value, and its encoded key. */
   static final class Kept {
@@ -91,6 +93,19 @@ final class Persistence {
   Persistence(QueryEngine engine, MemoStore store) {
     this.engine = engine;
     this.store = store;
+    this.batches = answersBatches(store);
+  }
+
+  /**
+   * Whether {@code store} has its own {@link MemoStore#traces(List)}: the interface's default asks key by key,
+   * so a {@link #prefetch} through it would only add a map's work (a local store's case).
+   */
+  private static boolean answersBatches(MemoStore store) {
+    try {
+      return store.getClass().getMethod("traces", List.class).getDeclaringClass() != MemoStore.class;
+    } catch (NoSuchMethodException impossible) {
+      return true;
+    }
   }
 
   // --------------------------------------------------------------------------------------------- reuse
@@ -204,9 +219,13 @@ final class Persistence {
    * with per-request latency fetches a group's keys concurrently; each memo's {@link #reuse} then takes its
    * traces from here instead of asking again. Returns the memos looked up, to be {@linkplain #forget forgotten}
    * once the group is done, or null when there were fewer than two. Looking traces up computes nothing, so the
-   * order in which dependencies are brought up to date stays the reads' order.
+   * order in which dependencies are brought up to date stays the reads' order. Nothing for a store whose
+   * batches are its single lookups in a loop.
    */
   Memo[] prefetch(Memo[] ms, int[] todo, int count) {
+    if (!batches) {
+      return null;
+    }
     Memo[] want = null;
     MemoId[] ids = null;
     int n = 0;

@@ -28,38 +28,53 @@ final class Verify {
   private Verify() {}
 
   /**
-   * For a read from outside query bodies: the value of the stale memo {@code m} when no input of its durability
-   * class changed since it was last verified, so that it is current in this revision; else null. Unlike
-   * {@link #shallow}, the memo is left unstamped and the read counts as a hit: a reader outside bodies is not
-   * held off by the revision gate, so stamping would need a compare-and-set (a fenced instruction as costly
-   * as the rest of the read), and each later read repeats this O(1) check instead. The durability summary
-   * never leaves the window {@link #shallow}'s filter needs, so nothing is lost by not stamping; a read in a
-   * body still stamps, which is what its parents' quick verification looks for. Not for cycle members,
-   * inputs, LRU tables (a restore rewrites the value while {@code m} is stale) or while verifications are
-   * recorded as events or timed.
+   * For a read from outside query bodies: the value of {@code m} when it is current in revision {@code rev},
+   * found in O(1) as {@link #shallow} finds it, else null. A memo current by its durability class alone is
+   * left unstamped and the read is only a hit: a reader outside bodies is not held off by the revision gate,
+   * so stamping would take a compare-and-set (a fenced instruction as costly as the rest of the read), and a
+   * later read repeats the O(1) check instead, which stays valid while the class does not change (it has no
+   * window, unlike the input filter). A read in a body still stamps, which is what its parents' quick
+   * verification looks for. A memo current by its input filter is stamped and counted as a verification, as
+   * in a body, since the filter's window needs the stamp. LRU tables always stamp: a restore rewrites an
+   * evicted value while the memo is stale.
    *
-   * <p>The value is read under the stamp read first: a claimant cannot re-execute {@code m} in a revision in
-   * which it is current by its class (nothing it read may change), so its value is the last completion's.
+   * <p>An unstamped value is read under the stamp read first: a claimant cannot re-execute {@code m} in a
+   * revision in which it is current by its class (nothing it read may change), so the value is the last
+   * completion's.
    */
-  static Object durableValue(Memo m, long rev) {
-    long verified = m.verifiedAt; // acquire: the result of m's last completion
+  static Object outside(Memo m, long rev) {
+    long verified = m.verifiedAt; // acquire: the summaries and the result of m's last verification
     if (verified < 0 || verified == rev) {
-      return null;
+      return verified == rev ? m.hitValue(rev) : null;
     }
     Table t = m.table;
-    if (m.cycle != null || t.input || t.capacity >= 0 || t.engine.counters.timings != null
-        || Events.executedEnabled() || !t.engine.gate.changes().classUnchangedSince(m.durability, verified)) {
+    if (m.cycle != null || t.input || t.engine.counters.timings != null || Events.executedEnabled()) {
       return null;
     }
-    return m.hitValue(verified);
+    Changes changes = t.engine.gate.changes();
+    if (t.capacity < 0 && changes.classUnchangedSince(m.durability, verified)) {
+      return m.hitValue(verified);
+    }
+    return byFilter(m, changes, verified, rev);
+  }
+
+  /** {@link #outside}'s stamping path, out of line so that the unstamped one stays small enough to inline. */
+  private static Object byFilter(Memo m, Changes changes, long verified, long rev) {
+    if (!changes.unchangedSince(m.durability, m.inputs, verified)) {
+      return null;
+    }
+    if (m.verify(verified, rev)) {
+      m.table.engine.counters.verifications.increment();
+    }
+    return m.hitValue(rev);
   }
 
   /**
    * Revalidates the stale memo {@code m} in O(1), when neither its durability class nor any input its filter
-   * names changed since it was last verified ({@link Changes}); counts the verification on {@code r} (or on the
-   * engine when {@code r} is null, a read from outside). Returns whether {@code m} is current in {@code rev}.
-   * Steps aside, like {@link #quick}, while verifications are recorded as events or timed, so that each
-   * verified memo is reported by a claimant.
+   * names changed since it was last verified ({@link Changes}); counts the verification on {@code r}. Returns
+   * whether {@code m} is current in {@code rev}. Steps aside, like {@link #quick}, while verifications are
+   * recorded as events or timed, so that each verified memo is reported by a claimant. Reads from outside
+   * bodies use {@link #outside}.
    */
   static boolean shallow(Runner r, Memo m, long rev) {
     long verified = m.verifiedAt; // acquire: the summaries of m's last verification
@@ -67,18 +82,13 @@ final class Verify {
       return verified == rev;
     }
     Table t = m.table;
-    EngineCounters counters = t.engine.counters;
-    if (m.cycle != null || t.input || counters.timings != null
+    if (m.cycle != null || t.input || t.engine.counters.timings != null
         || Events.executedEnabled()
         || !t.engine.gate.changes().unchangedSince(m.durability, m.inputs, verified)) {
       return false;
     }
     if (m.verify(verified, rev)) {
-      if (r != null) {
-        r.verified++;
-      } else {
-        counters.verifications.increment();
-      }
+      r.verified++;
     }
     return m.verifiedAt == rev;
   }
