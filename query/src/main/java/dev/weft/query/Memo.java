@@ -50,25 +50,10 @@ final class Memo extends MemoHot {
   /** {@link #HAS_DIAGNOSTICS}: this memo or anything it read reported. */
   int flags;
   /**
-   * The {@link Durability} ordinal: an input's own; for a derived memo the lowest of what it read (the
-   * highest when it read nothing). See {@link Changes}.
-   */
-  int durability;
-  /**
    * Input filter: an input's own bit; for a derived memo the union of its dependencies' (all ones for a cycle
    * member). See {@link Changes}.
    */
   long inputs;
-  /**
-   * The cycle this memo was found on when it last completed, or null. A member's outcome is the cycle's
-   * verdict (its fallback value or the cycle's {@link CycleException}), not a function of what its body
-   * read: re-running the body after its partners completed would read their outcomes as ordinary values.
-   * So the verdict is restored from here after an eviction, and in a later revision a member is verified
-   * with its whole cycle as a unit, never alone: the cycle is current only if no dependency outside it
-   * changed, else every member re-executes (the cycle may have vanished); see {@link Fixpoint}. Survives
-   * eviction like {@link #deps}.
-   */
-  Cycle cycle;
   /** LRU recency stamp; racy writes by readers are fine. */
   long lastUsed;
   /** Whether the table's LRU list holds this memo; guarded by the table's lock. */
@@ -202,7 +187,9 @@ final class Memo extends MemoHot {
 
 /**
  * The fields a memo hit reads, declared in a superclass so that the JVM lays them out first and together
- * (superclass fields precede subclass fields): a hit then touches one cache line of the memo, not two.
+ * (superclass fields precede subclass fields): a hit then touches one cache line of the memo, not two. So do
+ * the durability and cycle checks of a read from outside bodies ({@link Verify#outside}), which a memo that
+ * read only inputs of an unchanged durability class answers without touching the rest of the memo.
  */
 abstract class MemoHot {
   final Object key;
@@ -220,6 +207,21 @@ abstract class MemoHot {
    * undercount slightly under concurrent reads of one key.
    */
   long hits;
+  /**
+   * The {@link Durability} ordinal: an input's own; for a derived memo the lowest of what it read (the
+   * highest when it read nothing). See {@link Changes}.
+   */
+  int durability;
+  /**
+   * The cycle this memo was found on when it last completed, or null. A member's outcome is the cycle's
+   * verdict (its fallback value or the cycle's {@link CycleException}), not a function of what its body
+   * read: re-running the body after its partners completed would read their outcomes as ordinary values.
+   * So the verdict is restored from here after an eviction, and in a later revision a member is verified
+   * with its whole cycle as a unit, never alone: the cycle is current only if no dependency outside it
+   * changed, else every member re-executes (the cycle may have vanished); see {@link Fixpoint}. Survives
+   * eviction like {@link Memo#deps}.
+   */
+  Cycle cycle;
 
   MemoHot(Object key, int hash) {
     this.key = key;

@@ -242,7 +242,7 @@ public final class QueryEngine implements AutoCloseable {
     Misuse.read(this, t, key, false); // the key was checked when the memo was made
     long rev = current;
     Object v;
-    if ((v = Verify.outside(m, rev)) != null) { // current by durability or input filter
+    if ((v = Verify.outside(t, m, rev)) != null) { // current by durability or input filter
       m.hits++;
       t.afterHit(m);
       return v;
@@ -267,7 +267,7 @@ public final class QueryEngine implements AutoCloseable {
     Memo m = t.find(key);
     Object v;
     long rev = current;
-    if (m != null && ((v = m.hitValue(rev)) != null || (v = Verify.outside(m, rev)) != null)) {
+    if (m != null && ((v = m.hitValue(rev)) != null || (v = Verify.outside(t, m, rev)) != null)) {
       if (count) {
         m.hits++;
         t.afterHit(m);

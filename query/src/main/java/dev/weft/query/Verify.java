@@ -38,16 +38,19 @@ final class Verify {
    * in a body, since the filter's window needs the stamp. LRU tables always stamp: a restore rewrites an
    * evicted value while the memo is stale.
    *
+   * <p>{@code t} is {@code m}'s table, which the caller has at hand; with the checks reading only the memo's
+   * first fields ({@link MemoHot}) and the shared table and engine, the read touches no more of the memo than
+   * a hit does.
+   *
    * <p>An unstamped value is read under the stamp read first: a claimant cannot re-execute {@code m} in a
    * revision in which it is current by its class (nothing it read may change), so the value is the last
    * completion's.
    */
-  static Object outside(Memo m, long rev) {
+  static Object outside(Table t, Memo m, long rev) {
     long verified = m.verifiedAt; // acquire: the summaries and the result of m's last verification
     if (verified < 0 || verified == rev) {
       return verified == rev ? m.hitValue(rev) : null;
     }
-    Table t = m.table;
     if (m.cycle != null || t.input || t.engine.counters.timings != null || Events.executedEnabled()) {
       return null;
     }
