@@ -1,7 +1,7 @@
 package dev.weft.query;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -15,43 +15,159 @@ import java.util.Set;
  * depth-first walk of the records from the root, visiting each memo once at its first read, yields exactly
  * the order a single-threaded run of the bodies would have reported in, however the evaluation was
  * scheduled. The walk is iterative (records may be deep) and skips every memo whose {@link Memo#flags} say
- * that neither it nor anything it read reported, so collecting costs nothing for silent subtrees.
+ * that neither it nor anything it read reported, without remembering it, so collecting costs little for
+ * silent subtrees.
+ *
+ * <p><b>Reuse.</b> An engine keeps its last collection with an epoch ({@link QueryEngine#reports}) that every
+ * completion of a memo completed before advances when its new record would walk differently (its own reports,
+ * or its reporting dependencies, changed; a cycle or fixpoint completion always). A memo's first completion
+ * need not: nothing collected before could reach it except through a memo whose record changed. So after an
+ * edit that changed no report (a comment, a literal), the next evaluation of the same root returns the
+ * last collection without walking.
  */
 final class Diagnostics {
   private Diagnostics() {}
 
-  /** The diagnostics of {@code root} and everything it read, in sequential order. */
+  /** The last collection of an engine: its root and the {@link QueryEngine#reports} epoch it was taken at. */
+  record Collected(Memo root, long epoch, List<Diagnostic> diagnostics) {}
+
+  /**
+   * The diagnostics of {@code root} and everything it read, in sequential order: the engine's last collection
+   * when it was of the same root and no completion has changed what a walk would find since.
+   */
   static List<Diagnostic> collect(Memo root) {
+    QueryEngine e = root.table.engine;
+    long epoch = e.reports.get(); // before the walk: a change during it makes the result stale at once
+    Collected last = e.lastCollected;
+    if (last != null && last.root == root && last.epoch == epoch) {
+      return last.diagnostics;
+    }
+    List<Diagnostic> d = walk(root);
+    e.lastCollected = new Collected(root, epoch, d);
+    return d;
+  }
+
+  /**
+   * Called when a memo completed before completes again with record {@code now}: advances the engine's epoch
+   * unless a walk would find the same in {@code now} as in {@code was}: the same own reports and the same
+   * reporting dependencies in the same order. A dependency that itself changed what it reports advanced the
+   * epoch when it completed, so comparing identities is enough.
+   */
+  static void recorded(QueryEngine e, Object[] was, Object[] now) {
+    if (!sameReports(was, now)) {
+      e.reports.incrementAndGet();
+    }
+  }
+
+  private static boolean sameReports(Object[] was, Object[] now) {
+    if (was == now) {
+      return true;
+    }
+    if (was == null || now == null) {
+      return false;
+    }
+    int i = 0;
+    int j = 0;
+    Memo[] gi = null;
+    Memo[] gj = null;
+    int pi = 0;
+    int pj = 0;
+    for (;;) {
+      // the next entry of each that a walk would act on, flattening groups
+      Object a = null;
+      while (a == null) {
+        if (gi != null) {
+          if (pi < gi.length) {
+            Memo m = gi[pi++];
+            if (m.hasDiagnostics()) {
+              a = m;
+            }
+            continue;
+          }
+          gi = null;
+        }
+        if (i == was.length) {
+          break;
+        }
+        Object x = was[i++];
+        if (x instanceof Memo[] g) {
+          gi = g;
+          pi = 0;
+        } else if (!(x instanceof Memo m) || m.hasDiagnostics()) {
+          a = x;
+        }
+      }
+      Object b = null;
+      while (b == null) {
+        if (gj != null) {
+          if (pj < gj.length) {
+            Memo m = gj[pj++];
+            if (m.hasDiagnostics()) {
+              b = m;
+            }
+            continue;
+          }
+          gj = null;
+        }
+        if (j == now.length) {
+          break;
+        }
+        Object x = now[j++];
+        if (x instanceof Memo[] g) {
+          gj = g;
+          pj = 0;
+        } else if (!(x instanceof Memo m) || m.hasDiagnostics()) {
+          b = x;
+        }
+      }
+      if (a == null || b == null) {
+        return a == b;
+      }
+      if (a != b && !(a instanceof SimpleDiagnostic && a.equals(b))) {
+        return false; // a user's Diagnostic is compared by identity: its equals is not the engine's to trust
+      }
+    }
+  }
+
+  private static List<Diagnostic> walk(Memo root) {
     if (!root.hasDiagnostics() || root.deps == null) {
       return List.of();
     }
     ArrayList<Diagnostic> out = new ArrayList<>();
+    // Only memos that enter the walk need remembering: one whose subtree is silent adds nothing either way.
     Set<Memo> seen = Collections.newSetFromMap(new IdentityHashMap<>());
     seen.add(root);
-    ArrayDeque<Object[]> arrays = new ArrayDeque<>();
-    ArrayDeque<int[]> positions = new ArrayDeque<>();
-    arrays.push(root.deps);
-    positions.push(new int[1]);
-    while (!arrays.isEmpty()) {
-      Object[] a = arrays.peek();
-      int[] pos = positions.peek();
-      if (pos[0] == a.length) {
-        arrays.pop();
-        positions.pop();
+    Object[][] arrays = new Object[16][];
+    int[] positions = new int[16];
+    int top = 0;
+    arrays[0] = root.deps;
+    while (top >= 0) {
+      Object[] a = arrays[top];
+      int pos = positions[top];
+      if (pos == a.length) {
+        arrays[top--] = null;
         continue;
       }
-      Object e = a[pos[0]++];
+      positions[top] = pos + 1;
+      Object e = a[pos];
+      Object[] next;
       if (e instanceof Memo d) {
-        if (seen.add(d) && d.hasDiagnostics() && d.deps != null) {
-          arrays.push(d.deps);
-          positions.push(new int[1]);
+        if (!d.hasDiagnostics() || d.deps == null || !seen.add(d)) {
+          continue;
         }
+        next = d.deps;
       } else if (e instanceof Memo[] group) {
-        arrays.push(group);
-        positions.push(new int[1]);
+        next = group;
       } else {
         out.add((Diagnostic) e);
+        continue;
       }
+      if (++top == arrays.length) {
+        arrays = Arrays.copyOf(arrays, top * 2);
+        positions = Arrays.copyOf(positions, top * 2);
+      }
+      arrays[top] = next;
+      positions[top] = 0;
     }
     return List.copyOf(out);
   }

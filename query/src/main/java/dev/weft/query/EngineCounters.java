@@ -79,6 +79,9 @@ final class EngineCounters {
       verifications.add(r.verified);
       r.verified = 0;
     }
+    if (r.recordedCount != 0) {
+      Cone.flush(r); // here because every runner passes here before it leaves the gate
+    }
   }
 
   /** Counts one execution on {@code r}, flushing every {@link #FLUSH_EVERY}. */

@@ -250,7 +250,16 @@ final class Execute {
     }
     boolean cyc = f.cycle != null;
     if (executed) {
+      Object[] was = m.deps;
       m.deps = f.depsArray();
+      if (completedBefore) {
+        if (cyc) {
+          t.engine.reports.incrementAndGet();
+        } else {
+          Diagnostics.recorded(t.engine, was, m.deps);
+        }
+      }
+      Cone.recorded(f.runner, m);
     } else if (m.deps == null) {
       m.deps = Frame.NO_DEPS;
     }
@@ -275,6 +284,7 @@ final class Execute {
     long rev = f.runner.revision;
     m.changedAt = rev;
     m.deps = reused.deps();
+    Cone.recorded(f.runner, m);
     summarize(m, m.deps, reused.reported(), false);
     m.result = reused.value();
     f.runner.became++;

@@ -383,7 +383,11 @@ final class Fixpoint {
       } else {
         m.changedAt = rev;
       }
+      if (m.verifiedAt >= 0) {
+        r.engine.reports.incrementAndGet(); // a converged group's reports are its last round's
+      }
       m.deps = s.deps != null ? s.deps : Frame.NO_DEPS;
+      Cone.recorded(r, m);
       m.cycle = g.cycle;
       Execute.summarize(m, m.deps, true, true);
       m.result = outcome;

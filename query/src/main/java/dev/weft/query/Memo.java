@@ -54,6 +54,11 @@ final class Memo extends MemoHot {
    * member). See {@link Changes}.
    */
   long inputs;
+  /**
+   * This memo's place in the {@link Cone} index (dependents, dirty stamp, cached diagnostics), or null until
+   * a revision indexes it; written only inside revisions' writes.
+   */
+  Cone.Node cone;
   /** LRU recency stamp; racy writes by readers are fine. */
   long lastUsed;
   /** Whether the table's LRU list holds this memo; guarded by the table's lock. */

@@ -151,7 +151,7 @@ public final class QueryEngine implements AutoCloseable {
   private final boolean ownsScheduler;
   private final String name;
   final WaitForGraph<Runner> graph = new WaitForGraph<>(Comparator.comparingLong(r -> r.id));
-  private final Registry registry;
+  final Registry registry;
   private final AtomicLong runnerIds = new AtomicLong();
   final RevisionGate gate;
   final EngineCounters counters;
@@ -172,6 +172,21 @@ public final class QueryEngine implements AutoCloseable {
    * after close. Kept here, not in the gate, so a hit reads it without another hop.
    */
   volatile long current;
+  /** Whether verification uses the exact dirty cones of {@link Cone}: until the engine's first LRU table. */
+  volatile boolean cone = true;
+  /**
+   * Whether the {@link Cone} index holds reverse edges, so that completions log their records for the next
+   * revision; written in revisions' writes only (the gate orders it with evaluations).
+   */
+  boolean coneBuilt;
+  /** A revision followed an evaluation: the next one builds the {@link Cone} index. Revisions' writes only. */
+  boolean coneArmed;
+  /** Advanced when a completion changes what a diagnostics walk finds; see {@link Diagnostics}. */
+  final java.util.concurrent.atomic.AtomicLong reports = new java.util.concurrent.atomic.AtomicLong();
+  /** The last diagnostics collection, reused while {@link #reports} has not advanced. */
+  volatile Diagnostics.Collected lastCollected;
+  /** Completions logged for the {@link Cone} index since the last revision. */
+  final Cone.Log coneLog = new Cone.Log();
 
   private QueryEngine(Scheduler scheduler, boolean ownsScheduler, String name, MemoStore store,
       List<QueryDef<?, ?>> registered) {

@@ -100,6 +100,9 @@ final class Runner {
   /** Memo hits and verifications of this runner's frames, not yet added to the engine's counters. */
   long hits;
   long verified;
+  /** Memos this runner completed with a new dependency record, for the {@link Cone} index; runner thread only. */
+  Memo[] recorded;
+  int recordedCount;
   // child results
   Object outcome;
   Throwable error;

@@ -56,6 +56,7 @@ final class Table {
    */
   private final ReentrantLock insertLock = new ReentrantLock();
   static final int INITIAL = 16;
+
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayList<Memo> valued = new ArrayList<>();
   private long clock;
@@ -75,6 +76,9 @@ final class Table {
     this.query = query;
     this.input = query.isInput();
     this.capacity = input ? -1 : query.lru;
+    if (capacity >= 0) {
+      engine.cone = false; // reverse edges would hold the evicted memos the table holds weakly: see Cone
+    }
     this.salt = query.name.hashCode();
   }
 

@@ -63,7 +63,7 @@ final class Verify {
 
   /** {@link #outside}'s stamping path, out of line so that the unstamped one stays small enough to inline. */
   private static Object byFilter(Memo m, Changes changes, long verified, long rev) {
-    if (!changes.unchangedSince(m.durability, m.inputs, verified)) {
+    if (!changes.unchangedSince(m.durability, m.inputs, verified) && !Cone.clean(m, verified)) {
       return null;
     }
     if (m.verify(verified, rev)) {
@@ -87,7 +87,7 @@ final class Verify {
     Table t = m.table;
     if (m.cycle != null || t.input || t.engine.counters.timings != null
         || Events.executedEnabled()
-        || !t.engine.gate.changes().unchangedSince(m.durability, m.inputs, verified)) {
+        || !(t.engine.gate.changes().unchangedSince(m.durability, m.inputs, verified) || Cone.clean(m, verified))) {
       return false;
     }
     if (m.verify(verified, rev)) {

@@ -129,6 +129,11 @@ final class Writes implements Updates {
     }
     EngineCounters counters = engine.counters;
     engine.gate.advance(cause(), bits, durability, next -> {
+      List<Memo> written = new ArrayList<>(effective.size());
+      for (Write w : effective) {
+        written.add(w.memo);
+      }
+      Cone.advance(engine, written, next);
       for (int i = 0; i < effective.size(); i++) {
         Write w = effective.get(i);
         Memo m = w.memo;
