@@ -110,19 +110,19 @@ final class CodecSupport {
    * Standard UTF-8, refusing unpaired surrogates (which would not round-trip).
    *
    * <p>{@link String#getBytes} turns each unpaired surrogate into one {@code '?'} byte. When the bytes are as
-   * many as the chars (text of ASCII only, most text), every char became one byte, so the string is
-   * unchanged by the encoding exactly when it holds no unpaired surrogate: one comparison of the bytes, read
-   * as Latin-1, with the string (both intrinsic and vectorized, unlike a scan of the string's chars, which
-   * runs as a plain loop until the JIT compiler has reached it). Otherwise every other {@code '?'} byte of
-   * the output is a {@code '?'} char (the bytes of a multi-byte sequence are all {@code >= 0x80}), so a
-   * string has an unpaired surrogate exactly when its bytes hold more {@code '?'} than it has chars
-   * {@code '?'}. Only a string that really has an unpaired surrogate is scanned char by char (to name the
-   * index).
+   * many as the chars (text of ASCII only, most text), every char became one byte at its own index, so the
+   * string has an unpaired surrogate exactly when some {@code '?'} byte stands where the string has another
+   * char: {@link #sameMarks} looks only at the {@code '?'} bytes, found eight bytes at a time, and allocates
+   * nothing (a copy of the string's size costs more than the scan in a new JVM, whose heap pages are touched for
+   * the first time). Otherwise every other {@code '?'} byte of the output is a {@code '?'} char (the bytes of a
+   * multi-byte sequence are all {@code >= 0x80}), so a string has an unpaired surrogate exactly when its bytes
+   * hold more {@code '?'} than it has chars {@code '?'}. Only a string that really has an unpaired surrogate is
+   * scanned char by char (to name the index).
    */
   static void writeString(DataOutput out, String s) throws IOException {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     if (b.length == s.length()) {
-      if (!new String(b, StandardCharsets.ISO_8859_1).equals(s)) {
+      if (!sameMarks(b, s)) {
         checkSurrogates(s);
       }
     } else {
@@ -137,6 +137,42 @@ final class CodecSupport {
     } else {
       writeBytes(out, b);
     }
+  }
+
+  /** The bytes {@link #sameMarks} scans per call of {@link #indexOf}: a method a new JVM soon compiles. */
+  private static final int MARK_CHUNK = 4096;
+
+  /** Whether every {@code '?'} byte of {@code b}, as many bytes as {@code s} has chars, is a {@code '?'} of s. */
+  private static boolean sameMarks(byte[] b, String s) {
+    for (int from = 0; from < b.length; from += MARK_CHUNK) {
+      int to = Math.min(b.length, from + MARK_CHUNK);
+      for (int i = indexOf(b, (byte) '?', from, to); i >= 0; i = indexOf(b, (byte) '?', i + 1, to)) {
+        if (s.charAt(i) != '?') {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The first index of {@code x} in {@code b[from, to)}, or -1: eight bytes at a time, as {@link #count}. */
+  static int indexOf(byte[] b, byte x, int from, int to) {
+    long pattern = 0x0101010101010101L * (x & 0xFF);
+    int i = from;
+    for (int end = to - 7; i < end; i += 8) {
+      long w = (long) LONGS.get(b, i) ^ pattern;
+      long t = ((w & 0x7F7F7F7F7F7F7F7FL) + 0x7F7F7F7F7F7F7F7FL) | w;
+      long zero = ~t & 0x8080808080808080L;
+      if (zero != 0) {
+        return i + (Long.numberOfTrailingZeros(zero) >>> 3); // little-endian: the lowest byte comes first
+      }
+    }
+    for (; i < to; i++) {
+      if (b[i] == x) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** How many bytes of {@code b} equal {@code x}: eight at a time, without a branch per byte. */
