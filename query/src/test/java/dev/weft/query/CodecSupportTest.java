@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -131,6 +132,39 @@ class CodecSupportTest {
       assertThatThrownBy(() -> Codecs.encode(Codecs.STRING, bad)).as("surrogate at %d", at)
           .isInstanceOf(IOException.class).hasMessageContaining("unpaired surrogate at index " + at);
     }
+  }
+
+  @Test
+  void fingerprint_codecThatWritesAfterItsCall_cannotChangeLaterFingerprints() throws IOException {
+    DataOutput[] kept = new DataOutput[1];
+    Codec<String> leaky = new Codec<>() {
+      @Override
+      public void write(String value, DataOutput out) throws IOException {
+        kept[0] = out;
+        Codecs.STRING.write(value, out);
+      }
+
+      @Override
+      public String read(DataInput in) throws IOException {
+        return Codecs.STRING.read(in);
+      }
+    };
+    Codec<String> meddler = new Codec<>() { // writes through the stream kept from the leaky codec's call
+      @Override
+      public void write(String value, DataOutput out) throws IOException {
+        Codecs.STRING.write(value, out);
+        kept[0].write(new byte[] {'Z', 'Z', 'Z'});
+      }
+
+      @Override
+      public String read(DataInput in) throws IOException {
+        return Codecs.STRING.read(in);
+      }
+    };
+    CodecSupport.fingerprint(Codecs.STRING, "c".repeat(8_000)); // leaves a large array for the next ones
+    assertThat(CodecSupport.fingerprint(leaky, "a")).isEqualTo(MemoStore.Fingerprint.of(reference("a")));
+    String text = "y".repeat(4_000); // would be written into that array, then hit by the stale stream
+    assertThat(CodecSupport.fingerprint(meddler, text)).isEqualTo(MemoStore.Fingerprint.of(reference(text)));
   }
 
   /** The encoding as it was written before the fast paths: the oracle of the tests above. */
