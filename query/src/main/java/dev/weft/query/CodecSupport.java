@@ -1,11 +1,9 @@
 package dev.weft.query;
 
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -205,7 +203,16 @@ final class CodecSupport {
   }
 
   static String readString(DataInput in) throws IOException {
-    byte[] b = readBytes(in);
+    if (in instanceof ArrayInput ai) { // an ASCII string straight from the array, without a copy first
+      int n = readLength(in, MAX_LENGTH);
+      String s = ai.asciiString(n);
+      return s != null ? s : utf8(readFully(in, n));
+    }
+    return utf8(readBytes(in));
+  }
+
+  /** Strict UTF-8: malformed input is an {@link IOException}. */
+  private static String utf8(byte[] b) throws IOException {
     for (byte x : b) {
       if (x < 0) {
         try {
@@ -365,17 +372,17 @@ final class CodecSupport {
 
   /** Decodes all of {@code b}: trailing bytes are an error. */
   static <T> T decode(Codec<T> codec, byte[] b) throws IOException {
-    Source src = new Source(b);
+    ArrayInput in = new ArrayInput(b);
     T value;
     try {
-      value = codec.read(new DataInputStream(src));
+      value = codec.read(in);
     } catch (IOException e) {
       throw e;
     } catch (RuntimeException | StackOverflowError e) {
       throw new IOException("cannot decode " + b.length + " bytes: " + e, e);
     }
-    if (src.remaining() != 0) {
-      throw new IOException(src.remaining() + " bytes left after the value");
+    if (in.remaining() != 0) {
+      throw new IOException(in.remaining() + " bytes left after the value");
     }
     return value;
   }
@@ -454,58 +461,6 @@ final class CodecSupport {
 
     byte[] toByteArray() {
       return Arrays.copyOf(buf, size);
-    }
-  }
-
-  /** An unsynchronized byte array input. */
-  static final class Source extends InputStream {
-    private final byte[] buf;
-    private final int end;
-    private int pos;
-
-    Source(byte[] buf) {
-      this(buf, 0, buf.length);
-    }
-
-    Source(byte[] buf, int off, int len) {
-      this.buf = buf;
-      this.pos = off;
-      this.end = off + len;
-    }
-
-    @Override
-    public int read() {
-      return pos < end ? buf[pos++] & 0xFF : -1;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      if (len == 0) {
-        return 0;
-      }
-      if (pos >= end) {
-        return -1;
-      }
-      int n = Math.min(len, end - pos);
-      System.arraycopy(buf, pos, b, off, n);
-      pos += n;
-      return n;
-    }
-
-    @Override
-    public long skip(long n) {
-      long k = Math.max(0, Math.min(n, end - pos));
-      pos += (int) k;
-      return k;
-    }
-
-    @Override
-    public int available() {
-      return end - pos;
-    }
-
-    int remaining() {
-      return end - pos;
     }
   }
 }
