@@ -139,7 +139,7 @@ final class CodecSupport {
   }
 
   /** The bytes {@link #sameMarks} scans per call of {@link #indexOf}: a method a new JVM soon compiles. */
-  private static final int MARK_CHUNK = 4096;
+  private static final int MARK_CHUNK = 512;
 
   /** Whether every {@code '?'} byte of {@code b}, as many bytes as {@code s} has chars, is a {@code '?'} of s. */
   private static boolean sameMarks(byte[] b, String s) {

@@ -95,6 +95,21 @@ class Xxh3Test {
     assertThat(Xxh3.hash128(LONG, off, len).toString()).isEqualTo(hex);
   }
 
+  private record Pair(long high, long low) {}
+
+  @Test
+  void fingerprint_equalsAndHashCode_asARecordOfTheTwoHalves() {
+    Random r = new Random(3);
+    for (int i = 0; i < 1_000; i++) {
+      long high = r.nextInt(4) == 0 ? r.nextInt(3) : r.nextLong();
+      long low = r.nextInt(4) == 0 ? r.nextInt(3) : r.nextLong();
+      Fingerprint f = new Fingerprint(high, low);
+      assertThat(f.hashCode()).isEqualTo(new Pair(high, low).hashCode());
+      assertThat(f).isEqualTo(new Fingerprint(high, low)).isNotEqualTo(new Fingerprint(high, low + 1))
+          .isNotEqualTo(new Fingerprint(high + 1, low)).isNotEqualTo(new Pair(high, low));
+    }
+  }
+
   @Test
   void hash128_offsetInsideLargerArray_equalsHashOfCopy() {
     Random r = new Random(1);
