@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
@@ -50,7 +51,7 @@ final class ArrayInput implements DataInput {
         return null;
       }
     }
-    String s = new String(a, pos, n, java.nio.charset.StandardCharsets.ISO_8859_1);
+    String s = new String(a, pos, n, StandardCharsets.ISO_8859_1);
     pos += n;
     return s;
   }
