@@ -1,11 +1,9 @@
 package dev.weft.query;
 
 import java.io.DataInput;
-import java.io.DataInputStream;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -18,6 +16,7 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The byte-level helpers behind {@link Codecs}: unsigned varints, bounded reads, strict UTF-8 and
@@ -110,19 +109,19 @@ final class CodecSupport {
    * Standard UTF-8, refusing unpaired surrogates (which would not round-trip).
    *
    * <p>{@link String#getBytes} turns each unpaired surrogate into one {@code '?'} byte. When the bytes are as
-   * many as the chars (text of ASCII only, most text), every char became one byte, so the string is
-   * unchanged by the encoding exactly when it holds no unpaired surrogate: one comparison of the bytes, read
-   * as Latin-1, with the string (both intrinsic and vectorized, unlike a scan of the string's chars, which
-   * runs as a plain loop until the JIT compiler has reached it). Otherwise every other {@code '?'} byte of
-   * the output is a {@code '?'} char (the bytes of a multi-byte sequence are all {@code >= 0x80}), so a
-   * string has an unpaired surrogate exactly when its bytes hold more {@code '?'} than it has chars
-   * {@code '?'}. Only a string that really has an unpaired surrogate is scanned char by char (to name the
-   * index).
+   * many as the chars (text of ASCII only, most text), every char became one byte at its own index, so the
+   * string has an unpaired surrogate exactly when some {@code '?'} byte stands where the string has another
+   * char: {@link #sameMarks} looks only at the {@code '?'} bytes, found eight bytes at a time, and allocates
+   * nothing (a copy of the string's size costs more than the scan in a new JVM, whose heap pages are touched for
+   * the first time). Otherwise every other {@code '?'} byte of the output is a {@code '?'} char (the bytes of a
+   * multi-byte sequence are all {@code >= 0x80}), so a string has an unpaired surrogate exactly when its bytes
+   * hold more {@code '?'} than it has chars {@code '?'}. Only a string that really has an unpaired surrogate is
+   * scanned char by char (to name the index).
    */
   static void writeString(DataOutput out, String s) throws IOException {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     if (b.length == s.length()) {
-      if (!new String(b, StandardCharsets.ISO_8859_1).equals(s)) {
+      if (!sameMarks(b, s)) {
         checkSurrogates(s);
       }
     } else {
@@ -137,6 +136,42 @@ final class CodecSupport {
     } else {
       writeBytes(out, b);
     }
+  }
+
+  /** The bytes {@link #sameMarks} scans per call of {@link #indexOf}: a method a new JVM soon compiles. */
+  private static final int MARK_CHUNK = 512;
+
+  /** Whether every {@code '?'} byte of {@code b}, as many bytes as {@code s} has chars, is a {@code '?'} of s. */
+  private static boolean sameMarks(byte[] b, String s) {
+    for (int from = 0; from < b.length; from += MARK_CHUNK) {
+      int to = Math.min(b.length, from + MARK_CHUNK);
+      for (int i = indexOf(b, (byte) '?', from, to); i >= 0; i = indexOf(b, (byte) '?', i + 1, to)) {
+        if (s.charAt(i) != '?') {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  /** The first index of {@code x} in {@code b[from, to)}, or -1: eight bytes at a time, as {@link #count}. */
+  static int indexOf(byte[] b, byte x, int from, int to) {
+    long pattern = 0x0101010101010101L * (x & 0xFF);
+    int i = from;
+    for (int end = to - 7; i < end; i += 8) {
+      long w = (long) LONGS.get(b, i) ^ pattern;
+      long t = ((w & 0x7F7F7F7F7F7F7F7FL) + 0x7F7F7F7F7F7F7F7FL) | w;
+      long zero = ~t & 0x8080808080808080L;
+      if (zero != 0) {
+        return i + (Long.numberOfTrailingZeros(zero) >>> 3); // little-endian: the lowest byte comes first
+      }
+    }
+    for (; i < to; i++) {
+      if (b[i] == x) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   /** How many bytes of {@code b} equal {@code x}: eight at a time, without a branch per byte. */
@@ -168,7 +203,16 @@ final class CodecSupport {
   }
 
   static String readString(DataInput in) throws IOException {
-    byte[] b = readBytes(in);
+    if (in instanceof ArrayInput ai) { // an ASCII string straight from the array, without a copy first
+      int n = readLength(in, MAX_LENGTH);
+      String s = ai.asciiString(n);
+      return s != null ? s : utf8(readFully(in, n));
+    }
+    return utf8(readBytes(in));
+  }
+
+  /** Strict UTF-8: malformed input is an {@link IOException}. */
+  private static String utf8(byte[] b) throws IOException {
     for (byte x : b) {
       if (x < 0) {
         try {
@@ -264,10 +308,50 @@ final class CodecSupport {
     return encodeToSink(codec, value).toByteArray();
   }
 
-  /** The fingerprint of {@code value}'s encoding, hashed where it was written (no copy of the bytes). */
+  /**
+   * The fingerprint of {@code value}'s encoding, hashed where it was written (no copy of the bytes), in an
+   * array kept from an earlier fingerprint when there is one ({@link #SPARES}).
+   */
   static <T> MemoStore.Fingerprint fingerprint(Codec<T> codec, T value) throws IOException {
-    Sink sink = encodeToSink(codec, value);
-    return Fingerprints.of(sink.array(), 0, sink.size());
+    byte[] spare = takeSpare();
+    Sink sink = spare != null ? new Sink(spare) : new Sink(64);
+    codec.write(value, new SinkOutput(sink));
+    MemoStore.Fingerprint f = Fingerprints.of(sink.array(), 0, sink.size());
+    giveSpare(sink.detach());
+    return f;
+  }
+
+  /**
+   * Arrays that held an encoding only to be hashed, for the next {@link #fingerprint}: fingerprinting the
+   * inputs of a run (3,400 source files, 52 MB on java.base) would otherwise allocate every input's size in
+   * a fresh array, which in a new JVM costs the first touch of that much heap or a collection during the
+   * run. A few slots, taken and given back with one atomic swap each; arrays over {@link #SPARE_MAX} bytes are
+   * left to the collector.
+   */
+  private static final AtomicReferenceArray<byte[]> SPARES = new AtomicReferenceArray<>(8);
+  private static final int SPARE_MAX = 1 << 20;
+
+  private static byte[] takeSpare() {
+    for (int i = 0; i < SPARES.length(); i++) {
+      if (SPARES.getPlain(i) != null) {
+        byte[] b = SPARES.getAndSet(i, null);
+        if (b != null) {
+          return b;
+        }
+      }
+    }
+    return null;
+  }
+
+  private static void giveSpare(byte[] b) {
+    if (b.length > SPARE_MAX) {
+      return;
+    }
+    for (int i = 0; i < SPARES.length(); i++) {
+      if (SPARES.getPlain(i) == null && SPARES.compareAndSet(i, null, b)) {
+        return;
+      }
+    }
   }
 
   private static <T> Sink encodeToSink(Codec<T> codec, T value) throws IOException {
@@ -288,17 +372,17 @@ final class CodecSupport {
 
   /** Decodes all of {@code b}: trailing bytes are an error. */
   static <T> T decode(Codec<T> codec, byte[] b) throws IOException {
-    Source src = new Source(b);
+    ArrayInput in = new ArrayInput(b);
     T value;
     try {
-      value = codec.read(new DataInputStream(src));
+      value = codec.read(in);
     } catch (IOException e) {
       throw e;
     } catch (RuntimeException | StackOverflowError e) {
       throw new IOException("cannot decode " + b.length + " bytes: " + e, e);
     }
-    if (src.remaining() != 0) {
-      throw new IOException(src.remaining() + " bytes left after the value");
+    if (in.remaining() != 0) {
+      throw new IOException(in.remaining() + " bytes left after the value");
     }
     return value;
   }
@@ -310,6 +394,22 @@ final class CodecSupport {
 
     Sink(int capacity) {
       buf = new byte[capacity];
+    }
+
+    /** A sink writing into {@code buf} from its start (whatever it holds is overwritten). */
+    Sink(byte[] buf) {
+      this.buf = buf;
+    }
+
+    /**
+     * Returns the array and leaves this sink empty with an array of its own, so that a write through a stream
+     * a codec kept beyond its call can never reach an array given to another encoding.
+     */
+    byte[] detach() {
+      byte[] b = buf;
+      buf = new byte[0];
+      size = 0;
+      return b;
     }
 
     @Override
@@ -361,58 +461,6 @@ final class CodecSupport {
 
     byte[] toByteArray() {
       return Arrays.copyOf(buf, size);
-    }
-  }
-
-  /** An unsynchronized byte array input. */
-  static final class Source extends InputStream {
-    private final byte[] buf;
-    private final int end;
-    private int pos;
-
-    Source(byte[] buf) {
-      this(buf, 0, buf.length);
-    }
-
-    Source(byte[] buf, int off, int len) {
-      this.buf = buf;
-      this.pos = off;
-      this.end = off + len;
-    }
-
-    @Override
-    public int read() {
-      return pos < end ? buf[pos++] & 0xFF : -1;
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      if (len == 0) {
-        return 0;
-      }
-      if (pos >= end) {
-        return -1;
-      }
-      int n = Math.min(len, end - pos);
-      System.arraycopy(buf, pos, b, off, n);
-      pos += n;
-      return n;
-    }
-
-    @Override
-    public long skip(long n) {
-      long k = Math.max(0, Math.min(n, end - pos));
-      pos += (int) k;
-      return k;
-    }
-
-    @Override
-    public int available() {
-      return end - pos;
-    }
-
-    int remaining() {
-      return end - pos;
     }
   }
 }

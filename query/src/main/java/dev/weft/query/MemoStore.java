@@ -152,6 +152,18 @@ public interface MemoStore extends AutoCloseable {
       return Fingerprints.of(bytes, 0, bytes.length);
     }
 
+    // equals and hashCode as a record's, written out: the generated ones go through method handles, which a new
+    // JVM runs interpreted for a while, and a re-run compares tens of thousands of fingerprints.
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof Fingerprint f && high == f.high && low == f.low;
+    }
+
+    @Override
+    public int hashCode() {
+      return 31 * Long.hashCode(high) + Long.hashCode(low);
+    }
+
     /** 32 hexadecimal digits. */
     @Override
     public String toString() {

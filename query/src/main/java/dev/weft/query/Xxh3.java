@@ -157,61 +157,25 @@ final class Xxh3 {
   }
 
   private static MemoStore.Fingerprint large(byte[] b, int off, int len) {
-    long a0 = PRIME32_3;
-    long a1 = PRIME64_1;
-    long a2 = PRIME64_2;
-    long a3 = PRIME64_3;
-    long a4 = PRIME64_4;
-    long a5 = PRIME32_2;
-    long a6 = PRIME64_5;
-    long a7 = PRIME32_1;
+    long[] acc = {PRIME32_3, PRIME64_1, PRIME64_2, PRIME64_3, PRIME64_4, PRIME32_2, PRIME64_5, PRIME32_1};
+    // Full blocks take all their stripes and a scramble; the last block takes its full stripes but the very
+    // last one, which is taken below as the input's last 64 bytes.
     int blocks = (len - 1) / BLOCK;
-    for (int n = 0; n <= blocks; n++) {
-      int base = off + n * BLOCK;
-      // Full blocks take all their stripes and a scramble; the last block takes its full stripes but the
-      // very last one, which is taken below as the input's last 64 bytes.
-      int stripes = n < blocks ? STRIPES_PER_BLOCK : (len - 1 - n * BLOCK) / STRIPE;
-      for (int s = 0; s < stripes; s++) {
-        int p = base + s * STRIPE;
-        long d0 = u64(b, p);
-        long d1 = u64(b, p + 8);
-        long d2 = u64(b, p + 16);
-        long d3 = u64(b, p + 24);
-        long d4 = u64(b, p + 32);
-        long d5 = u64(b, p + 40);
-        long d6 = u64(b, p + 48);
-        long d7 = u64(b, p + 56);
-        long k0 = d0 ^ SL[s];
-        long k1 = d1 ^ SL[s + 1];
-        long k2 = d2 ^ SL[s + 2];
-        long k3 = d3 ^ SL[s + 3];
-        long k4 = d4 ^ SL[s + 4];
-        long k5 = d5 ^ SL[s + 5];
-        long k6 = d6 ^ SL[s + 6];
-        long k7 = d7 ^ SL[s + 7];
-        a0 += d1 + (k0 & LO32) * (k0 >>> 32);
-        a1 += d0 + (k1 & LO32) * (k1 >>> 32);
-        a2 += d3 + (k2 & LO32) * (k2 >>> 32);
-        a3 += d2 + (k3 & LO32) * (k3 >>> 32);
-        a4 += d5 + (k4 & LO32) * (k4 >>> 32);
-        a5 += d4 + (k5 & LO32) * (k5 >>> 32);
-        a6 += d7 + (k6 & LO32) * (k6 >>> 32);
-        a7 += d6 + (k7 & LO32) * (k7 >>> 32);
-      }
-      if (n < blocks) {
-        a0 = scramble(a0, SL[16]);
-        a1 = scramble(a1, SL[17]);
-        a2 = scramble(a2, SL[18]);
-        a3 = scramble(a3, SL[19]);
-        a4 = scramble(a4, SL[20]);
-        a5 = scramble(a5, SL[21]);
-        a6 = scramble(a6, SL[22]);
-        a7 = scramble(a7, SL[23]);
-      }
+    for (int n = 0; n < blocks; n++) {
+      block(acc, b, off + n * BLOCK, STRIPES_PER_BLOCK, true);
     }
+    block(acc, b, off + blocks * BLOCK, (len - 1 - blocks * BLOCK) / STRIPE, false);
+    long a0 = acc[0];
+    long a1 = acc[1];
+    long a2 = acc[2];
+    long a3 = acc[3];
+    long a4 = acc[4];
+    long a5 = acc[5];
+    long a6 = acc[6];
+    long a7 = acc[7];
     // The last stripe: the input's last 64 bytes against the secret at offset 192 - 64 - 7. Written out like
-    // the loop's body, not shared with it: with the accumulators in an array instead of locals, C2 kept them
-    // in memory and 16 KB hashed at 8.7 instead of 15.6 GB/s.
+    // the body of block's loop, not shared with it: with the accumulators in an array instead of locals, C2
+    // kept them in memory and 16 KB hashed at 8.7 instead of 15.6 GB/s.
     int p = off + len - STRIPE;
     int s = SECRET_LENGTH - STRIPE - 7;
     long d0 = u64(b, p);
@@ -242,6 +206,70 @@ final class Xxh3 {
     long low = merge(a0, a1, a2, a3, a4, a5, a6, a7, 11, len * PRIME64_1);
     long high = merge(a0, a1, a2, a3, a4, a5, a6, a7, SECRET_LENGTH - STRIPE - 11, ~(len * PRIME64_2));
     return fp(high, low);
+  }
+
+  /**
+   * Accumulates {@code stripes} stripes from {@code base} into {@code acc}, then scrambles it if {@code scramble}.
+   * A method per block (1 KiB), not a loop over the whole input in {@link #large}: a new JVM compiles a method
+   * after a few hundred calls, but a loop that runs in one call (a long input hashed once) only by on-stack
+   * replacement after tens of thousands of iterations, and interprets it until then (ADR 0095). The
+   * accumulators are locals within the block (loaded and stored once per block), which keeps C2's loop as
+   * fast as with locals throughout.
+   */
+  private static void block(long[] acc, byte[] b, int base, int stripes, boolean scramble) {
+    long a0 = acc[0];
+    long a1 = acc[1];
+    long a2 = acc[2];
+    long a3 = acc[3];
+    long a4 = acc[4];
+    long a5 = acc[5];
+    long a6 = acc[6];
+    long a7 = acc[7];
+    for (int s = 0; s < stripes; s++) {
+      int p = base + s * STRIPE;
+      long d0 = u64(b, p);
+      long d1 = u64(b, p + 8);
+      long d2 = u64(b, p + 16);
+      long d3 = u64(b, p + 24);
+      long d4 = u64(b, p + 32);
+      long d5 = u64(b, p + 40);
+      long d6 = u64(b, p + 48);
+      long d7 = u64(b, p + 56);
+      long k0 = d0 ^ SL[s];
+      long k1 = d1 ^ SL[s + 1];
+      long k2 = d2 ^ SL[s + 2];
+      long k3 = d3 ^ SL[s + 3];
+      long k4 = d4 ^ SL[s + 4];
+      long k5 = d5 ^ SL[s + 5];
+      long k6 = d6 ^ SL[s + 6];
+      long k7 = d7 ^ SL[s + 7];
+      a0 += d1 + (k0 & LO32) * (k0 >>> 32);
+      a1 += d0 + (k1 & LO32) * (k1 >>> 32);
+      a2 += d3 + (k2 & LO32) * (k2 >>> 32);
+      a3 += d2 + (k3 & LO32) * (k3 >>> 32);
+      a4 += d5 + (k4 & LO32) * (k4 >>> 32);
+      a5 += d4 + (k5 & LO32) * (k5 >>> 32);
+      a6 += d7 + (k6 & LO32) * (k6 >>> 32);
+      a7 += d6 + (k7 & LO32) * (k7 >>> 32);
+    }
+    if (scramble) {
+      a0 = scramble(a0, SL[16]);
+      a1 = scramble(a1, SL[17]);
+      a2 = scramble(a2, SL[18]);
+      a3 = scramble(a3, SL[19]);
+      a4 = scramble(a4, SL[20]);
+      a5 = scramble(a5, SL[21]);
+      a6 = scramble(a6, SL[22]);
+      a7 = scramble(a7, SL[23]);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    acc[4] = a4;
+    acc[5] = a5;
+    acc[6] = a6;
+    acc[7] = a7;
   }
 
   private static long scramble(long acc, long secret) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
+import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -94,6 +95,76 @@ class CodecSupportTest {
       }
       assertThat(CodecSupport.count(b, x)).as("count of %d", x).isEqualTo(naive);
     }
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void indexOf_randomRanges_equalsByteByByteSearch(long seed) {
+    Random rnd = new Random(seed);
+    byte[] b = new byte[rnd.nextInt(90)];
+    for (int i = 0; i < b.length; i++) {
+      int r = rnd.nextInt(6);
+      b[i] = r == 0 ? (byte) '?' : r == 1 ? (byte) ('?' | 0x80) : (byte) rnd.nextInt(256);
+    }
+    int from = b.length == 0 ? 0 : rnd.nextInt(b.length + 1);
+    int to = from + rnd.nextInt(b.length - from + 1);
+    for (byte x : new byte[] {'?', 0, (byte) 0xFF, (byte) 0xBF, b.length > 0 ? b[b.length - 1] : 1}) {
+      int naive = -1;
+      for (int i = from; i < to && naive < 0; i++) {
+        naive = b[i] == x ? i : -1;
+      }
+      assertThat(CodecSupport.indexOf(b, x, from, to)).as("%d in [%d, %d)", x, from, to).isEqualTo(naive);
+    }
+  }
+
+  @Test
+  void writeString_asciiWithMarksAroundScanChunks_onlyUnpairedSurrogatesRejected() throws IOException {
+    for (int at : new int[] {0, 7, 8, 4095, 4096, 4097, 8191, 8192, 9999}) {
+      char[] text = new char[10_000];
+      for (int i = 0; i < text.length; i++) {
+        text[i] = i % 37 == 0 ? '?' : (char) ('a' + i % 26);
+      }
+      text[at] = '?';
+      String ok = new String(text);
+      assertThat(Codecs.encode(Codecs.STRING, ok)).as("'?' at %d", at).isEqualTo(reference(ok));
+      text[at] = '\uDC01';
+      String bad = new String(text);
+      assertThatThrownBy(() -> Codecs.encode(Codecs.STRING, bad)).as("surrogate at %d", at)
+          .isInstanceOf(IOException.class).hasMessageContaining("unpaired surrogate at index " + at);
+    }
+  }
+
+  @Test
+  void fingerprint_codecThatWritesAfterItsCall_cannotChangeLaterFingerprints() throws IOException {
+    DataOutput[] kept = new DataOutput[1];
+    Codec<String> leaky = new Codec<>() {
+      @Override
+      public void write(String value, DataOutput out) throws IOException {
+        kept[0] = out;
+        Codecs.STRING.write(value, out);
+      }
+
+      @Override
+      public String read(DataInput in) throws IOException {
+        return Codecs.STRING.read(in);
+      }
+    };
+    Codec<String> meddler = new Codec<>() { // writes through the stream kept from the leaky codec's call
+      @Override
+      public void write(String value, DataOutput out) throws IOException {
+        Codecs.STRING.write(value, out);
+        kept[0].write(new byte[] {'Z', 'Z', 'Z'});
+      }
+
+      @Override
+      public String read(DataInput in) throws IOException {
+        return Codecs.STRING.read(in);
+      }
+    };
+    CodecSupport.fingerprint(Codecs.STRING, "c".repeat(8_000)); // leaves a large array for the next ones
+    assertThat(CodecSupport.fingerprint(leaky, "a")).isEqualTo(MemoStore.Fingerprint.of(reference("a")));
+    String text = "y".repeat(4_000); // would be written into that array, then hit by the stale stream
+    assertThat(CodecSupport.fingerprint(meddler, text)).isEqualTo(MemoStore.Fingerprint.of(reference(text)));
   }
 
   /** The encoding as it was written before the fast paths: the oracle of the tests above. */

@@ -25,6 +25,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 @Timeout(30)
 class Xxh3Test {
   private static final byte[] SANITY = sanityBuffer(2367);
+  private static final byte[] LONG = sanityBuffer(1_000_010);
 
   /** The reference's {@code XSUM_fillTestBuffer}: bytes from the top of a multiplicative generator. */
   static byte[] sanityBuffer(int len) {
@@ -58,6 +59,55 @@ class Xxh3Test {
     assertThat(f.low()).as("low64").isEqualTo(Long.parseUnsignedLong(low, 16));
     assertThat(f.high()).as("high64").isEqualTo(Long.parseUnsignedLong(high, 16));
     assertThat(f.toString()).isEqualToIgnoringCase(high + low);
+  }
+
+  /**
+   * Inputs over 240 bytes, around and across 1 KiB blocks and at an offset: the fingerprints stored by every
+   * earlier version (computed then, before the long-input loop moved into a method per block), so that stored
+   * traces stay valid.
+   */
+  @ParameterizedTest(name = "length {0} at offset {1}")
+  @CsvSource({
+      "241, 0, 99a80ecf0ecfc647c5a639ecd2030e5e",
+      "241, 7, 9291213fa3d2490c46f82438fb2c806b",
+      "1023, 0, e8083e4d83214c3c87a8f7b2f2e22496",
+      "1023, 7, e036410f80a8f5cac8f94ad83fcd2f78",
+      "1024, 0, 0d30d24071c64c57dd85c9b5c1109c5c",
+      "1024, 7, d63f3d8d31596f0b43ae6a589d84b0f5",
+      "1025, 0, fd3ee4fe7f2954c6d870c0fa13211c6a",
+      "1025, 7, 911d6488c50606b92dfeb02068c3382b",
+      "1087, 0, b67e858cf9e0959e047f181e7c8a41b9",
+      "1087, 7, 11a9ed73ad04abdb988a3d2d947e9110",
+      "1088, 0, e0fa3b9e9fb69d83cc1450ea6b52a8f4",
+      "1088, 7, 6da6935f82230c61c8886f84407dd4d9",
+      "1089, 0, 6e026f1a15e62b39ef727b2effc4cc8c",
+      "1089, 7, 61472062f7bc5a2e9e2e70be2db22520",
+      "1152, 0, d2841053c71314658d10f861683eb1dd",
+      "1152, 7, c0cb4f5333414b0d51dccff931d64d0b",
+      "4096, 0, b9cfaea2ca5626a4e91206429d1f48f9",
+      "4096, 7, 5845f94a79d093f31ac7685756399965",
+      "65537, 0, 388e913ef5d18b4de42d29d5d26c06c2",
+      "65537, 7, 2af386aa82a9cd3d97fc58c51918ba9b",
+      "1000003, 0, 41409ee8715daae8487b8420bc57dde8",
+      "1000003, 7, a05ae81c401ffc9c1b10c5820d77a59f",
+  })
+  void hash128_longInputs_unchangedFromEarlierVersions(int len, int off, String hex) {
+    assertThat(Xxh3.hash128(LONG, off, len).toString()).isEqualTo(hex);
+  }
+
+  private record Pair(long high, long low) {}
+
+  @Test
+  void fingerprint_equalsAndHashCode_asARecordOfTheTwoHalves() {
+    Random r = new Random(3);
+    for (int i = 0; i < 1_000; i++) {
+      long high = r.nextInt(4) == 0 ? r.nextInt(3) : r.nextLong();
+      long low = r.nextInt(4) == 0 ? r.nextInt(3) : r.nextLong();
+      Fingerprint f = new Fingerprint(high, low);
+      assertThat(f.hashCode()).isEqualTo(new Pair(high, low).hashCode());
+      assertThat(f).isEqualTo(new Fingerprint(high, low)).isNotEqualTo(new Fingerprint(high, low + 1))
+          .isNotEqualTo(new Fingerprint(high + 1, low)).isNotEqualTo(new Pair(high, low));
+    }
   }
 
   @Test
