@@ -98,11 +98,14 @@ final class Checkpoint {
    */
   private static <T> T[] sortById(Scheduler s, int helpers, T[] items, Run[] runs, Function<T, MemoId> id) {
     Arrays.sort(runs, Run.BY_QUERY);
-    Comparator<T> byKey = (x, y) -> Arrays.compareUnsigned(id.apply(x).key(), id.apply(y).key());
     Object[][] parts = new Object[runs.length][];
     Chunks.run(s, Math.min(helpers, runs.length - 1), runs.length, 1, r -> {
       T[] part = compact(items, runs[r].from(), runs[r].to());
-      Arrays.sort(part, byKey);
+      byte[][] keys = new byte[part.length][];
+      for (int i = 0; i < keys.length; i++) {
+        keys[i] = id.apply(part[i]).key();
+      }
+      KeySort.sort(part, keys);
       parts[r] = part;
     });
     int size = 0;
