@@ -112,11 +112,13 @@ final class CodecSupport {
    * Standard UTF-8, refusing unpaired surrogates (which would not round-trip).
    *
    * <p>{@link String#getBytes} turns each unpaired surrogate into one {@code '?'} byte. When the bytes are as
-   * many as the chars (text of ASCII only, most text), every char became one byte, so the string is
-   * unchanged by the encoding exactly when it holds no unpaired surrogate: one comparison of the bytes, read
-   * as Latin-1, with the string (both intrinsic and vectorized, unlike a scan of the string's chars, which
-   * runs as a plain loop until the JIT compiler has reached it). Otherwise every other {@code '?'} byte of
-   * the output is a {@code '?'} char (the bytes of a multi-byte sequence are all {@code >= 0x80}), so a
+   * many as the chars (text of ASCII only, most text), every char became the one byte at its own index, so
+   * the string has an unpaired surrogate exactly when some {@code '?'} byte stands for a char that is not
+   * {@code '?'}: {@link #questionMarksAreChars} finds the {@code '?'} bytes eight at a time and looks at only
+   * those chars (no copy of the text, unlike comparing it with the bytes read as Latin-1; and a scan of the
+   * string's chars would run as a plain loop until the JIT compiler reached it). Otherwise every other
+   * {@code '?'} byte of the output is a {@code '?'} char (the bytes of a multi-byte sequence are all
+   * {@code >= 0x80}), so a
    * string has an unpaired surrogate exactly when its bytes hold more {@code '?'} than it has chars
    * {@code '?'}. Only a string that really has an unpaired surrogate is scanned char by char (to name the
    * index).
@@ -124,7 +126,7 @@ final class CodecSupport {
   static void writeString(DataOutput out, String s) throws IOException {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     if (b.length == s.length()) {
-      if (!new String(b, StandardCharsets.ISO_8859_1).equals(s)) {
+      if (!questionMarksAreChars(b, s)) {
         checkSurrogates(s);
       }
     } else {
@@ -160,6 +162,32 @@ final class CodecSupport {
       }
     }
     return n;
+  }
+
+  /**
+   * Whether every {@code '?'} byte of {@code b} is a {@code '?'} char of {@code s} at the same index
+   * ({@code b.length == s.length()}): the bytes eight at a time, a char looked at only where a byte is
+   * {@code '?'}.
+   */
+  static boolean questionMarksAreChars(byte[] b, String s) {
+    long pattern = 0x3F3F3F3F3F3F3F3FL; // '?' in every byte
+    int i = 0;
+    for (int end = b.length - 7; i < end; i += 8) {
+      long w = (long) LONGS.get(b, i) ^ pattern; // a '?' byte is zero
+      long marks = ~(((w & 0x7F7F7F7F7F7F7F7FL) + 0x7F7F7F7F7F7F7F7FL) | w) & 0x8080808080808080L;
+      while (marks != 0) { // bit 7 of each '?' byte, little-endian: the lowest is the first
+        if (s.charAt(i + (Long.numberOfTrailingZeros(marks) >>> 3)) != '?') {
+          return false;
+        }
+        marks &= marks - 1;
+      }
+    }
+    for (; i < b.length; i++) {
+      if (b[i] == '?' && s.charAt(i) != '?') {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** How many chars of {@code s} equal {@code c}. */

@@ -131,6 +131,29 @@ class CodecSupportTest {
     }
   }
 
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void questionMarksAreChars_randomAsciiWithLoneSurrogates_trueExactlyWhenEveryQuestionMarkIsOne(long seed) {
+    Random rnd = new Random(seed);
+    StringBuilder sb = new StringBuilder();
+    int n = rnd.nextInt(70);
+    boolean lone = false;
+    for (int i = 0; i < n; i++) {
+      int r = rnd.nextInt(8);
+      if (r == 0 && rnd.nextInt(3) == 0) {
+        // alone (an ASCII char after it, so that two never pair): one '?' byte that is no '?' char
+        sb.append((char) (0xD800 + rnd.nextInt(0x800))).append('x');
+        lone = true;
+      } else {
+        sb.append(r < 3 ? '?' : (char) (' ' + rnd.nextInt(95)));
+      }
+    }
+    String s = sb.toString();
+    byte[] b = s.getBytes(StandardCharsets.UTF_8);
+    assertThat(b).hasSize(s.length());
+    assertThat(CodecSupport.questionMarksAreChars(b, s)).as("%s", s).isEqualTo(!lone);
+  }
+
   /** The encoding as it was written before the fast paths: the oracle of the tests above. */
   private static byte[] reference(String s) throws IOException {
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
