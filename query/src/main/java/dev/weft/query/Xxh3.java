@@ -13,7 +13,7 @@ import java.util.Objects;
  * <p>Inputs of 0-16, 17-128, 129-240 and more bytes take different paths, as the specification lays out. All
  * arithmetic is modulo 2<sup>64</sup>; {@link Math#unsignedMultiplyHigh} gives the high half of the
  * 64x64-bit products. Secret words at offsets that are multiples of 8 are precomputed ({@link #SL}); the
- * accumulators of the long-input loop are locals, so nothing is allocated per call.
+ * accumulators of the long-input path are locals within a run of stripes and one small object between runs.
  */
 final class Xxh3 {
   private static final VarHandle LE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -176,8 +176,10 @@ final class Xxh3 {
     return large(head, at, end, body, off, len);
   }
 
-  /** Copies {@code n} bytes from position {@code p} of the pieces of {@link #hash128(byte[], int, int, byte[],
-   * int, int)}, laid end to end, into {@code dst}. */
+  /**
+   * Copies {@code n} bytes from position {@code p} of the pieces of
+   * {@link #hash128(byte[], int, int, byte[], int, int)}, laid end to end, into {@code dst}.
+   */
   private static void gather(byte[] head, int at, int end, byte[] body, int off, int len, int p, byte[] dst,
       int n) {
     for (int i = 0; i < n; i++) {
