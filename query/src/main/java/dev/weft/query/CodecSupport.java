@@ -16,7 +16,6 @@ import java.util.Arrays;
 import java.util.Collection;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * The byte-level helpers behind {@link Codecs}: unsigned varints, bounded reads, strict UTF-8 and
@@ -32,6 +31,8 @@ final class CodecSupport {
   static final int MAX_COUNT = 1 << 24;
   /** Arrays up to this size are allocated at once; larger ones grow as bytes actually arrive. */
   private static final int CHUNK = 1 << 16;
+  /** A string's bytes from this length on are hashed where they lie by a fingerprint (see {@link Sink}). */
+  static final int BORROW_MIN = 1 << 10;
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
   private CodecSupport() {}
@@ -132,7 +133,9 @@ final class CodecSupport {
     }
     if (out instanceof SinkOutput so) {
       so.sink.writeVarint(b.length);
-      so.sink.write(b, 0, b.length);
+      if (b.length < BORROW_MIN || !so.sink.borrow(b)) {
+        so.sink.write(b, 0, b.length);
+      }
     } else {
       writeBytes(out, b);
     }
@@ -305,59 +308,20 @@ final class CodecSupport {
 
   /** Encodes {@code value} on its own. */
   static <T> byte[] encode(Codec<T> codec, T value) throws IOException {
-    return encodeToSink(codec, value).toByteArray();
-  }
-
-  /**
-   * The fingerprint of {@code value}'s encoding, hashed where it was written (no copy of the bytes), in an
-   * array kept from an earlier fingerprint when there is one ({@link #SPARES}).
-   */
-  static <T> MemoStore.Fingerprint fingerprint(Codec<T> codec, T value) throws IOException {
-    byte[] spare = takeSpare();
-    Sink sink = spare != null ? new Sink(spare) : new Sink(64);
-    codec.write(value, new SinkOutput(sink));
-    MemoStore.Fingerprint f = Fingerprints.of(sink.array(), 0, sink.size());
-    giveSpare(sink.detach());
-    return f;
-  }
-
-  /**
-   * Arrays that held an encoding only to be hashed, for the next {@link #fingerprint}: fingerprinting the
-   * inputs of a run (3,400 source files, 52 MB on java.base) would otherwise allocate every input's size in
-   * a fresh array, which in a new JVM costs the first touch of that much heap or a collection during the
-   * run. A few slots, taken and given back with one atomic swap each; arrays over {@link #SPARE_MAX} bytes are
-   * left to the collector.
-   */
-  private static final AtomicReferenceArray<byte[]> SPARES = new AtomicReferenceArray<>(8);
-  private static final int SPARE_MAX = 1 << 20;
-
-  private static byte[] takeSpare() {
-    for (int i = 0; i < SPARES.length(); i++) {
-      if (SPARES.getPlain(i) != null) {
-        byte[] b = SPARES.getAndSet(i, null);
-        if (b != null) {
-          return b;
-        }
-      }
-    }
-    return null;
-  }
-
-  private static void giveSpare(byte[] b) {
-    if (b.length > SPARE_MAX) {
-      return;
-    }
-    for (int i = 0; i < SPARES.length(); i++) {
-      if (SPARES.getPlain(i) == null && SPARES.compareAndSet(i, null, b)) {
-        return;
-      }
-    }
-  }
-
-  private static <T> Sink encodeToSink(Codec<T> codec, T value) throws IOException {
     Sink sink = new Sink(64);
     codec.write(value, new SinkOutput(sink));
-    return sink;
+    return sink.toByteArray();
+  }
+
+  /**
+   * The fingerprint of {@code value}'s encoding, hashed where it was written: the sink's own bytes, and the
+   * bytes of its first long string where {@link #writeString} made them (not copied into the sink).
+   */
+  static <T> MemoStore.Fingerprint fingerprint(Codec<T> codec, T value) throws IOException {
+    Sink sink = new Sink(64);
+    sink.mayBorrow = true;
+    codec.write(value, new SinkOutput(sink));
+    return sink.fingerprint();
   }
 
   /** The stream {@link #encode} gives a codec: lets {@link #writeString} append to the sink directly. */
@@ -387,29 +351,20 @@ final class CodecSupport {
     return value;
   }
 
-  /** An unsynchronized growable byte array output. */
+  /**
+   * An unsynchronized growable byte array output. A sink made for a fingerprint may instead <em>borrow</em> one
+   * array written to it: the array is then part of the output at the position it was written, without a copy.
+   */
   static final class Sink extends OutputStream {
     private byte[] buf;
     private int size;
+    /** Whether {@link #borrow} may take an array (only for a {@link #fingerprint}, never for bytes). */
+    boolean mayBorrow;
+    private byte[] borrowed;
+    private int borrowedAt;
 
     Sink(int capacity) {
       buf = new byte[capacity];
-    }
-
-    /** A sink writing into {@code buf} from its start (whatever it holds is overwritten). */
-    Sink(byte[] buf) {
-      this.buf = buf;
-    }
-
-    /**
-     * Returns the array and leaves this sink empty with an array of its own, so that a write through a stream
-     * a codec kept beyond its call can never reach an array given to another encoding.
-     */
-    byte[] detach() {
-      byte[] b = buf;
-      buf = new byte[0];
-      size = 0;
-      return b;
     }
 
     @Override
@@ -451,15 +406,38 @@ final class CodecSupport {
       }
     }
 
+    /**
+     * Takes {@code b}, which its caller never changes, as the next bytes of the output; false when this sink
+     * does not borrow (or already has), and the caller writes {@code b} instead.
+     */
+    boolean borrow(byte[] b) {
+      if (!mayBorrow || borrowed != null) {
+        return false;
+      }
+      borrowed = b;
+      borrowedAt = size;
+      return true;
+    }
+
+    /** The fingerprint of everything written, the borrowed array in its place. */
+    MemoStore.Fingerprint fingerprint() {
+      return borrowed == null
+          ? Fingerprints.of(buf, 0, size)
+          : Xxh3.hash128(buf, borrowedAt, size, borrowed, 0, borrowed.length);
+    }
+
     int size() {
+      assert borrowed == null;
       return size;
     }
 
     byte[] array() {
+      assert borrowed == null;
       return buf;
     }
 
     byte[] toByteArray() {
+      assert borrowed == null;
       return Arrays.copyOf(buf, size);
     }
   }

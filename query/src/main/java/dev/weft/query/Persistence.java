@@ -52,7 +52,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *       meanwhile cannot deadlock them, and the caller does every chunk no helper has claimed. Each memo has its
  *       own slot in the passes' arrays, whichever thread fills it; the store then gets the added and the used
  *       traces sorted by id (query, version, key), not in scan order, which follows how the memos arrived in
- *       their tables: equal engines write equal checkpoints, and a local store the same bytes.</li>
+ *       their tables: equal engines write equal checkpoints, and a local store the same bytes. The scan visits one
+ *       table at a time, so each table's memos form a run: the runs are ordered by query name and version and
+ *       each is sorted by key alone, the runs on the same threads as the passes. The second pass also builds
+ *       the trace each memo keeps once written (its value re-encoded on demand), so that only the assignment is
+ *       left after the store's write.</li>
  *   <li><b>Faults.</b> A codec that throws or reads garbage, a trace whose bytes do not match its
  *       fingerprint, a trace naming an unknown query: the trace is not reused (the memo computes), and the
  *       first occurrence per query is logged. An encoding that differs for equal values is detected when a

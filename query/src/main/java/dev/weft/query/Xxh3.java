@@ -3,6 +3,7 @@ package dev.weft.query;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
+import java.util.Objects;
 
 /**
  * XXH3-128 with the default secret and seed 0, written from the algorithm's specification
@@ -12,7 +13,7 @@ import java.nio.ByteOrder;
  * <p>Inputs of 0-16, 17-128, 129-240 and more bytes take different paths, as the specification lays out. All
  * arithmetic is modulo 2<sup>64</sup>; {@link Math#unsignedMultiplyHigh} gives the high half of the
  * 64x64-bit products. Secret words at offsets that are multiples of 8 are precomputed ({@link #SL}); the
- * accumulators of the long-input loop are locals, so nothing is allocated per call.
+ * accumulators of the long-input path are locals within a run of stripes and one small object between runs.
  */
 final class Xxh3 {
   private static final VarHandle LE64 = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
@@ -39,6 +40,7 @@ final class Xxh3 {
       + "eac5ac8334d3ebc3c581a0fffa1363eb170ddd51b7f0da49d316552629d4689e"
       + "2b16be587d47a1fc8ff8b8d17ad031ce45cb3a8f95160428afd7fbcabb4b407e");
   private static final int SECRET_LENGTH = 192;
+  private static final byte[] NONE = {};
   private static final int STRIPE = 64;
   private static final int STRIPES_PER_BLOCK = (SECRET_LENGTH - STRIPE) / 8;
   private static final int BLOCK = STRIPE * STRIPES_PER_BLOCK;
@@ -156,27 +158,92 @@ final class Xxh3 {
     return x * y ^ Math.unsignedMultiplyHigh(x, y);
   }
 
-  private static MemoStore.Fingerprint large(byte[] b, int off, int len) {
-    long[] acc = {PRIME32_3, PRIME64_1, PRIME64_2, PRIME64_3, PRIME64_4, PRIME32_2, PRIME64_5, PRIME32_1};
-    // Full blocks take all their stripes and a scramble; the last block takes its full stripes but the very
-    // last one, which is taken below as the input's last 64 bytes.
-    int blocks = (len - 1) / BLOCK;
-    for (int n = 0; n < blocks; n++) {
-      block(acc, b, off + n * BLOCK, STRIPES_PER_BLOCK, true);
+  /**
+   * The 128-bit hash of {@code head[0, at)}, then {@code len} bytes of {@code body} from {@code off}, then
+   * {@code head[at, end)}: the same value as {@link #hash128(byte[], int, int)} of those bytes laid end to end,
+   * without copying {@code body}. An encoding that holds one large array (a string's bytes) among a few bytes
+   * of its own is hashed where the pieces lie.
+   */
+  static MemoStore.Fingerprint hash128(byte[] head, int at, int end, byte[] body, int off, int len) {
+    Objects.checkFromToIndex(at, end, head.length);
+    Objects.checkFromIndexSize(off, len, body.length);
+    int total = end + len;
+    if (total <= 240) {
+      byte[] all = new byte[total];
+      gather(head, at, end, body, off, len, 0, all, total);
+      return hash128(all, 0, total);
     }
-    block(acc, b, off + blocks * BLOCK, (len - 1 - blocks * BLOCK) / STRIPE, false);
-    long a0 = acc[0];
-    long a1 = acc[1];
-    long a2 = acc[2];
-    long a3 = acc[3];
-    long a4 = acc[4];
-    long a5 = acc[5];
-    long a6 = acc[6];
-    long a7 = acc[7];
-    // The last stripe: the input's last 64 bytes against the secret at offset 192 - 64 - 7. Written out like
-    // the body of block's loop, not shared with it: with the accumulators in an array instead of locals, C2
-    // kept them in memory and 16 KB hashed at 8.7 instead of 15.6 GB/s.
-    int p = off + len - STRIPE;
+    return large(head, at, end, body, off, len);
+  }
+
+  /**
+   * Copies {@code n} bytes from position {@code p} of the pieces of
+   * {@link #hash128(byte[], int, int, byte[], int, int)}, laid end to end, into {@code dst}.
+   */
+  private static void gather(byte[] head, int at, int end, byte[] body, int off, int len, int p, byte[] dst,
+      int n) {
+    for (int i = 0; i < n; i++) {
+      int q = p + i;
+      dst[i] = q < at ? head[q] : q < at + len ? body[off + q - at] : head[q - len];
+    }
+  }
+
+  private static MemoStore.Fingerprint large(byte[] b, int off, int len) {
+    return large(NONE, 0, 0, b, off, len);
+  }
+
+  /**
+   * The long-input path over the pieces of {@link #hash128(byte[], int, int, byte[], int, int)}: runs of stripes
+   * that lie within {@code body} are read where they are, a stripe that crosses a piece's edge (at most two per
+   * call) from a copy.
+   *
+   * <p>The stripes are accumulated by {@link #stripes}, called once per run (a block of 1 KiB at most), not in
+   * the body of this method's loop: a process that hashes its inputs once (a checkpoint after a cold run) calls
+   * it often enough for the JIT compiler to reach it after a few inputs, while a loop in here would stay
+   * interpreted for the first hundred inputs or so (the method is compiled only after that many calls, and
+   * each call reads its 8-byte words through a {@code VarHandle}, very slow in the interpreter).
+   */
+  private static MemoStore.Fingerprint large(byte[] head, int at, int end, byte[] body, int off, int len) {
+    Acc acc = new Acc();
+    int total = end + len;
+    int shift = off - at; // body position of a total position within body
+    int lastDirect = at + len - STRIPE; // the last total position of a stripe wholly within body
+    byte[] copy = null;
+    int blocks = (total - 1) / BLOCK;
+    for (int n = 0; n <= blocks; n++) {
+      int base = n * BLOCK;
+      // Full blocks take all their stripes and a scramble; the last block takes its full stripes but the
+      // very last one, which is taken below as the input's last 64 bytes.
+      int stripes = n < blocks ? STRIPES_PER_BLOCK : (total - 1 - n * BLOCK) / STRIPE;
+      int s = 0;
+      while (s < stripes) {
+        int q = base + s * STRIPE;
+        if (q < at || q > lastDirect) {
+          if (copy == null) {
+            copy = new byte[STRIPE];
+          }
+          gather(head, at, end, body, off, len, q, copy, STRIPE);
+          stripes(acc, copy, 0, s, s + 1);
+          s++;
+        } else {
+          int run = Math.min(stripes, (lastDirect - base) / STRIPE + 1);
+          stripes(acc, body, q + shift, s, run);
+          s = run;
+        }
+      }
+      if (n < blocks) {
+        acc.scramble();
+      }
+    }
+    // The last stripe: the input's last 64 bytes against the secret at offset 192 - 64 - 7.
+    int q = total - STRIPE;
+    byte[] b = body;
+    int p = q + shift;
+    if (q < at || q > lastDirect) {
+      b = new byte[STRIPE];
+      gather(head, at, end, body, off, len, q, b, STRIPE);
+      p = 0;
+    }
     int s = SECRET_LENGTH - STRIPE - 7;
     long d0 = u64(b, p);
     long d1 = u64(b, p + 8);
@@ -194,39 +261,58 @@ final class Xxh3 {
     long k5 = d5 ^ s64(s + 40);
     long k6 = d6 ^ s64(s + 48);
     long k7 = d7 ^ s64(s + 56);
-    a0 += d1 + (k0 & LO32) * (k0 >>> 32);
-    a1 += d0 + (k1 & LO32) * (k1 >>> 32);
-    a2 += d3 + (k2 & LO32) * (k2 >>> 32);
-    a3 += d2 + (k3 & LO32) * (k3 >>> 32);
-    a4 += d5 + (k4 & LO32) * (k4 >>> 32);
-    a5 += d4 + (k5 & LO32) * (k5 >>> 32);
-    a6 += d7 + (k6 & LO32) * (k6 >>> 32);
-    a7 += d6 + (k7 & LO32) * (k7 >>> 32);
+    long a0 = acc.a0 + d1 + (k0 & LO32) * (k0 >>> 32);
+    long a1 = acc.a1 + d0 + (k1 & LO32) * (k1 >>> 32);
+    long a2 = acc.a2 + d3 + (k2 & LO32) * (k2 >>> 32);
+    long a3 = acc.a3 + d2 + (k3 & LO32) * (k3 >>> 32);
+    long a4 = acc.a4 + d5 + (k4 & LO32) * (k4 >>> 32);
+    long a5 = acc.a5 + d4 + (k5 & LO32) * (k5 >>> 32);
+    long a6 = acc.a6 + d7 + (k6 & LO32) * (k6 >>> 32);
+    long a7 = acc.a7 + d6 + (k7 & LO32) * (k7 >>> 32);
 
-    long low = merge(a0, a1, a2, a3, a4, a5, a6, a7, 11, len * PRIME64_1);
-    long high = merge(a0, a1, a2, a3, a4, a5, a6, a7, SECRET_LENGTH - STRIPE - 11, ~(len * PRIME64_2));
+    long low = merge(a0, a1, a2, a3, a4, a5, a6, a7, 11, total * PRIME64_1);
+    long high = merge(a0, a1, a2, a3, a4, a5, a6, a7, SECRET_LENGTH - STRIPE - 11, ~(total * PRIME64_2));
     return fp(high, low);
   }
 
+  /** The eight accumulators of the long-input path. */
+  private static final class Acc {
+    long a0 = PRIME32_3;
+    long a1 = PRIME64_1;
+    long a2 = PRIME64_2;
+    long a3 = PRIME64_3;
+    long a4 = PRIME64_4;
+    long a5 = PRIME32_2;
+    long a6 = PRIME64_5;
+    long a7 = PRIME32_1;
+
+    void scramble() {
+      a0 = Xxh3.scramble(a0, SL[16]);
+      a1 = Xxh3.scramble(a1, SL[17]);
+      a2 = Xxh3.scramble(a2, SL[18]);
+      a3 = Xxh3.scramble(a3, SL[19]);
+      a4 = Xxh3.scramble(a4, SL[20]);
+      a5 = Xxh3.scramble(a5, SL[21]);
+      a6 = Xxh3.scramble(a6, SL[22]);
+      a7 = Xxh3.scramble(a7, SL[23]);
+    }
+  }
+
   /**
-   * Accumulates {@code stripes} stripes from {@code base} into {@code acc}, then scrambles it if {@code scramble}.
-   * A method per block (1 KiB), not a loop over the whole input in {@link #large}: a new JVM compiles a method
-   * after a few hundred calls, but a loop that runs in one call (a long input hashed once) only by on-stack
-   * replacement after tens of thousands of iterations, and interprets it until then (ADR 0095). The
-   * accumulators are locals within the block (loaded and stored once per block), which keeps C2's loop as
-   * fast as with locals throughout.
+   * Accumulates stripes {@code from} to {@code to - 1} of a block (the secret's offset follows the stripe's
+   * number), read from {@code b} at {@code p} on. The accumulators are locals in the loop: with them in fields
+   * or an array C2 kept them in memory, and 16 KB hashed at 8.7 instead of 15.6 GB/s.
    */
-  private static void block(long[] acc, byte[] b, int base, int stripes, boolean scramble) {
-    long a0 = acc[0];
-    long a1 = acc[1];
-    long a2 = acc[2];
-    long a3 = acc[3];
-    long a4 = acc[4];
-    long a5 = acc[5];
-    long a6 = acc[6];
-    long a7 = acc[7];
-    for (int s = 0; s < stripes; s++) {
-      int p = base + s * STRIPE;
+  private static void stripes(Acc acc, byte[] b, int p, int from, int to) {
+    long a0 = acc.a0;
+    long a1 = acc.a1;
+    long a2 = acc.a2;
+    long a3 = acc.a3;
+    long a4 = acc.a4;
+    long a5 = acc.a5;
+    long a6 = acc.a6;
+    long a7 = acc.a7;
+    for (int s = from; s < to; s++, p += STRIPE) {
       long d0 = u64(b, p);
       long d1 = u64(b, p + 8);
       long d2 = u64(b, p + 16);
@@ -252,24 +338,14 @@ final class Xxh3 {
       a6 += d7 + (k6 & LO32) * (k6 >>> 32);
       a7 += d6 + (k7 & LO32) * (k7 >>> 32);
     }
-    if (scramble) {
-      a0 = scramble(a0, SL[16]);
-      a1 = scramble(a1, SL[17]);
-      a2 = scramble(a2, SL[18]);
-      a3 = scramble(a3, SL[19]);
-      a4 = scramble(a4, SL[20]);
-      a5 = scramble(a5, SL[21]);
-      a6 = scramble(a6, SL[22]);
-      a7 = scramble(a7, SL[23]);
-    }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-    acc[4] = a4;
-    acc[5] = a5;
-    acc[6] = a6;
-    acc[7] = a7;
+    acc.a0 = a0;
+    acc.a1 = a1;
+    acc.a2 = a2;
+    acc.a3 = a3;
+    acc.a4 = a4;
+    acc.a5 = a5;
+    acc.a6 = a6;
+    acc.a7 = a7;
   }
 
   private static long scramble(long acc, long secret) {

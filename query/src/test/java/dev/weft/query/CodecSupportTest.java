@@ -68,6 +68,41 @@ class CodecSupportTest {
     }
   }
 
+  record Texts(int n, String a, java.util.List<String> more, String b) {}
+
+  /** Strings before, between and after other bytes, in a list too: a fingerprint borrows the first long one. */
+  private static final Codec<Texts> TEXTS = Codecs.record(
+      Codecs.INT, Texts::n, Codecs.STRING, Texts::a, Codecs.list(Codecs.STRING), Texts::more,
+      Codecs.STRING, Texts::b, Texts::new);
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void fingerprint_longStringsAmongOtherBytes_equalsFingerprintOfEncoding(long seed) throws IOException {
+    Random rnd = new Random(seed);
+    for (int n = 0; n < 4; n++) {
+      Texts t = new Texts(rnd.nextInt(), text(rnd), java.util.List.of(text(rnd), text(rnd)), text(rnd));
+      byte[] bytes = Codecs.encode(TEXTS, t);
+      assertThat(CodecSupport.fingerprint(TEXTS, t)).as("seed %d value %d", seed, n)
+          .isEqualTo(MemoStore.Fingerprint.of(bytes));
+      assertThat(Codecs.decode(TEXTS, bytes)).isEqualTo(t);
+    }
+  }
+
+  /** ASCII text around {@link CodecSupport#BORROW_MIN} bytes, shorter, or much longer. */
+  private static String text(Random rnd) {
+    int length = switch (rnd.nextInt(4)) {
+      case 0 -> rnd.nextInt(40);
+      case 1 -> CodecSupport.BORROW_MIN - 2 + rnd.nextInt(4);
+      case 2 -> rnd.nextInt(3 * CodecSupport.BORROW_MIN);
+      default -> rnd.nextInt(40_000);
+    };
+    StringBuilder sb = new StringBuilder(length);
+    while (sb.length() < length) {
+      sb.append(rnd.nextInt(30) == 0 ? '\u00e9' : (char) (' ' + rnd.nextInt(95)));
+    }
+    return sb.toString();
+  }
+
   @Test
   void writeString_questionMarksAndSurrogates_onlyUnpairedOnesRejected() throws IOException {
     for (String ok : new String[] {"", "?", "a?b??", "\u00e9?", "\uD83D\uDE00?", "?\uD83D\uDE00", "\uFFFD"}) {

@@ -13,6 +13,8 @@ import java.io.DataInput;
 import java.io.DataOutput;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -198,6 +200,36 @@ class PersistenceTest {
     assertThat(checkpoints(Scheduler.parallel(2), 2000, null)).isEqualTo(parallel);
     assertThat(checkpoints(Scheduler.deterministic(11), 2000, null)).isEqualTo(parallel);
     assertThat(checkpoints(Scheduler.parallel(1), 2000, null)).isEqualTo(parallel);
+  }
+
+  /** The store gets added and used traces in the order of their ids: query name, version, key (unsigned). */
+  @Test
+  void checkpoint_onTwoCarriers_addedAndUsedSortedById() {
+    Program p = new Program(2000);
+    Recorder store = new Recorder();
+    try (Scheduler s = Scheduler.parallel(2); QueryEngine e = p.engine(s, store)) {
+      e.get(p.total);
+      e.checkpoint();
+      e.checkpoint();
+      e.update(tx -> tx.set(p.text, 1234, "edited"));
+      e.get(p.total);
+      e.checkpoint();
+    }
+    Comparator<Trace> byId = Comparator.<Trace, String>comparing(t -> t.id().query())
+        .thenComparing(t -> t.id().version())
+        .thenComparing((a, b) -> Arrays.compareUnsigned(a.id().key(), b.id().key()));
+    assertThat(store.added.get(0)).hasSize(2201);
+    assertThat(store.used.get(1)).hasSize(2201);
+    assertThat(store.added.get(2).size()).isEqualTo(3);
+    assertThat(store.used.get(2).size()).isGreaterThan(100);
+    for (int c = 0; c < 3; c++) {
+      for (List<Trace> ts : List.of(store.added.get(c), store.used.get(c))) {
+        for (int i = 1; i < ts.size(); i++) {
+          assertThat(byId.compare(ts.get(i - 1), ts.get(i))).as("checkpoint %d: %s before %s", c, ts.get(i - 1).id(),
+              ts.get(i).id()).isNegative();
+        }
+      }
+    }
   }
 
   @Test

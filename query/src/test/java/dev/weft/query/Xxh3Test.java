@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * XXH3-128 against the sanity vectors of the xxHash reference implementation ({@code cli/xsum_sanity_check.c},
@@ -120,6 +121,37 @@ class Xxh3Test {
       assertThat(Xxh3.hash128(big, off, len)).isEqualTo(Xxh3.hash128(Arrays.copyOfRange(big, off, off + len), 0,
           len));
     }
+  }
+
+  @ParameterizedTest(name = "seed {0}")
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8})
+  void hash128_pieces_equalsHashOfPiecesLaidEndToEnd(long seed) {
+    Random r = new Random(seed);
+    for (int i = 0; i < 400; i++) {
+      // Every path and every stripe boundary: totals around 240 and around multiples of 64 and of 1,024.
+      int len = r.nextInt(4) == 0 ? r.nextInt(300) : r.nextInt(5000);
+      int headLen = r.nextInt(4) == 0 ? r.nextInt(200) : r.nextInt(8);
+      int at = r.nextInt(headLen + 1);
+      int off = r.nextInt(20);
+      byte[] head = new byte[headLen + r.nextInt(10)];
+      byte[] body = new byte[off + len + r.nextInt(10)];
+      r.nextBytes(head);
+      r.nextBytes(body);
+      byte[] all = new byte[headLen + len];
+      System.arraycopy(head, 0, all, 0, at);
+      System.arraycopy(body, off, all, at, len);
+      System.arraycopy(head, at, all, at + len, headLen - at);
+      assertThat(Xxh3.hash128(head, at, headLen, body, off, len))
+          .as("head %d at %d, body %d", headLen, at, len).isEqualTo(Xxh3.hash128(all, 0, all.length));
+    }
+  }
+
+  @Test
+  void hash128_piecesOutOfRange_throw() {
+    assertThatThrownBy(() -> Xxh3.hash128(new byte[4], 3, 2, new byte[300], 0, 300))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> Xxh3.hash128(new byte[4], 0, 4, new byte[300], 10, 300))
+        .isInstanceOf(IndexOutOfBoundsException.class);
   }
 
   @Test

@@ -385,9 +385,9 @@ final class Checkpoint {
     for (Entry[] entries : s.index.values()) {
       count += entries.length;
     }
-    // An open-addressing set of the value offsets counted (offsets are >= HEADER, so -1 marks a free slot).
+    // An open-addressing set of the value offsets counted (offsets are >= HEADER, so 0 marks a free slot and a
+    // new table needs no filling: an explicit fill of 2^16 slots ran interpreted in a new JVM).
     long[] seen = new long[Integer.highestOneBit(Math.max(1, count) * 2 + 1) << 1];
-    java.util.Arrays.fill(seen, -1);
     for (Entry[] entries : s.index.values()) {
       n += live(entries, seen);
     }
@@ -402,10 +402,10 @@ final class Checkpoint {
       n += e.recordLength;
       long off = e.valueOffset;
       int h = (int) ((off * 0x9E3779B97F4A7C15L) >>> 32) & mask;
-      while (seen[h] != -1 && seen[h] != off) {
+      while (seen[h] != 0 && seen[h] != off) {
         h = (h + 1) & mask;
       }
-      if (seen[h] == -1) {
+      if (seen[h] == 0) {
         seen[h] = off;
         n += e.valueLength;
       }
