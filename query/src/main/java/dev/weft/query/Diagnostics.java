@@ -66,65 +66,54 @@ final class Diagnostics {
     if (was == null || now == null) {
       return false;
     }
-    int i = 0;
-    int j = 0;
-    Memo[] gi = null;
-    Memo[] gj = null;
-    int pi = 0;
-    int pj = 0;
+    Cursor a = new Cursor(was);
+    Cursor b = new Cursor(now);
     for (;;) {
-      // the next entry of each that a walk would act on, flattening groups
-      Object a = null;
-      while (a == null) {
-        if (gi != null) {
-          if (pi < gi.length) {
-            Memo m = gi[pi++];
-            if (m.hasDiagnostics()) {
-              a = m;
-            }
-            continue;
-          }
-          gi = null;
-        }
-        if (i == was.length) {
-          break;
-        }
-        Object x = was[i++];
-        if (x instanceof Memo[] g) {
-          gi = g;
-          pi = 0;
-        } else if (!(x instanceof Memo m) || m.hasDiagnostics()) {
-          a = x;
-        }
+      Object x = a.next();
+      Object y = b.next();
+      if (x == null || y == null) {
+        return x == y;
       }
-      Object b = null;
-      while (b == null) {
-        if (gj != null) {
-          if (pj < gj.length) {
-            Memo m = gj[pj++];
-            if (m.hasDiagnostics()) {
-              b = m;
-            }
-            continue;
-          }
-          gj = null;
-        }
-        if (j == now.length) {
-          break;
-        }
-        Object x = now[j++];
-        if (x instanceof Memo[] g) {
-          gj = g;
-          pj = 0;
-        } else if (!(x instanceof Memo m) || m.hasDiagnostics()) {
-          b = x;
-        }
-      }
-      if (a == null || b == null) {
-        return a == b;
-      }
-      if (a != b && !(a instanceof SimpleDiagnostic && a.equals(b))) {
+      if (x != y && !(x instanceof SimpleDiagnostic && x.equals(y))) {
         return false; // a user's Diagnostic is compared by identity: its equals is not the engine's to trust
+      }
+    }
+  }
+
+  /** The entries of a record a walk acts on, in order: own reports and reporting reads, groups flattened. */
+  private static final class Cursor {
+    private final Object[] record;
+    private int i;
+    private Memo[] group;
+    private int g;
+
+    Cursor(Object[] record) {
+      this.record = record;
+    }
+
+    /** The next such entry, or null at the end. */
+    Object next() {
+      for (;;) {
+        if (group != null) {
+          if (g < group.length) {
+            Memo m = group[g++];
+            if (m.hasDiagnostics()) {
+              return m;
+            }
+            continue;
+          }
+          group = null;
+        }
+        if (i == record.length) {
+          return null;
+        }
+        Object x = record[i++];
+        if (x instanceof Memo[] members) {
+          group = members;
+          g = 0;
+        } else if (!(x instanceof Memo m) || m.hasDiagnostics()) {
+          return x;
+        }
       }
     }
   }
