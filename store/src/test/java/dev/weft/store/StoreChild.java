@@ -30,6 +30,9 @@ public final class StoreChild {
   private StoreChild() {}
 
   public static void main(String[] args) throws Exception {
+    // If the test run that started this child dies without killing it (a build stopped mid-test), the child
+    // must not go on checkpointing on its own.
+    ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
     PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
     Path dir = Path.of(args[1]);
     switch (args[0]) {

@@ -15,6 +15,9 @@ final class CrashChild {
   private CrashChild() {}
 
   public static void main(String[] args) {
+    // If the test run that started this child dies without killing it (a build stopped mid-test), the child
+    // must not go on checkpointing on its own.
+    ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
     long seed = Long.parseLong(args[1]);
     StoreChild.Run run = StoreChild.program(seed);
     SplittableRandom random = new SplittableRandom(seed ^ 0x5DEECE66DL);
