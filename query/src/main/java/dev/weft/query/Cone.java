@@ -92,15 +92,18 @@ final class Cone {
     if (!r.engine.coneBuilt) {
       return; // the first indexing revision scans the tables
     }
-    Memo[] a = r.recorded;
-    int n = r.recordedCount;
+    r.recorded = append(r.recorded, r.recordedCount++, m);
+  }
+
+  /** {@code a} (null: none yet) with {@code m} at index {@code n}, grown by doubling when full. */
+  private static Memo[] append(Memo[] a, int n, Memo m) {
     if (a == null) {
-      a = r.recorded = new Memo[8];
+      a = new Memo[2];
     } else if (n == a.length) {
-      a = r.recorded = Arrays.copyOf(a, n * 2);
+      a = Arrays.copyOf(a, n * 2);
     }
     a[n] = m;
-    r.recordedCount = n + 1;
+    return a;
   }
 
   /** Hands {@code r}'s logged completions to its engine's log. */
@@ -237,17 +240,11 @@ final class Cone {
   /** Adds {@code dependent} to {@code d}'s dependents, once: while a memo is linked it is the last one added. */
   private static void add(Memo d, Memo dependent) {
     Node dn = node(d);
-    Memo[] a = dn.dependents;
     int n = dn.count;
-    if (n > 0 && a[n - 1] == dependent) {
+    if (n > 0 && dn.dependents[n - 1] == dependent) {
       return;
     }
-    if (a == null) {
-      a = dn.dependents = new Memo[2];
-    } else if (n == a.length) {
-      a = dn.dependents = Arrays.copyOf(a, n * 2);
-    }
-    a[n] = dependent;
+    dn.dependents = append(dn.dependents, n, dependent);
     dn.count = n + 1;
   }
 

@@ -374,6 +374,7 @@ final class Fixpoint {
     long rev = r.revision;
     Object out = null;
     EngineCounters counters = r.engine.counters;
+    r.engine.reports.incrementAndGet(); // the members' reports are the last round's: a collection walks anew
     for (FixpointGroup.Member s : g.members) {
       Memo m = s.memo;
       Object outcome = failure == null ? s.value : s.value == failure ? failure : failure.extended(m.call());
@@ -382,9 +383,6 @@ final class Fixpoint {
         counters.cutoffs.increment();
       } else {
         m.changedAt = rev;
-      }
-      if (m.verifiedAt >= 0) {
-        r.engine.reports.incrementAndGet(); // a converged group's reports are its last round's
       }
       m.deps = s.deps != null ? s.deps : Frame.NO_DEPS;
       Cone.recorded(r, m);
