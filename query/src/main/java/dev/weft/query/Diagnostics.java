@@ -2,10 +2,7 @@ package dev.weft.query;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 
 /**
  * The diagnostics of an evaluation, in sequential order.
@@ -124,7 +121,7 @@ final class Diagnostics {
     }
     ArrayList<Diagnostic> out = new ArrayList<>();
     // Only memos that enter the walk need remembering: one whose subtree is silent adds nothing either way.
-    Set<Memo> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+    Seen seen = new Seen(root.table.engine.lastWalkSize);
     seen.add(root);
     Object[][] arrays = new Object[16][];
     int[] positions = new int[16];
@@ -158,6 +155,60 @@ final class Diagnostics {
       arrays[top] = next;
       positions[top] = 0;
     }
+    root.table.engine.lastWalkSize = seen.size;
     return List.copyOf(out);
+  }
+
+  /**
+   * The memos a walk has entered: an open-addressing set by identity, hashed by the memo's key hash and its
+   * query, so entering a memo neither computes nor installs an identity hash (which writes the memo's header)
+   * the way an {@code IdentityHashMap} would. Sized from the engine's previous walk.
+   */
+  static final class Seen {
+    private Memo[] slots;
+    int size;
+
+    Seen(int expected) {
+      slots = new Memo[Math.max(64, Integer.highestOneBit(Math.max(1, expected)) << 2)];
+    }
+
+    private static int spread(Memo m, int length) {
+      return ((m.hash ^ m.table.salt) * 0x9E3779B9) >>> (Integer.numberOfLeadingZeros(length) + 1);
+    }
+
+    /** Adds {@code m}; false if it was there. */
+    boolean add(Memo m) {
+      Memo[] tab = slots;
+      int mask = tab.length - 1;
+      for (int i = spread(m, tab.length);; i = (i + 1) & mask) {
+        Memo o = tab[i];
+        if (o == null) {
+          tab[i] = m;
+          if (2 * ++size > tab.length) {
+            grow();
+          }
+          return true;
+        }
+        if (o == m) {
+          return false;
+        }
+      }
+    }
+
+    private void grow() {
+      Memo[] old = slots;
+      Memo[] tab = new Memo[old.length * 2];
+      int mask = tab.length - 1;
+      for (Memo m : old) {
+        if (m != null) {
+          int i = spread(m, tab.length);
+          while (tab[i] != null) {
+            i = (i + 1) & mask;
+          }
+          tab[i] = m;
+        }
+      }
+      slots = tab;
+    }
   }
 }

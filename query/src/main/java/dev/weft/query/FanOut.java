@@ -248,8 +248,10 @@ final class FanOut {
     r.engine.pendingWork.add(w); // a carrier that would idle meanwhile starts one more helper
     try {
       try {
-        for (int h = r.engine.fanOutHelpers; h > 0; h--) {
-          w.help();
+        if (r.engine.mayHaveIdleCarrier()) { // else a carrier that goes idle starts one (helpIdle)
+          for (int h = r.engine.fanOutHelpers; h > 0; h--) {
+            w.help();
+          }
         }
         w.first(r);
         w.drain(r);

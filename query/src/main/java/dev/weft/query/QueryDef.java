@@ -44,6 +44,11 @@ sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
   Table table;
   /** Where the first {@code withX} copy of this object was made, or null; see the overview. */
   private volatile String copiedAt;
+  /**
+   * The array length this query's largest table without LRU reached (up to {@link Table#MAX_HINT}): a new
+   * engine's table starts there instead of growing through every doubling again. Racy on purpose.
+   */
+  int tableHint;
   /** 1 once the copy misuse of this object was logged; by CAS, so it is logged once. */
   private volatile int warned;
   private static final VarHandle WARNED;

@@ -185,6 +185,8 @@ public final class QueryEngine implements AutoCloseable {
   final java.util.concurrent.atomic.AtomicLong reports = new java.util.concurrent.atomic.AtomicLong();
   /** The last diagnostics collection, reused while {@link #reports} has not advanced. */
   volatile Diagnostics.Collected lastCollected;
+  /** Memos the last diagnostics walk entered: the next walk's set starts at that size. Racy on purpose. */
+  int lastWalkSize;
   /** Completions logged for the {@link Cone} index since the last revision. */
   final Cone.Log coneLog = new Cone.Log();
 
@@ -618,6 +620,17 @@ public final class QueryEngine implements AutoCloseable {
   /** Whether the scheduler calls {@link FanOut#helpIdle} when a carrier is about to idle. */
   boolean helpsWhenIdle() {
     return idleHook != null;
+  }
+
+  /**
+   * Whether a carrier of the scheduler may be idle now, so that a new getAll group should start its helpers
+   * at once. When every carrier is busy, the group only registers its keys: the first carrier to go idle
+   * starts a helper for them ({@link FanOut#helpIdle}), so nested groups in a busy build do not each spawn
+   * threads that would only queue behind the running ones.
+   */
+  boolean mayHaveIdleCarrier() {
+    return idleHook == null || !(scheduler() instanceof dev.weft.scheduler.internal.IdleHooks h)
+        || h.mayHaveIdleCarrier();
   }
 
   long nextRunnerId() {

@@ -46,9 +46,12 @@ final class Table {
    * Open-addressing slots: a {@link Memo}, an {@link Evicted} (LRU only), or null. Length a power of two, at
    * most half full; replaced whole when rebuilt.
    */
-  private volatile Object[] slots = new Object[INITIAL];
-  /** Non-null slots; guarded by {@code insertLock}. */
-  private int count;
+  private volatile Object[] slots;
+  /**
+   * Non-null slots. With LRU guarded by {@code insertLock}; without, memos inserted plus the reservations of
+   * inserts in flight, updated atomically ({@link #insertFree}).
+   */
+  private final Count count = new Count();
   /**
    * Guards inserts. A {@code java.util.concurrent} lock, not a monitor: its waiters park through
    * {@code LockSupport}, which the deterministic scheduler orders itself, while a contended monitor is released
@@ -56,6 +59,35 @@ final class Table {
    */
   private final ReentrantLock insertLock = new ReentrantLock();
   static final int INITIAL = 16;
+  /** The largest initial array a query's previous tables may suggest (256 KiB of references at most). */
+  static final int MAX_HINT = 1 << 16;
+  /** What an empty slot of an array being rebuilt becomes: no insert lands there any more. */
+  private static final Evicted SEALED = new Evicted(null);
+  private static final VarHandle COUNT;
+
+  static {
+    try {
+      COUNT = MethodHandles.lookup().findVarHandle(CountValue.class, "n", int.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /*
+   * The count alone on its cache lines: inserts on every carrier write it, while every lookup reads the
+   * table's own fields. Superclass fields come first, so the padding brackets the value.
+   */
+  static class CountPad {
+    long p0, p1, p2, p3, p4, p5, p6, p7;
+  }
+
+  static class CountValue extends CountPad {
+    volatile int n;
+  }
+
+  static final class Count extends CountValue {
+    long q0, q1, q2, q3, q4, q5, q6, q7;
+  }
 
   private final ReentrantLock lock = new ReentrantLock();
   private final ArrayList<Memo> valued = new ArrayList<>();
@@ -76,6 +108,7 @@ final class Table {
     this.query = query;
     this.input = query.isInput();
     this.capacity = input ? -1 : query.lru;
+    this.slots = new Object[capacity < 0 ? Math.max(INITIAL, query.tableHint) : INITIAL];
     if (capacity >= 0) {
       engine.cone = false; // reverse edges would hold the evicted memos the table holds weakly: see Cone
     }
@@ -107,7 +140,14 @@ final class Table {
       if (o == null) {
         return null;
       }
-      Memo m = o instanceof Memo x ? x : ((Evicted) o).get();
+      Memo m;
+      if (o instanceof Memo x) {
+        m = x;
+      } else if (o == SEALED) {
+        return null; // the array is being rebuilt: the caller's insert waits for the new one
+      } else {
+        m = ((Evicted) o).get();
+      }
       if (m != null && (m.key == key || (m.hash == h && key.equals(m.key)))) {
         return m;
       }
@@ -121,10 +161,85 @@ final class Table {
   }
 
   private Memo insert(Object key) {
+    if (capacity < 0) {
+      return insertFree(key);
+    }
     insertLock.lock();
     try {
       return insertLocked(key);
     } finally {
+      insertLock.unlock();
+    }
+  }
+
+  /**
+   * Inserts into a table without LRU, whose slots only ever go from null to a memo: a slot reserved in the
+   * count, then claimed with a compare-and-set, so inserts on different carriers never wait for each other
+   * (a lock taken per insert made parallel builds park on it). The count is reserved before the slot, so an
+   * array never holds more memos than its half; a reservation that finds its key inserted meanwhile is given
+   * back. An array is rebuilt under {@code insertLock}, which first seals its empty slots: an insert that
+   * meets a sealed slot waits for the lock and retries in the new array, and one that claimed a slot before it
+   * was sealed is copied.
+   */
+  private Memo insertFree(Object key) {
+    int h = hash(key);
+    Memo fresh = null;
+    boolean reserved = false;
+    for (;;) {
+      Object[] tab = slots;
+      int mask = tab.length - 1;
+      int i = home(h, tab.length);
+      for (;;) {
+        Object o = tab[i];
+        if (o == null) {
+          if (!reserved) {
+            if (2 * ((int) COUNT.getAndAdd(count, 1) + 1) > tab.length) {
+              COUNT.getAndAdd(count, -1);
+              grow(tab);
+              break;
+            }
+            reserved = true;
+          }
+          if (fresh == null) {
+            fresh = new Memo(this, key, h);
+          }
+          if (SLOT.compareAndSet(tab, i, null, fresh)) {
+            return fresh;
+          }
+          continue; // taken meanwhile (by this key, or a key probing past it): look at it again
+        }
+        if (o == SEALED) {
+          awaitRebuild(tab);
+          break;
+        }
+        Memo m = (Memo) o;
+        if (m.key == key || (m.hash == h && key.equals(m.key))) {
+          if (reserved) {
+            COUNT.getAndAdd(count, -1);
+          }
+          return m;
+        }
+        i = (i + 1) & mask;
+      }
+    }
+  }
+
+  /** Rebuilds {@code tab} larger unless another insert already replaced it. */
+  private void grow(Object[] tab) {
+    insertLock.lock();
+    try {
+      if (slots == tab) {
+        rebuild(tab, null);
+      }
+    } finally {
+      insertLock.unlock();
+    }
+  }
+
+  /** Waits until the rebuild that sealed {@code tab} has published the new array. */
+  private void awaitRebuild(Object[] tab) {
+    if (slots == tab) {
+      insertLock.lock(); // held by the rebuild until it has published
       insertLock.unlock();
     }
   }
@@ -148,34 +263,46 @@ final class Table {
     Memo fresh = new Memo(this, key, h);
     if (reuse >= 0) {
       SLOT.setRelease(tab, reuse, fresh); // overwrites a dead slot: probe sequences stay unbroken
-    } else if (2 * (count + 1) > tab.length) {
+    } else if (2 * (count.n + 1) > tab.length) {
       rebuild(tab, fresh);
     } else {
       SLOT.setRelease(tab, i, fresh);
-      count++;
+      count.n++;
     }
     return fresh;
   }
 
   /**
-   * Publishes a copy of {@code tab} without the slots of collected memos, plus {@code fresh}: twice as large
-   * (four times while small) when the live memos need it, else the same size.
+   * Publishes a copy of {@code tab} without the slots of collected memos, plus {@code fresh} if not null:
+   * twice as large (four times while small) when the live memos need it, else the same size. Caller holds
+   * {@code insertLock}. Every empty slot of {@code tab} is sealed first, so a lock-free insert either landed
+   * before (and is copied) or retries in the new array.
    */
   private void rebuild(Object[] tab, Memo fresh) {
-    int live = 1;
-    for (Object o : tab) {
-      if (o instanceof Memo || (o != null && ((Evicted) o).get() != null)) {
+    int live = fresh != null ? 1 : 0;
+    for (int i = 0; i < tab.length; i++) {
+      Object o = tab[i];
+      if (o == null && (capacity >= 0 || SLOT.compareAndSet(tab, i, null, SEALED))) {
+        continue;
+      }
+      o = tab[i];
+      if (o instanceof Memo || ((Evicted) o).get() != null) {
         live++;
       }
     }
     int length = tab.length;
-    if (2 * live > length / 2) {
+    if (capacity < 0) {
+      // Without LRU nothing is ever dropped: the count (live plus reservations of inserts in flight) decides.
+      while (2 * (count.n + 1) > length) {
+        length = length << (length < 1024 ? 2 : 1);
+      }
+    } else if (2 * live > length / 2) {
       length = length << (length < 1024 ? 2 : 1);
     }
     Object[] grown = new Object[length];
     int gmask = length - 1;
     for (Object o : tab) {
-      Memo m = o == null ? null : o instanceof Memo x ? x : ((Evicted) o).get();
+      Memo m = o == null || o == SEALED ? null : o instanceof Memo x ? x : ((Evicted) o).get();
       if (m != null) {
         int j = home(m.hash, length);
         while (grown[j] != null) {
@@ -184,12 +311,18 @@ final class Table {
         grown[j] = o;
       }
     }
-    int j = home(fresh.hash, length);
-    while (grown[j] != null) {
-      j = (j + 1) & gmask;
+    if (fresh != null) {
+      int j = home(fresh.hash, length);
+      while (grown[j] != null) {
+        j = (j + 1) & gmask;
+      }
+      grown[j] = fresh;
     }
-    grown[j] = fresh;
-    count = live;
+    if (capacity >= 0) {
+      count.n = live;
+    } else if (length > query.tableHint && length <= MAX_HINT) {
+      query.tableHint = length; // the next engine's table of this query starts at this size
+    }
     slots = grown; // release: publishes the copied slots and the new memo
   }
 
@@ -248,11 +381,16 @@ final class Table {
     return n;
   }
 
+  /** The length of the current slot array. */
+  int arrayLength() {
+    return slots.length;
+  }
+
   /** Slots the table holds, dead ones included: what its memory is proportional to. */
   int slotsInUse() {
     insertLock.lock();
     try {
-      return count;
+      return count.n;
     } finally {
       insertLock.unlock();
     }

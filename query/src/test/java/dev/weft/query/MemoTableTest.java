@@ -64,11 +64,20 @@ class MemoTableTest {
     }
   }
 
+  /** Keys in 64 hash classes: long shared probe runs, so concurrent inserts meet on the same slots. */
+  record Clustered(int id) {
+    @Override
+    public int hashCode() {
+      return id % 64;
+    }
+  }
+
   @ParameterizedTest
-  @ValueSource(ints = {1, 2, 3, 4, 5})
+  @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7, 8})
   void memo_concurrentInsertsAndLookups_everyCallerOfAKeyGetsOneMemo(int seed) throws Exception {
     int threads = 4;
-    int keys = 20_000;
+    boolean clustered = seed > 5; // seeds 6-8: clustered keys, fewer of them (every probe run is long)
+    int keys = clustered ? 3_000 : 20_000;
     try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
       Table t = table(e);
       CyclicBarrier start = new CyclicBarrier(threads);
@@ -92,11 +101,12 @@ class MemoTableTest {
             }
             start.await();
             for (int i : perm) {
-              Memo m = t.memo(i);
+              Object key = clustered ? new Clustered(i) : (Object) i;
+              Memo m = t.memo(key);
               // A lock-free lookup may miss a memo another thread is inserting, never return a wrong one.
-              Memo f = t.find(i);
+              Memo f = t.find(key);
               if (f != null && f != m) {
-                throw new AssertionError("find returned another memo for " + i);
+                throw new AssertionError("find returned another memo for " + key);
               }
               seen[me][i] = m;
             }
@@ -114,12 +124,53 @@ class MemoTableTest {
         for (int w = 1; w < threads; w++) {
           assertThat(seen[w][i]).as("key %d", i).isSameAs(seen[0][i]);
         }
-        assertThat(seen[0][i].key).isEqualTo(i);
-        assertThat(t.find(i)).isSameAs(seen[0][i]);
+        Object key = clustered ? new Clustered(i) : (Object) i;
+        assertThat(seen[0][i].key).isEqualTo(key);
+        assertThat(t.find(key)).isSameAs(seen[0][i]);
         distinct.put(seen[0][i], true);
       }
       assertThat(distinct).hasSize(keys);
       assertThat(t.size()).isEqualTo(keys);
+      // every insert that found its key inserted meanwhile gave its reservation back
+      assertThat(t.slotsInUse()).isEqualTo(keys);
+      assertThat(t.arrayLength()).as("at most half full").isGreaterThanOrEqualTo(2 * keys);
+    }
+  }
+
+  @Test
+  void table_secondEngine_startsAtTheSizeTheQueryReached() {
+    Query<Object, Object> q = Query.of("sized", (ctx, k) -> k);
+    try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      Table t = e.table(q);
+      assertThat(t.arrayLength()).isEqualTo(Table.INITIAL);
+      for (int i = 0; i < 3_000; i++) {
+        t.memo(i);
+      }
+      int reached = t.arrayLength();
+      assertThat(reached).isGreaterThanOrEqualTo(6_000);
+      try (QueryEngine next = QueryEngine.builder().scheduler(s).build()) {
+        Table u = next.table(q);
+        assertThat(u.arrayLength()).as("no doublings again in the next engine").isEqualTo(reached);
+        assertThat(u.size()).isZero();
+        assertThat(u.find(1)).isNull();
+        assertThat(u.memo(1)).isNotSameAs(t.memo(1));
+      }
+    }
+  }
+
+  @Test
+  void table_hint_boundedAndNotForLruQueries() {
+    Query<Object, Object> big = Query.of("big", (ctx, k) -> k);
+    Query<Object, Object> lru = Query.<Object, Object>of("lru-sized", (ctx, k) -> k).withLru(1_000_000);
+    try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      for (int i = 0; i < 100_000; i++) {
+        e.table(big).memo(i);
+        e.table(lru).memo(i);
+      }
+      try (QueryEngine next = QueryEngine.builder().scheduler(s).build()) {
+        assertThat(next.table(big).arrayLength()).isEqualTo(Table.MAX_HINT);
+        assertThat(next.table(lru).arrayLength()).as("an LRU table's memory follows its use").isEqualTo(Table.INITIAL);
+      }
     }
   }
 

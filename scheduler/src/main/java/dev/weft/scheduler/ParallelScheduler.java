@@ -94,6 +94,11 @@ final class ParallelScheduler extends AbstractScheduler {
   }
 
   @Override
+  public boolean mayHaveIdleCarrier() {
+    return pool == null || pool.getActiveThreadCount() < carriers;
+  }
+
+  @Override
   public void sleep(Duration duration) {
     sleepReal(duration);
   }

@@ -12,4 +12,9 @@ public interface IdleHooks {
    * scheduler it runs at deterministic points (the ready queue empty), at most once per idle period.
    */
   AutoCloseable onIdle(Runnable hook);
+
+  /** Whether some carrier may be idle now (no task running on it); a hint, racy by nature. */
+  default boolean mayHaveIdleCarrier() {
+    return true;
+  }
 }

@@ -1,0 +1,114 @@
+package dev.weft.query;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weft.scheduler.Scheduler;
+import dev.weft.scheduler.Task;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * When a getAll starts helper threads: at once only while a carrier may be idle; otherwise when a carrier goes
+ * idle with keys of the group still untaken.
+ */
+@Timeout(30)
+class FanOutTest {
+  private Scheduler scheduler;
+  private QueryEngine engine;
+  /** Holds a carrier busy (a body that spins does not unmount) until the test releases it. */
+  private volatile boolean release;
+  private final CountDownLatch spinning = new CountDownLatch(1);
+  private final Query<String, String> spin = Query.of("spin", (ctx, k) -> {
+    spinning.countDown();
+    while (!release) {
+      Thread.onSpinWait();
+    }
+    return k;
+  });
+
+  @BeforeEach
+  void setUp() {
+    scheduler = Scheduler.parallel(2);
+    engine = QueryEngine.builder().scheduler(scheduler).name("fanout").build();
+  }
+
+  @AfterEach
+  void tearDown() {
+    release = true;
+    engine.close();
+    scheduler.close();
+  }
+
+  /** Occupies one of the two carriers with {@link #spin} and waits until it runs. */
+  private Task<String> occupyOneCarrier() throws InterruptedException {
+    Task<String> busy = scheduler.spawn("busy", () -> engine.get(spin, "busy"));
+    spinning.await();
+    return busy;
+  }
+
+  @Test
+  void getAll_everyCarrierBusy_trivialKeysStartNoThread() throws Exception {
+    Query<Integer, Integer> leaf = Query.of("leaf", (ctx, k) -> k * 2);
+    AtomicLong threadsDuringGroup = new AtomicLong(-1);
+    Query<String, Integer> sum = Query.of("sum", (ctx, k) -> {
+      List<Integer> keys = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        keys.add(i);
+      }
+      long before = scheduler.stats().spawned();
+      int total = 0;
+      for (int v : ctx.getAll(leaf, keys)) {
+        total += v;
+      }
+      threadsDuringGroup.set(scheduler.stats().spawned() - before);
+      return total;
+    });
+    Task<String> busy = occupyOneCarrier();
+    assertThat(engine.get(sum, "s")).isEqualTo(2 * (199 * 200 / 2));
+    // the other carrier spun and this one never idled: the caller took every key itself
+    assertThat(threadsDuringGroup.get()).isZero();
+    release = true;
+    assertThat(busy.join()).isEqualTo("busy");
+  }
+
+  @Test
+  void getAll_everyCarrierBusy_keysBlockedOnEachOtherStillComplete() throws Exception {
+    CountDownLatch second = new CountDownLatch(1);
+    // the first key (the caller's own) blocks outside the engine until the second one runs: only a helper
+    // started when the caller's carrier goes idle can run it
+    Query<Integer, Integer> key = Query.of("key", (ctx, k) -> {
+      if (k == 0) {
+        second.await();
+      } else {
+        second.countDown();
+      }
+      return k + 10;
+    });
+    Query<String, List<Integer>> group = Query.of("group", (ctx, k) -> ctx.getAll(key, List.of(0, 1)));
+    Task<String> busy = occupyOneCarrier();
+    assertThat(engine.get(group, "g")).containsExactly(10, 11);
+    release = true;
+    assertThat(busy.join()).isEqualTo("busy");
+  }
+
+  @Test
+  void getAll_aCarrierIdle_helperStartsAtOnce() throws Exception {
+    CountDownLatch second = new CountDownLatch(1);
+    Query<Integer, Integer> key = Query.of("key", (ctx, k) -> {
+      if (k == 0) {
+        second.await();
+      } else {
+        second.countDown();
+      }
+      return k;
+    });
+    Query<String, List<Integer>> group = Query.of("group", (ctx, k) -> ctx.getAll(key, List.of(0, 1, 2, 3)));
+    assertThat(engine.get(group, "g")).containsExactly(0, 1, 2, 3);
+  }
+}
