@@ -121,7 +121,7 @@ final class Diagnostics {
     }
     ArrayList<Diagnostic> out = new ArrayList<>();
     // Only memos that enter the walk need remembering: one whose subtree is silent adds nothing either way.
-    Seen seen = new Seen(root.table.engine.lastWalkSize);
+    Seen seen = new Seen(root.table.query.walkHint);
     seen.add(root);
     Object[][] arrays = new Object[16][];
     int[] positions = new int[16];
@@ -155,14 +155,14 @@ final class Diagnostics {
       arrays[top] = next;
       positions[top] = 0;
     }
-    root.table.engine.lastWalkSize = seen.size;
+    root.table.query.walkHint = seen.size;
     return List.copyOf(out);
   }
 
   /**
    * The memos a walk has entered: an open-addressing set by identity, hashed by the memo's key hash and its
    * query, so entering a memo neither computes nor installs an identity hash (which writes the memo's header)
-   * the way an {@code IdentityHashMap} would. Sized from the engine's previous walk.
+   * the way an {@code IdentityHashMap} would. Sized from the previous walk from the same query.
    */
   static final class Seen {
     private Memo[] slots;

@@ -49,6 +49,8 @@ sealed class QueryDef<K, V> implements Query<K, V> permits QueryDef.InputDef {
    * engine's table starts there instead of growing through every doubling again. Racy on purpose.
    */
   int tableHint;
+  /** Memos the last diagnostics walk from one of this query's memos entered: the next walk's set starts there. */
+  int walkHint;
   /** 1 once the copy misuse of this object was logged; by CAS, so it is logged once. */
   private volatile int warned;
   private static final VarHandle WARNED;

@@ -185,8 +185,6 @@ public final class QueryEngine implements AutoCloseable {
   final java.util.concurrent.atomic.AtomicLong reports = new java.util.concurrent.atomic.AtomicLong();
   /** The last diagnostics collection, reused while {@link #reports} has not advanced. */
   volatile Diagnostics.Collected lastCollected;
-  /** Memos the last diagnostics walk entered: the next walk's set starts at that size. Racy on purpose. */
-  int lastWalkSize;
   /** Completions logged for the {@link Cone} index since the last revision. */
   final Cone.Log coneLog = new Cone.Log();
 

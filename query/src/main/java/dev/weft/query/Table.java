@@ -12,14 +12,24 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Implementation overview.</b>
  *
- * <p><b>Memo map.</b> An open-addressing table with linear probing: {@code slots} is a power-of-two array at
- * most half full, holding memos themselves or, for an LRU query, {@link Evicted} weak references to memos
- * whose value was evicted. Slots are never cleared, only overwritten, so a probe sequence never breaks.
- * Lookups are lock-free: they read {@code slots} once and probe until a null slot, comparing the memo's final
- * {@code hash} and {@code key}. Inserts take {@code insertLock}, re-probe, and either store into a free slot
- * (release) or publish a rebuilt copy (volatile write). A lock-free lookup may therefore miss a memo inserted
- * concurrently, or one inserted into a newer array after it read {@code slots}; {@link #memo} then finds it
- * under the lock, so a key never gets two live memos. A lookup never sees a half-built memo: {@code hash} and
+ * <p><b>Memo map.</b> An open-addressing table with linear probing: {@code slots} holds a power-of-two
+ * number of slots, at most half full, followed by one extra element, the array's {@link Reservations}. A slot
+ * holds a memo itself or, for an LRU query, an {@link Evicted} weak reference to a memo whose value was
+ * evicted. Slots are never cleared, only overwritten, so a probe sequence never breaks. Lookups are
+ * lock-free: they read {@code slots} once and probe until a null slot, comparing the memo's final
+ * {@code hash} and {@code key}. A lock-free lookup may miss a memo inserted concurrently, or one inserted
+ * into a newer array after it read {@code slots}; {@link #memo} then inserts, which finds it, so a key never
+ * gets two live memos.
+ *
+ * <p><b>Inserts without LRU</b> take no lock (a lock per insert made carriers of a parallel build park on
+ * each other): an insert reserves room in the array's count, then claims a null slot with a compare-and-set.
+ * The count never passes half the slots, so a reservation always finds a null slot. To rebuild, the thread
+ * holding {@code insertLock} closes the array's count (no reservation succeeds after that), waits until the
+ * slots filled equal the reservations made (each lands within a probe), copies, and publishes the new array
+ * (volatile write). An insert whose reservation finds the count closed waits for the lock and retries in the
+ * new array; one that finds its key inserted meanwhile gives its reservation back. <b>LRU inserts</b>, which
+ * may reuse the slot of a collected memo and race with eviction's slot changes, keep taking
+ * {@code insertLock}. A lookup never sees a half-built memo: {@code hash} and
  * {@code key} are final and every other field it reads is published through {@code verifiedAt}. Against a
  * {@code ConcurrentHashMap} this saves the node hop on the hit path and the node copying of resizes, which
  * dominated a cold engine's profile.
@@ -43,15 +53,10 @@ final class Table {
   /** Mixed into the input filter bits of this table's memos; from the name, so bits repeat run to run. */
   final int salt;
   /**
-   * Open-addressing slots: a {@link Memo}, an {@link Evicted} (LRU only), or null. Length a power of two, at
-   * most half full; replaced whole when rebuilt.
+   * Open-addressing slots: a {@link Memo}, an {@link Evicted} (LRU only), or null; a power of two of them,
+   * at most half full, then the array's {@link Reservations}. Replaced whole when rebuilt.
    */
   private volatile Object[] slots;
-  /**
-   * Non-null slots. With LRU guarded by {@code insertLock}; without, memos inserted plus the reservations of
-   * inserts in flight, updated atomically ({@link #insertFree}).
-   */
-  private final Count count = new Count();
   /**
    * Guards inserts. A {@code java.util.concurrent} lock, not a monitor: its waiters park through
    * {@code LockSupport}, which the deterministic scheduler orders itself, while a contended monitor is released
@@ -61,32 +66,37 @@ final class Table {
   static final int INITIAL = 16;
   /** The largest initial array a query's previous tables may suggest (256 KiB of references at most). */
   static final int MAX_HINT = 1 << 16;
-  /** What an empty slot of an array being rebuilt becomes: no insert lands there any more. */
-  private static final Evicted SEALED = new Evicted(null);
-  private static final VarHandle COUNT;
+  /** In a {@link Reservations} count: closed for a rebuild. */
+  private static final int CLOSED = Integer.MIN_VALUE;
+  private static final VarHandle RESERVED;
 
   static {
     try {
-      COUNT = MethodHandles.lookup().findVarHandle(CountValue.class, "n", int.class);
+      RESERVED = MethodHandles.lookup().findVarHandle(ReservedCount.class, "n", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
   }
 
   /*
-   * The count alone on its cache lines: inserts on every carrier write it, while every lookup reads the
-   * table's own fields. Superclass fields come first, so the padding brackets the value.
+   * An array's count of filled slots plus reservations in flight ({@link #CLOSED} set once it is being
+   * rebuilt), on cache lines of its own: inserts on every carrier write it while lookups read the array.
+   * Superclass fields come first, so the padding brackets the count.
    */
-  static class CountPad {
+  static class ReservedPad {
     long p0, p1, p2, p3, p4, p5, p6, p7;
   }
 
-  static class CountValue extends CountPad {
+  static class ReservedCount extends ReservedPad {
     volatile int n;
   }
 
-  static final class Count extends CountValue {
+  static final class Reservations extends ReservedCount {
     long q0, q1, q2, q3, q4, q5, q6, q7;
+
+    Reservations(int n) {
+      this.n = n;
+    }
   }
 
   private final ReentrantLock lock = new ReentrantLock();
@@ -108,7 +118,7 @@ final class Table {
     this.query = query;
     this.input = query.isInput();
     this.capacity = input ? -1 : query.lru;
-    this.slots = new Object[capacity < 0 ? Math.max(INITIAL, query.tableHint) : INITIAL];
+    this.slots = array(capacity < 0 ? Math.max(INITIAL, query.tableHint) : INITIAL, 0);
     if (capacity >= 0) {
       engine.cone = false; // reverse edges would hold the evicted memos the table holds weakly: see Cone
     }
@@ -130,24 +140,25 @@ final class Table {
     return h >>> (Integer.numberOfLeadingZeros(length) + 1);
   }
 
+  /** A new array of {@code length} (a power of two) empty slots and its reservations, {@code filled} made. */
+  private static Object[] array(int length, int filled) {
+    Object[] tab = new Object[length + 1];
+    tab[length] = new Reservations(filled);
+    return tab;
+  }
+
   /** The memo of {@code key}, or null if there is none yet (or it is being inserted concurrently). */
   Memo find(Object key) {
     int h = hash(key);
     Object[] tab = slots;
-    int mask = tab.length - 1;
-    for (int i = home(h, tab.length);; i = (i + 1) & mask) {
+    int n = tab.length - 1;
+    int mask = n - 1;
+    for (int i = home(h, n);; i = (i + 1) & mask) {
       Object o = tab[i];
       if (o == null) {
         return null;
       }
-      Memo m;
-      if (o instanceof Memo x) {
-        m = x;
-      } else if (o == SEALED) {
-        return null; // the array is being rebuilt: the caller's insert waits for the new one
-      } else {
-        m = ((Evicted) o).get();
-      }
+      Memo m = o instanceof Memo x ? x : ((Evicted) o).get();
       if (m != null && (m.key == key || (m.hash == h && key.equals(m.key)))) {
         return m;
       }
@@ -172,31 +183,26 @@ final class Table {
     }
   }
 
-  /**
-   * Inserts into a table without LRU, whose slots only ever go from null to a memo: a slot reserved in the
-   * count, then claimed with a compare-and-set, so inserts on different carriers never wait for each other
-   * (a lock taken per insert made parallel builds park on it). The count is reserved before the slot, so an
-   * array never holds more memos than its half; a reservation that finds its key inserted meanwhile is given
-   * back. An array is rebuilt under {@code insertLock}, which first seals its empty slots: an insert that
-   * meets a sealed slot waits for the lock and retries in the new array, and one that claimed a slot before it
-   * was sealed is copied.
-   */
+  /** Inserts into a table without LRU, lock-free unless the array must grow; see the overview. */
   private Memo insertFree(Object key) {
     int h = hash(key);
     Memo fresh = null;
-    boolean reserved = false;
+    retry:
     for (;;) {
       Object[] tab = slots;
-      int mask = tab.length - 1;
-      int i = home(h, tab.length);
-      for (;;) {
+      int n = tab.length - 1;
+      int mask = n - 1;
+      Reservations res = (Reservations) tab[n];
+      boolean reserved = false;
+      for (int i = home(h, n);; ) {
         Object o = tab[i];
         if (o == null) {
           if (!reserved) {
-            if (2 * ((int) COUNT.getAndAdd(count, 1) + 1) > tab.length) {
-              COUNT.getAndAdd(count, -1);
+            int c = (int) RESERVED.getAndAdd(res, 1);
+            if (c < 0 || 2 * (c + 1) > n) { // closed for a rebuild, or full: give it back, grow, retry
+              RESERVED.getAndAdd(res, -1);
               grow(tab);
-              break;
+              continue retry;
             }
             reserved = true;
           }
@@ -206,16 +212,12 @@ final class Table {
           if (SLOT.compareAndSet(tab, i, null, fresh)) {
             return fresh;
           }
-          continue; // taken meanwhile (by this key, or a key probing past it): look at it again
-        }
-        if (o == SEALED) {
-          awaitRebuild(tab);
-          break;
+          continue; // taken meanwhile: look at what took it
         }
         Memo m = (Memo) o;
         if (m.key == key || (m.hash == h && key.equals(m.key))) {
           if (reserved) {
-            COUNT.getAndAdd(count, -1);
+            RESERVED.getAndAdd(res, -1);
           }
           return m;
         }
@@ -224,7 +226,7 @@ final class Table {
     }
   }
 
-  /** Rebuilds {@code tab} larger unless another insert already replaced it. */
+  /** Rebuilds {@code tab}, larger, unless another insert already replaced it; returns when it is replaced. */
   private void grow(Object[] tab) {
     insertLock.lock();
     try {
@@ -236,19 +238,12 @@ final class Table {
     }
   }
 
-  /** Waits until the rebuild that sealed {@code tab} has published the new array. */
-  private void awaitRebuild(Object[] tab) {
-    if (slots == tab) {
-      insertLock.lock(); // held by the rebuild until it has published
-      insertLock.unlock();
-    }
-  }
-
   private Memo insertLocked(Object key) {
     int h = hash(key);
     Object[] tab = slots;
-    int mask = tab.length - 1;
-    int i = home(h, tab.length);
+    int n = tab.length - 1;
+    int mask = n - 1;
+    int i = home(h, n);
     int reuse = -1; // the first slot of a collected memo on the way: free for the new one
     for (Object o; (o = tab[i]) != null; i = (i + 1) & mask) {
       Memo m = o instanceof Memo x ? x : ((Evicted) o).get();
@@ -261,13 +256,14 @@ final class Table {
       }
     }
     Memo fresh = new Memo(this, key, h);
+    Reservations res = (Reservations) tab[n];
     if (reuse >= 0) {
       SLOT.setRelease(tab, reuse, fresh); // overwrites a dead slot: probe sequences stay unbroken
-    } else if (2 * (count.n + 1) > tab.length) {
+    } else if (2 * (res.n + 1) > n) {
       rebuild(tab, fresh);
     } else {
       SLOT.setRelease(tab, i, fresh);
-      count.n++;
+      res.n++; // LRU: every insert holds the lock
     }
     return fresh;
   }
@@ -275,34 +271,45 @@ final class Table {
   /**
    * Publishes a copy of {@code tab} without the slots of collected memos, plus {@code fresh} if not null:
    * twice as large (four times while small) when the live memos need it, else the same size. Caller holds
-   * {@code insertLock}. Every empty slot of {@code tab} is sealed first, so a lock-free insert either landed
-   * before (and is copied) or retries in the new array.
+   * {@code insertLock}; without LRU, first closes the array's count and waits for the reservations made to land.
    */
   private void rebuild(Object[] tab, Memo fresh) {
-    int live = fresh != null ? 1 : 0;
-    for (int i = 0; i < tab.length; i++) {
-      Object o = tab[i];
-      if (o == null && (capacity >= 0 || SLOT.compareAndSet(tab, i, null, SEALED))) {
-        continue;
+    int n = tab.length - 1;
+    Reservations res = (Reservations) tab[n];
+    int live;
+    if (capacity < 0) {
+      int c;
+      do {
+        c = res.n;
+      } while (!RESERVED.compareAndSet(res, c, c | CLOSED));
+      // Reservations made before the close land within a probe (or are given back): wait for the slots to
+      // show them all, so that the copy misses none.
+      for (int spins = 0; (live = filled(tab, n)) != (res.n & ~CLOSED); spins++) {
+        if (spins < 64) {
+          Thread.onSpinWait();
+        } else {
+          Thread.yield();
+        }
       }
-      o = tab[i];
-      if (o instanceof Memo || ((Evicted) o).get() != null) {
-        live++;
+    } else {
+      live = 0;
+      for (int i = 0; i < n; i++) {
+        Object o = tab[i];
+        if (o instanceof Memo || (o != null && ((Evicted) o).get() != null)) {
+          live++;
+        }
       }
     }
-    int length = tab.length;
-    if (capacity < 0) {
-      // Without LRU nothing is ever dropped: the count (live plus reservations of inserts in flight) decides.
-      while (2 * (count.n + 1) > length) {
-        length = length << (length < 1024 ? 2 : 1);
-      }
-    } else if (2 * live > length / 2) {
+    int wanted = live + (fresh != null ? 1 : 0);
+    int length = n;
+    if (2 * wanted > length / 2) { // at most a quarter full after: reservations never pass half of n
       length = length << (length < 1024 ? 2 : 1);
     }
-    Object[] grown = new Object[length];
+    Object[] grown = array(length, wanted);
     int gmask = length - 1;
-    for (Object o : tab) {
-      Memo m = o == null || o == SEALED ? null : o instanceof Memo x ? x : ((Evicted) o).get();
+    for (int i = 0; i < n; i++) {
+      Object o = tab[i];
+      Memo m = o == null ? null : o instanceof Memo x ? x : ((Evicted) o).get();
       if (m != null) {
         int j = home(m.hash, length);
         while (grown[j] != null) {
@@ -318,12 +325,21 @@ final class Table {
       }
       grown[j] = fresh;
     }
-    if (capacity >= 0) {
-      count.n = live;
-    } else if (length > query.tableHint && length <= MAX_HINT) {
+    if (capacity < 0 && length > query.tableHint && length <= MAX_HINT) {
       query.tableHint = length; // the next engine's table of this query starts at this size
     }
     slots = grown; // release: publishes the copied slots and the new memo
+  }
+
+  /** The non-null slots of the first {@code n} of {@code tab}. */
+  private static int filled(Object[] tab, int n) {
+    int f = 0;
+    for (int i = 0; i < n; i++) {
+      if (tab[i] != null) {
+        f++;
+      }
+    }
+    return f;
   }
 
   /**
@@ -332,8 +348,9 @@ final class Table {
    */
   private void replaceSlot(Memo m, Object with) {
     Object[] tab = slots;
-    int mask = tab.length - 1;
-    for (int i = home(m.hash, tab.length);; i = (i + 1) & mask) {
+    int n = tab.length - 1;
+    int mask = n - 1;
+    for (int i = home(m.hash, n);; i = (i + 1) & mask) {
       Object o = tab[i];
       if (o == null) {
         return; // not in this table (cannot happen: a memo's slot is only dropped once it is collected)
@@ -348,7 +365,9 @@ final class Table {
   /** The sum of the memos' {@link Memo#hits}: a racy scan, as exact as the counts themselves. */
   long outerHits() {
     long sum = 0;
-    for (Object o : slots) {
+    Object[] tab = slots;
+    for (int i = 0; i < tab.length - 1; i++) {
+      Object o = tab[i];
       Memo m = o == null ? null : o instanceof Memo x ? x : ((Evicted) o).get();
       if (m != null) {
         sum += m.hits;
@@ -361,7 +380,8 @@ final class Table {
   List<Memo> memos() {
     Object[] tab = slots;
     List<Memo> out = new ArrayList<>();
-    for (Object o : tab) {
+    for (int i = 0; i < tab.length - 1; i++) {
+      Object o = tab[i];
       Memo m = o == null ? null : o instanceof Memo x ? x : ((Evicted) o).get();
       if (m != null) {
         out.add(m);
@@ -373,7 +393,9 @@ final class Table {
   /** Memos in the table, with or without a value, evicted ones that are still alive included. */
   int size() {
     int n = 0;
-    for (Object o : slots) {
+    Object[] tab = slots;
+    for (int i = 0; i < tab.length - 1; i++) {
+      Object o = tab[i];
       if (o instanceof Memo || (o != null && ((Evicted) o).get() != null)) {
         n++;
       }
@@ -381,16 +403,17 @@ final class Table {
     return n;
   }
 
-  /** The length of the current slot array. */
+  /** The number of slots of the current array. */
   int arrayLength() {
-    return slots.length;
+    return slots.length - 1;
   }
 
   /** Slots the table holds, dead ones included: what its memory is proportional to. */
   int slotsInUse() {
     insertLock.lock();
     try {
-      return count.n;
+      Object[] tab = slots;
+      return ((Reservations) tab[tab.length - 1]).n & ~CLOSED;
     } finally {
       insertLock.unlock();
     }
