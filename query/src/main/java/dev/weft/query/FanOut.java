@@ -12,7 +12,10 @@ import java.util.concurrent.locks.LockSupport;
  * and stale memos verified in place ({@link Verify#shallow}, {@link Verify#quick}). The memos left are shared
  * out through a {@link Work} cursor: the caller takes them one by one on its own runner, and so do a few
  * <em>helpers</em>, child runners on virtual threads of their own: one per carrier beyond the caller's
- * (at least one under a deterministic scheduler, so that schedules still explore siblings' races). A worker
+ * (at least one under a deterministic scheduler, so that schedules still explore siblings' races), started
+ * with the group only while some carrier may be idle. When every carrier is busy (the nested groups of a
+ * parallel build), the group starts none: a carrier that goes idle later finds it through its runner, listed
+ * in the engine from its first group to its end, and starts one ({@link #helpIdle}). A worker
  * that is about to wait inside the engine while keys are left starts one more helper first
  * ({@link #compensate}), so a group whose keys wait for each other or for other tasks keeps every carrier
  * busy. A group with nothing to compute costs no thread; a cold group of trivial keys costs a handful of
@@ -245,7 +248,10 @@ final class FanOut {
     Work w = new Work(r, ms, count == todo.length ? todo : java.util.Arrays.copyOf(todo, count), outs, needValue);
     w.outerOfParent = r.works;
     r.works = w; // volatile: a canceller of r walks its open groups
-    r.engine.pendingWork.add(w); // a carrier that would idle meanwhile starts one more helper
+    if (!r.listed) { // a carrier that would idle meanwhile finds the group through r.works and starts a helper
+      r.listed = true;
+      r.engine.groupRunners.add(r);
+    }
     try {
       try {
         if (r.engine.mayHaveIdleCarrier()) { // else a carrier that goes idle starts one (helpIdle)
@@ -257,7 +263,6 @@ final class FanOut {
         w.drain(r);
       } finally {
         w.close(); // normally the cursor ran out already; thrown out, no helper may go on or start
-        r.engine.pendingWork.remove(w);
       }
       w.await(r);
     } catch (CancelledException c) {
@@ -273,12 +278,21 @@ final class FanOut {
     if (!engine.helpsWhenIdle()) {
       return false;
     }
-    for (Work w : engine.pendingWork) {
-      if (w.pending()) {
-        return true;
+    for (Runner r : engine.groupRunners) {
+      for (Work w = r.works; w != null; w = w.outerOfParent) {
+        if (w.pending()) {
+          return true;
+        }
       }
     }
     return false;
+  }
+
+  /** Takes {@code r} off the engine's list of runners with groups; at the end of every runner. */
+  static void unlist(Runner r) {
+    if (r.listed) {
+      r.engine.groupRunners.remove(r);
+    }
   }
 
   /**
@@ -286,12 +300,17 @@ final class FanOut {
    * are all waiting, in the engine or in their bodies), start one more helper for it.
    */
   static void helpIdle(QueryEngine engine) {
-    for (Work w; (w = engine.pendingWork.peek()) != null; ) {
-      if (w.pending()) {
-        w.help();
+    for (Runner r : engine.groupRunners) {
+      Work oldest = null; // the outermost open group of r with keys left: the oldest, usually the largest
+      for (Work w = r.works; w != null; w = w.outerOfParent) {
+        if (w.pending()) {
+          oldest = w;
+        }
+      }
+      if (oldest != null) {
+        oldest.help();
         return;
       }
-      engine.pendingWork.remove(w);
     }
   }
 
@@ -346,6 +365,7 @@ final class FanOut {
         } catch (Throwable t) {
           c.error = t;
         } finally {
+          unlist(c);
           e.counters.flush(c);
           Runner.CURRENT.remove();
           c.done = true; // release: publishes outcome/error and the values written meanwhile

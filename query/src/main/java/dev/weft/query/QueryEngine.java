@@ -162,8 +162,12 @@ public final class QueryEngine implements AutoCloseable {
    * one under a deterministic scheduler.
    */
   final int fanOutHelpers;
-  /** getAll groups with keys nobody has taken yet, oldest first; a carrier about to idle helps the first. */
-  final java.util.concurrent.ConcurrentLinkedQueue<FanOut.Work> pendingWork =
+  /**
+   * The runners that have opened a getAll group, oldest first, each listed once until it ends: their open
+   * groups ({@link Runner#works}) are where a carrier about to idle looks for keys nobody has taken. Listed
+   * per runner, not per group, so that opening and closing a group writes nothing shared.
+   */
+  final java.util.concurrent.ConcurrentLinkedQueue<Runner> groupRunners =
       new java.util.concurrent.ConcurrentLinkedQueue<>();
   /** The registration of {@link FanOut#helpIdle} with the scheduler, or null when it offers none. */
   private final AutoCloseable idleHook;

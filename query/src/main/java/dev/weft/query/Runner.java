@@ -108,6 +108,8 @@ final class Runner {
   Throwable error;
   /** The runner has finished: a child published its outcome or error (release), or a root returned. */
   volatile boolean done;
+  /** Listed in the engine's {@link QueryEngine#groupRunners} (from its first getAll group to its end). Own thread. */
+  boolean listed;
   /** How many waiters this runner has (see the class comment); changed through {@link #WAITERS} only. */
   @SuppressWarnings("unused") // via WAITERS
   private volatile int waiters = 1;
