@@ -1,7 +1,8 @@
 package dev.weft.query;
 
 import java.util.ArrayList;
-import java.util.concurrent.atomic.AtomicLong;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -47,6 +48,16 @@ final class FanOut {
 
   /** The memos of one group still to fetch, and the workers fetching them. */
   static final class Work {
+    private static final VarHandle RANGE;
+
+    static {
+      try {
+        RANGE = MethodHandles.lookup().findVarHandle(Work.class, "range", long.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
     private final Memo[] ms;
     private final int[] todo;
     private final Object[] outs;
@@ -64,16 +75,16 @@ final class FanOut {
      * a sequential run), helpers from the back, so that caller and helpers work on different parts of the
      * group and rarely wait for each other's memos. The first key is the caller's own, so front starts at 1.
      */
-    private final AtomicLong range;
+    private volatile long range;
     /** Helpers started, in order; only the parent reads it after the cursor ran out. */
-    private final ArrayList<Runner> helpers = new ArrayList<>();
+    private ArrayList<Runner> helpers; // made with the first helper; guarded by this Work's monitor
     /** Set when the parent stops taking keys (done, or thrown out): no helper starts, none takes a key. */
     private volatile boolean closed;
     /** The next older open group of the same parent ({@link Runner#works}); written before publication. */
     Work outerOfParent;
 
     Work(Runner parent, Memo[] ms, int[] todo, Object[] outs, boolean needValue) {
-      this.range = new AtomicLong(1L << 32 | todo.length);
+      this.range = 1L << 32 | todo.length;
       this.parent = parent;
       this.group = parent.group;
       this.ms = ms;
@@ -83,21 +94,21 @@ final class FanOut {
     }
 
     boolean pending() {
-      long r = range.get();
+      long r = range;
       return !closed && (int) (r >>> 32) < (int) r;
     }
 
     /** Takes the next key from the front ({@code front}) or the back; -1 when none is left. */
     private int take(boolean front) {
       for (;;) {
-        long r = range.get();
+        long r = range;
         int f = (int) (r >>> 32);
         int b = (int) r;
         if (closed || f >= b) {
           return -1;
         }
         long next = front ? (long) (f + 1) << 32 | b : (long) f << 32 | (b - 1);
-        if (range.compareAndSet(r, next)) {
+        if (RANGE.compareAndSet(this, r, next)) {
           return front ? f : b - 1;
         }
       }
@@ -135,7 +146,10 @@ final class FanOut {
 
     /** Starts a helper if keys are left and the cap allows. */
     void help() {
-      synchronized (helpers) {
+      synchronized (this) {
+        if (helpers == null) {
+          helpers = new ArrayList<>(2);
+        }
         if (!pending() || helpers.size() >= Math.min(MAX_HELPERS, todo.length - 1)) {
           return;
         }
@@ -150,9 +164,11 @@ final class FanOut {
     /** The parent stops waiting for every helper of this group (each one nobody else waits for stops). */
     void parentLeaves() {
       close();
-      synchronized (helpers) {
-        for (Runner h : helpers) {
-          h.parentLeaves();
+      synchronized (this) {
+        if (helpers != null) {
+          for (Runner h : helpers) {
+            h.parentLeaves();
+          }
         }
       }
     }
@@ -160,8 +176,8 @@ final class FanOut {
     void await(Runner r) {
       for (int i = 0; ; i++) {
         Runner h;
-        synchronized (helpers) {
-          if (i >= helpers.size()) {
+        synchronized (this) {
+          if (helpers == null || i >= helpers.size()) {
             return;
           }
           h = helpers.get(i);

@@ -1,5 +1,7 @@
 package dev.weft.scheduler;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executor;
@@ -47,7 +49,7 @@ final class ParallelScheduler extends AbstractScheduler {
       this.jobserverCarriers = null;
       AtomicInteger index = new AtomicInteger();
       this.pool = new ForkJoinPool(carriers, p -> {
-        ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(p);
+        ForkJoinWorkerThread t = new Carrier(p, this);
         t.setName(name + "-carrier-" + index.getAndIncrement());
         t.setDaemon(true);
         return t;
@@ -86,16 +88,94 @@ final class ParallelScheduler extends AbstractScheduler {
 
     @Override
     public void run() {
-      continuation.run();
+      Carrier c = Thread.currentThread() instanceof Carrier x ? x : null;
+      if (c != null) {
+        Carrier.BUSY.setOpaque(c, true);
+      }
+      try {
+        continuation.run();
+      } finally {
+        if (c != null) {
+          Carrier.BUSY.setOpaque(c, false);
+        }
+      }
       if (idleHooks && pool.getQueuedSubmissionCount() == 0 && pool.getQueuedTaskCount() == 0) {
         runIdleHooks();
       }
     }
   }
 
+  /**
+   * A carrier of the pool, which says whether it runs a continuation now ({@code busy}, written by itself
+   * only, with opaque stores: a hint others read racily). The pool's own active count also counts a worker
+   * that is only looking for work, which is exactly a carrier that could take a new task.
+   */
+  private static final class Carrier extends ForkJoinWorkerThread {
+    static final VarHandle BUSY;
+
+    static {
+      try {
+        BUSY = MethodHandles.lookup().findVarHandle(Carrier.class, "busy", boolean.class);
+      } catch (ReflectiveOperationException e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+
+    private final ParallelScheduler owner;
+    @SuppressWarnings("unused") // through BUSY
+    private boolean busy;
+
+    Carrier(ForkJoinPool pool, ParallelScheduler owner) {
+      super(pool);
+      this.owner = owner;
+    }
+
+    @Override
+    protected void onStart() {
+      super.onStart();
+      owner.carrierStarted(this);
+    }
+
+    @Override
+    protected void onTermination(Throwable exception) {
+      owner.carrierEnded(this);
+      super.onTermination(exception);
+    }
+  }
+
+  /** The pool's carriers alive; replaced whole, under {@code carrierLock}, when one starts or ends. */
+  private volatile Carrier[] carrierThreads = new Carrier[0];
+  private final Object carrierLock = new Object();
+
+  private void carrierStarted(Carrier c) {
+    synchronized (carrierLock) {
+      Carrier[] now = java.util.Arrays.copyOf(carrierThreads, carrierThreads.length + 1);
+      now[now.length - 1] = c;
+      carrierThreads = now;
+    }
+  }
+
+  private void carrierEnded(Carrier c) {
+    synchronized (carrierLock) {
+      carrierThreads = java.util.Arrays.stream(carrierThreads).filter(x -> x != c).toArray(Carrier[]::new);
+    }
+  }
+
   @Override
   public boolean mayHaveIdleCarrier() {
-    return pool == null || pool.getActiveThreadCount() < carriers;
+    if (pool == null) {
+      return true;
+    }
+    Carrier[] cs = carrierThreads;
+    if (cs.length < carriers) {
+      return true; // a carrier not started yet (or ended after its keep-alive): new work starts one
+    }
+    for (Carrier c : cs) {
+      if (!(boolean) Carrier.BUSY.getOpaque(c)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override
