@@ -12,10 +12,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p><b>Implementation overview.</b>
  *
- * <p><b>Memo map.</b> An open-addressing table with linear probing: {@code slots} holds a power-of-two
- * number of slots, at most half full, followed by one extra element, the array's {@link Reservations}. A slot
- * holds a memo itself or, for an LRU query, an {@link Evicted} weak reference to a memo whose value was
- * evicted. Slots are never cleared, only overwritten, so a probe sequence never breaks. Lookups are
+ * <p><b>Memo map.</b> An open-addressing table with linear probing: {@code slots} is a power-of-two array at
+ * most half full, holding memos themselves or, for an LRU query, {@link Evicted} weak references to memos
+ * whose value was evicted. Slot 0 always holds the array's {@link Reservations}, an {@code Evicted} of nothing
+ * that probes pass over like the slot of a collected memo, so the hit path is unchanged. Slots are never cleared, only overwritten, so a probe sequence never breaks. Lookups are
  * lock-free: they read {@code slots} once and probe until a null slot, comparing the memo's final
  * {@code hash} and {@code key}. A lock-free lookup may miss a memo inserted concurrently, or one inserted
  * into a newer array after it read {@code slots}; {@link #memo} then inserts, which finds it, so a key never
@@ -53,8 +53,8 @@ final class Table {
   /** Mixed into the input filter bits of this table's memos; from the name, so bits repeat run to run. */
   final int salt;
   /**
-   * Open-addressing slots: a {@link Memo}, an {@link Evicted} (LRU only), or null; a power of two of them,
-   * at most half full, then the array's {@link Reservations}. Replaced whole when rebuilt.
+   * Open-addressing slots: a {@link Memo}, an {@link Evicted} (LRU only), or null, and the array's
+   * {@link Reservations} in slot 0. Length a power of two, at most half full; replaced whole when rebuilt.
    */
   private volatile Object[] slots;
   /**
@@ -79,17 +79,23 @@ final class Table {
   }
 
   /*
-   * An array's count of filled slots plus reservations in flight ({@link #CLOSED} set once it is being
-   * rebuilt), on cache lines of its own: inserts on every carrier write it while lookups read the array.
-   * Superclass fields come first, so the padding brackets the count.
+   * An array's count of memos plus reservations in flight ({@link #CLOSED} set once it is being rebuilt), on
+   * cache lines of its own: inserts on every carrier write it while lookups read the array. An Evicted of
+   * nothing, so that lookups pass over its slot; superclass fields come first, so the padding brackets the
+   * count.
    */
-  static class ReservedPad {
+  static class ReservedPad extends Evicted {
+    ReservedPad() {
+      super(null);
+    }
+
     long p0, p1, p2, p3, p4, p5, p6, p7;
   }
 
   static class ReservedCount extends ReservedPad {
     volatile int n;
   }
+
 
   static final class Reservations extends ReservedCount {
     long q0, q1, q2, q3, q4, q5, q6, q7;
@@ -107,7 +113,7 @@ final class Table {
   private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
 
   /** The slot of an LRU memo whose value was evicted: it holds the memo only weakly. */
-  static final class Evicted extends WeakReference<Memo> {
+  static class Evicted extends WeakReference<Memo> {
     Evicted(Memo m) {
       super(m);
     }
@@ -140,10 +146,10 @@ final class Table {
     return h >>> (Integer.numberOfLeadingZeros(length) + 1);
   }
 
-  /** A new array of {@code length} (a power of two) empty slots and its reservations, {@code filled} made. */
+  /** A new array of {@code length} (a power of two) slots, its reservations in slot 0 with {@code filled} made. */
   private static Object[] array(int length, int filled) {
-    Object[] tab = new Object[length + 1];
-    tab[length] = new Reservations(filled);
+    Object[] tab = new Object[length];
+    tab[0] = new Reservations(filled);
     return tab;
   }
 
@@ -151,9 +157,8 @@ final class Table {
   Memo find(Object key) {
     int h = hash(key);
     Object[] tab = slots;
-    int n = tab.length - 1;
-    int mask = n - 1;
-    for (int i = home(h, n);; i = (i + 1) & mask) {
+    int mask = tab.length - 1;
+    for (int i = home(h, tab.length);; i = (i + 1) & mask) {
       Object o = tab[i];
       if (o == null) {
         return null;
@@ -190,9 +195,9 @@ final class Table {
     retry:
     for (;;) {
       Object[] tab = slots;
-      int n = tab.length - 1;
+      int n = tab.length;
       int mask = n - 1;
-      Reservations res = (Reservations) tab[n];
+      Reservations res = (Reservations) tab[0];
       boolean reserved = false;
       for (int i = home(h, n);; ) {
         Object o = tab[i];
@@ -214,8 +219,7 @@ final class Table {
           }
           continue; // taken meanwhile: look at what took it
         }
-        Memo m = (Memo) o;
-        if (m.key == key || (m.hash == h && key.equals(m.key))) {
+        if (o instanceof Memo m && (m.key == key || (m.hash == h && key.equals(m.key)))) {
           if (reserved) {
             RESERVED.getAndAdd(res, -1);
           }
@@ -241,14 +245,14 @@ final class Table {
   private Memo insertLocked(Object key) {
     int h = hash(key);
     Object[] tab = slots;
-    int n = tab.length - 1;
+    int n = tab.length;
     int mask = n - 1;
     int i = home(h, n);
     int reuse = -1; // the first slot of a collected memo on the way: free for the new one
     for (Object o; (o = tab[i]) != null; i = (i + 1) & mask) {
       Memo m = o instanceof Memo x ? x : ((Evicted) o).get();
       if (m == null) {
-        if (reuse < 0) {
+        if (reuse < 0 && i != 0) { // slot 0 holds the reservations, not a collected memo
           reuse = i;
         }
       } else if (m.key == key || (m.hash == h && key.equals(m.key))) {
@@ -256,7 +260,7 @@ final class Table {
       }
     }
     Memo fresh = new Memo(this, key, h);
-    Reservations res = (Reservations) tab[n];
+    Reservations res = (Reservations) tab[0];
     if (reuse >= 0) {
       SLOT.setRelease(tab, reuse, fresh); // overwrites a dead slot: probe sequences stay unbroken
     } else if (2 * (res.n + 1) > n) {
@@ -274,8 +278,8 @@ final class Table {
    * {@code insertLock}; without LRU, first closes the array's count and waits for the reservations made to land.
    */
   private void rebuild(Object[] tab, Memo fresh) {
-    int n = tab.length - 1;
-    Reservations res = (Reservations) tab[n];
+    int n = tab.length;
+    Reservations res = (Reservations) tab[0];
     int live;
     if (capacity < 0) {
       int c;
@@ -331,11 +335,11 @@ final class Table {
     slots = grown; // release: publishes the copied slots and the new memo
   }
 
-  /** The non-null slots of the first {@code n} of {@code tab}. */
+  /** The memos in the first {@code n} slots of {@code tab}. */
   private static int filled(Object[] tab, int n) {
     int f = 0;
     for (int i = 0; i < n; i++) {
-      if (tab[i] != null) {
+      if (tab[i] instanceof Memo) {
         f++;
       }
     }
@@ -348,9 +352,8 @@ final class Table {
    */
   private void replaceSlot(Memo m, Object with) {
     Object[] tab = slots;
-    int n = tab.length - 1;
-    int mask = n - 1;
-    for (int i = home(m.hash, n);; i = (i + 1) & mask) {
+    int mask = tab.length - 1;
+    for (int i = home(m.hash, tab.length);; i = (i + 1) & mask) {
       Object o = tab[i];
       if (o == null) {
         return; // not in this table (cannot happen: a memo's slot is only dropped once it is collected)
@@ -366,7 +369,7 @@ final class Table {
   long outerHits() {
     long sum = 0;
     Object[] tab = slots;
-    for (int i = 0; i < tab.length - 1; i++) {
+    for (int i = 0; i < tab.length; i++) {
       Object o = tab[i];
       Memo m = o == null ? null : o instanceof Memo x ? x : ((Evicted) o).get();
       if (m != null) {
@@ -380,7 +383,7 @@ final class Table {
   List<Memo> memos() {
     Object[] tab = slots;
     List<Memo> out = new ArrayList<>();
-    for (int i = 0; i < tab.length - 1; i++) {
+    for (int i = 0; i < tab.length; i++) {
       Object o = tab[i];
       Memo m = o == null ? null : o instanceof Memo x ? x : ((Evicted) o).get();
       if (m != null) {
@@ -394,7 +397,7 @@ final class Table {
   int size() {
     int n = 0;
     Object[] tab = slots;
-    for (int i = 0; i < tab.length - 1; i++) {
+    for (int i = 0; i < tab.length; i++) {
       Object o = tab[i];
       if (o instanceof Memo || (o != null && ((Evicted) o).get() != null)) {
         n++;
@@ -405,15 +408,14 @@ final class Table {
 
   /** The number of slots of the current array. */
   int arrayLength() {
-    return slots.length - 1;
+    return slots.length;
   }
 
   /** Slots the table holds, dead ones included: what its memory is proportional to. */
   int slotsInUse() {
     insertLock.lock();
     try {
-      Object[] tab = slots;
-      return ((Reservations) tab[tab.length - 1]).n & ~CLOSED;
+      return ((Reservations) slots[0]).n & ~CLOSED;
     } finally {
       insertLock.unlock();
     }
