@@ -77,19 +77,26 @@ class FanOutTest {
     assertThat(busy.join()).isEqualTo("busy");
   }
 
+  /**
+   * Keys whose first (the caller's own, in a getAll) blocks outside the engine until another key runs: only
+   * a helper can run that one. Each key's value is itself plus {@code plus}.
+   */
+  private static Query<Integer, Integer> blockedUntilAnotherRuns(int plus) {
+    CountDownLatch another = new CountDownLatch(1);
+    return Query.of("key", (ctx, k) -> {
+      if (k == 0) {
+        another.await();
+      } else {
+        another.countDown();
+      }
+      return k + plus;
+    });
+  }
+
   @Test
   void getAll_everyCarrierBusy_keysBlockedOnEachOtherStillComplete() throws Exception {
-    CountDownLatch second = new CountDownLatch(1);
-    // the first key (the caller's own) blocks outside the engine until the second one runs: only a helper
-    // started when the caller's carrier goes idle can run it
-    Query<Integer, Integer> key = Query.of("key", (ctx, k) -> {
-      if (k == 0) {
-        second.await();
-      } else {
-        second.countDown();
-      }
-      return k + 10;
-    });
+    // the caller's carrier goes idle when key 0 blocks: the helper it starts then runs key 1
+    Query<Integer, Integer> key = blockedUntilAnotherRuns(10);
     Query<String, List<Integer>> group = Query.of("group", (ctx, k) -> ctx.getAll(key, List.of(0, 1)));
     Task<String> busy = occupyOneCarrier();
     assertThat(engine.get(group, "g")).containsExactly(10, 11);
@@ -99,15 +106,7 @@ class FanOutTest {
 
   @Test
   void getAll_aCarrierIdle_helperStartsAtOnce() throws Exception {
-    CountDownLatch second = new CountDownLatch(1);
-    Query<Integer, Integer> key = Query.of("key", (ctx, k) -> {
-      if (k == 0) {
-        second.await();
-      } else {
-        second.countDown();
-      }
-      return k;
-    });
+    Query<Integer, Integer> key = blockedUntilAnotherRuns(0);
     Query<String, List<Integer>> group = Query.of("group", (ctx, k) -> ctx.getAll(key, List.of(0, 1, 2, 3)));
     assertThat(engine.get(group, "g")).containsExactly(0, 1, 2, 3);
   }
