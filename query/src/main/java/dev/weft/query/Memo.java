@@ -47,13 +47,6 @@ final class Memo extends MemoHot {
    * {@link Diagnostic} for an own report. Null for inputs and never-completed memos.
    */
   Object[] deps;
-  /** {@link #HAS_DIAGNOSTICS}: this memo or anything it read reported. */
-  int flags;
-  /**
-   * Input filter: an input's own bit; for a derived memo the union of its dependencies' (all ones for a cycle
-   * member). See {@link Changes}.
-   */
-  long inputs;
   /**
    * This memo's place in the {@link Cone} index (dependents, dirty stamp, cached diagnostics), or null until
    * a revision indexes it; written only inside revisions' writes.
@@ -194,7 +187,8 @@ final class Memo extends MemoHot {
  * The fields a memo hit reads, declared in a superclass so that the JVM lays them out first and together
  * (superclass fields precede subclass fields): a hit then touches one cache line of the memo, not two. So do
  * the durability and cycle checks of a read from outside bodies ({@link Verify#outside}), which a memo that
- * read only inputs of an unchanged durability class answers without touching the rest of the memo.
+ * read only inputs of an unchanged durability class answers without touching the rest of the memo, and a
+ * completion's summary of its dependencies (flags, durability, input filter).
  */
 abstract class MemoHot {
   final Object key;
@@ -217,6 +211,17 @@ abstract class MemoHot {
    * highest when it read nothing). See {@link Changes}.
    */
   int durability;
+  /**
+   * {@link Memo#HAS_DIAGNOSTICS}: this memo or anything it read reported. Here, beside the fields a hit reads,
+   * because a completion reads every dependency's flags, durability and input filter right after the body read
+   * its value: one line per dependency instead of two.
+   */
+  int flags;
+  /**
+   * Input filter: an input's own bit; for a derived memo the union of its dependencies' (all ones for a cycle
+   * member). See {@link Changes}.
+   */
+  long inputs;
   /**
    * The cycle this memo was found on when it last completed, or null. A member's outcome is the cycle's
    * verdict (its fallback value or the cycle's {@link CycleException}), not a function of what its body
