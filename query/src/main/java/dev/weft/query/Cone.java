@@ -177,9 +177,9 @@ final class Cone {
     if (now != was) {
       if (was == null || !sameReads(was, now)) { // a re-execution mostly reads what it read before
         if (was != null) {
-          unlink(m, was);
+          edges(m, was, false);
         }
-        link(m, now);
+        edges(m, now, true);
       }
       n.indexedDeps = now;
     }
@@ -213,27 +213,24 @@ final class Cone {
     return true;
   }
 
-  private static void link(Memo m, Object[] deps) {
+  /** Adds {@code m} to (or removes it from) the dependents of every memo {@code deps} read. */
+  private static void edges(Memo m, Object[] deps, boolean add) {
     for (Object d : deps) {
       if (d instanceof Memo dm) {
-        add(dm, m);
+        edge(dm, m, add);
       } else if (d instanceof Memo[] group) {
         for (Memo g : group) {
-          add(g, m);
+          edge(g, m, add);
         }
       }
     }
   }
 
-  private static void unlink(Memo m, Object[] deps) {
-    for (Object d : deps) {
-      if (d instanceof Memo dm) {
-        remove(dm, m);
-      } else if (d instanceof Memo[] group) {
-        for (Memo g : group) {
-          remove(g, m);
-        }
-      }
+  private static void edge(Memo d, Memo m, boolean add) {
+    if (add) {
+      add(d, m);
+    } else {
+      remove(d, m);
     }
   }
 

@@ -264,14 +264,11 @@ final class FanOut {
     Work w = new Work(r, ms, count == todo.length ? todo : java.util.Arrays.copyOf(todo, count), outs, needValue);
     w.outerOfParent = r.works;
     r.works = w; // volatile: a canceller of r walks its open groups
-    if (!r.listed) { // a carrier that would idle meanwhile finds the group through r.works and starts a helper
-      r.listed = true;
-      r.engine.groupRunners.add(r);
-    }
+    r.engine.helpers.list(r); // a carrier that would idle meanwhile finds the group through r.works
     try {
       try {
-        if (r.engine.mayHaveIdleCarrier()) { // else a carrier that goes idle starts one (helpIdle)
-          for (int h = r.engine.fanOutHelpers; h > 0; h--) {
+        if (r.engine.helpers.mayHaveIdleCarrier()) { // else a carrier that goes idle starts one (helpIdle)
+          for (int h = r.engine.helpers.perGroup; h > 0; h--) {
             w.help();
           }
         }
@@ -291,10 +288,10 @@ final class FanOut {
 
   /** Whether a getAll group has keys nobody took while the scheduler starts helpers for them when idle. */
   static boolean helpPending(QueryEngine engine) {
-    if (!engine.helpsWhenIdle()) {
+    if (!engine.helpers.whenIdle()) {
       return false;
     }
-    for (Runner r : engine.groupRunners) {
+    for (Runner r : engine.helpers.runners) {
       for (Work w = r.works; w != null; w = w.outerOfParent) {
         if (w.pending()) {
           return true;
@@ -304,19 +301,12 @@ final class FanOut {
     return false;
   }
 
-  /** Takes {@code r} off the engine's list of runners with groups; at the end of every runner. */
-  static void unlist(Runner r) {
-    if (r.listed) {
-      r.engine.groupRunners.remove(r);
-    }
-  }
-
   /**
    * A carrier of the engine's scheduler found nothing to run: if a getAll has keys nobody took (its workers
    * are all waiting, in the engine or in their bodies), start one more helper for it.
    */
   static void helpIdle(QueryEngine engine) {
-    for (Runner r : engine.groupRunners) {
+    for (Runner r : engine.helpers.runners) {
       Work oldest = null; // the outermost open group of r with keys left: the oldest, usually the largest
       for (Work w = r.works; w != null; w = w.outerOfParent) {
         if (w.pending()) {
@@ -381,7 +371,7 @@ final class FanOut {
         } catch (Throwable t) {
           c.error = t;
         } finally {
-          unlist(c);
+          e.helpers.unlist(c);
           e.counters.flush(c);
           Runner.CURRENT.remove();
           c.done = true; // release: publishes outcome/error and the values written meanwhile

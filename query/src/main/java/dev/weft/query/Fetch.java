@@ -415,7 +415,7 @@ final class Fetch {
       e.counters.cancellations.increment();
       throw c;
     } finally {
-      FanOut.unlist(r);
+      e.helpers.unlist(r);
       e.counters.flush(r);
       r.done = true;
       Runner.CURRENT.set(prev); // not remove(): the next read's get() would allocate the thread's entry again

@@ -58,8 +58,9 @@ import java.util.function.Consumer;
  * ({@link #getAll}, {@link QueryContext#getAll}) are unmodifiable.
  *
  * <p><b>Parallelism.</b> {@link QueryContext#getAll} shares the keys nobody has computed among its caller and
- * a few helper virtual threads (one per carrier beyond the caller's, and one more whenever a worker waits
- * while a carrier would idle), then returns the outcomes in key order. Keys whose memos are current or
+ * a few helper virtual threads (one per carrier beyond the caller's, started at once only while a carrier is
+ * idle, else when one would go idle; and one more whenever a worker waits while a carrier would idle), then
+ * returns the outcomes in key order. Keys whose memos are current or
  * verified without re-execution get no thread.
  *
  * <p><b>Failures.</b> An exception from a body is memoized like a value and reaches every reader as
@@ -131,7 +132,8 @@ public final class QueryEngine implements AutoCloseable {
    * hit block of get. The engine's concerns live in package-private files:
    *   RevisionGate    revision stamps, cancellation, quiescence of evaluations around a write
    *   Fetch           reads: the slow path behind every hit check, body reads, root reads
-   *   FanOut          a group of memos at once: getAll and getAll groups in verification
+   *   FanOut          a group of memos at once: getAll and getAll groups in verification (Helpers: when
+   *                   helpers start, and the idle hook's list of runners with groups)
    *   Execute         claimant side: verify or execute, complete, early cutoff, abandon
    *   Verify          shallow (claim-free) and deep verification of stale memos
    *   Waits           waiting for a claimed memo or a child runner; the stall backstop
@@ -157,20 +159,8 @@ public final class QueryEngine implements AutoCloseable {
   final EngineCounters counters;
   /** The link to the store given to the builder, or null. */
   final Persistence persistence;
-  /**
-   * Helpers a getAll starts beside its caller ({@link FanOut}): one per carrier beyond the caller's, at least
-   * one under a deterministic scheduler.
-   */
-  final int fanOutHelpers;
-  /**
-   * The runners that have opened a getAll group, oldest first, each listed once until it ends: their open
-   * groups ({@link Runner#works}) are where a carrier about to idle looks for keys nobody has taken. Listed
-   * per runner, not per group, so that opening and closing a group writes nothing shared.
-   */
-  final java.util.concurrent.ConcurrentLinkedQueue<Runner> groupRunners =
-      new java.util.concurrent.ConcurrentLinkedQueue<>();
-  /** The registration of {@link FanOut#helpIdle} with the scheduler, or null when it offers none. */
-  private final AutoCloseable idleHook;
+  /** How many getAll helpers start, when, and where an idle carrier finds groups to help. */
+  final Helpers helpers;
   /**
    * The revision stamp as the hit path sees it: the gate's stamp while open, {@link RevisionGate#CLOSED}
    * after close. Kept here, not in the gate, so a hit reads it without another hop.
@@ -201,10 +191,7 @@ public final class QueryEngine implements AutoCloseable {
     this.gate = new RevisionGate(this);
     this.current = gate.stamp();
     this.persistence = store == null ? null : new Persistence(this, store);
-    dev.weft.scheduler.SchedulerStats ss = scheduler.stats();
-    this.fanOutHelpers = Math.max(ss.carriers() - 1, ss.deterministic() ? 1 : 0);
-    this.idleHook = scheduler instanceof dev.weft.scheduler.internal.IdleHooks h ? h.onIdle(() -> FanOut.helpIdle(this))
-        : null;
+    this.helpers = new Helpers(this, scheduler);
     this.registry = new Registry(this, registered);
   }
 
@@ -580,13 +567,7 @@ public final class QueryEngine implements AutoCloseable {
       gate.unlock();
     }
     registry.detach();
-    if (idleHook != null) {
-      try {
-        idleHook.close();
-      } catch (Exception e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    helpers.close();
     if (ownsScheduler) {
       scheduler.close();
     }
@@ -617,22 +598,6 @@ public final class QueryEngine implements AutoCloseable {
   /** The query this engine knows by {@code name} (used or registered), or null. */
   QueryDef<?, ?> queryNamed(String name) {
     return registry.named(name);
-  }
-
-  /** Whether the scheduler calls {@link FanOut#helpIdle} when a carrier is about to idle. */
-  boolean helpsWhenIdle() {
-    return idleHook != null;
-  }
-
-  /**
-   * Whether a carrier of the scheduler may be idle now, so that a new getAll group should start its helpers
-   * at once. When every carrier is busy, the group only registers its keys: the first carrier to go idle
-   * starts a helper for them ({@link FanOut#helpIdle}), so nested groups in a busy build do not each spawn
-   * threads that would only queue behind the running ones.
-   */
-  boolean mayHaveIdleCarrier() {
-    return idleHook == null || !(scheduler() instanceof dev.weft.scheduler.internal.IdleHooks h)
-        || h.mayHaveIdleCarrier();
   }
 
   long nextRunnerId() {

@@ -108,7 +108,7 @@ final class Runner {
   Throwable error;
   /** The runner has finished: a child published its outcome or error (release), or a root returned. */
   volatile boolean done;
-  /** Listed in the engine's {@link QueryEngine#groupRunners} (from its first getAll group to its end). Own thread. */
+  /** Listed in the engine's {@link Helpers#runners} (from its first getAll group to its end). Own thread. */
   boolean listed;
   /** How many waiters this runner has (see the class comment); changed through {@link #WAITERS} only. */
   @SuppressWarnings("unused") // via WAITERS
