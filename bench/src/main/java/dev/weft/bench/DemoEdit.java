@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  * sources, as a share of the cold analysis. Each sample is one child JVM running the demo
  * ({@code dev.weft.demo.Main}, on this JVM's class path) as {@code docs/demo.md} measures the edit row:
  * {@code --threads 2 --repeat 6 --edit java/lang/StringBuilder.java --diagnostics 0}, so the cold analysis is the
- * sixth, JIT-warm one on a fresh engine, and the edit re-runs on that engine. The sample is the demo's own
+ * sixth, JIT-warm one on a fresh engine, and the edit re-runs on that engine, as warm as the analysis: each of
+ * the five warm-up rounds makes the same edit on its own engine. The sample is the demo's own
  * {@code edit re-run ... = X% of the cold analysis}; the notes give the times and what the re-run did.
  */
 final class DemoEdit {

@@ -340,6 +340,17 @@ final class AnalyzeCommand implements Callable<Integer> {
           }
           timing(p, "round " + i + " of " + repeat + " (fresh " + (baseline ? "memo" : "engine") + ")", o,
               baseline || seed != null ? 1 : carriers);
+          if (editFile != null && !baseline && tree.sources().get(editFile).readError() == null) {
+            // The same edit on the warm-up engine: the reported re-run is then as warm as the reported analysis
+            // (a re-run's verification and cutoff paths run in no from-scratch round).
+            warmUp.edit(editFile, edited(warmUp, tree, editFile)[0]);
+            AnalysisRun.Outcome re = warmUp.analyse();
+            if (re.failure().isPresent()) {
+              err.println("weft-demo: the re-run failed: " + re.failure().get());
+              return FAILED;
+            }
+            p.timing("round %d of %d, edit re-run %,.1f ms wall (warm-up)", i, repeat, Printer.millis(re.wallNanos()));
+          }
           p.flush();
         }
       }
@@ -407,22 +418,13 @@ final class AnalyzeCommand implements Callable<Integer> {
 
   private int editAndRerun(AnalysisRun run, SourceTree tree, String file, AnalysisRun.Outcome cold, Printer p,
       PrintWriter err) {
-    String before = tree.sources().get(file).text();
-    String after;
-    String change;
     if (tree.sources().get(file).readError() != null) {
       err.println("weft-demo: cannot --edit " + file + ": it could not be read");
       return BAD_INPUT;
     }
-    if (editChange.equals("comment")) {
-      after = before + (before.endsWith("\n") ? "" : "\n") + "// changed by weft-demo --edit\n";
-      change = "appended a comment to " + file;
-    } else {
-      String imported = importToAdd(run, file);
-      String[] inserted = insertImport(before, imported);
-      after = inserted[0];
-      change = "added \"import " + imported + ";\" at line " + inserted[1] + " of " + file;
-    }
+    String[] edit = edited(run, tree, file);
+    String after = edit[0];
+    String change = edit[1];
     long revisionBefore = run.revision();
     Queue<String> log = run.analysis.logExecutions();
     run.edit(file, after);
@@ -498,6 +500,18 @@ final class AnalyzeCommand implements Callable<Integer> {
       }
     }
     return out;
+  }
+
+  /** The text of {@code file} after the {@code --edit-change}, and what changed, in words. */
+  private String[] edited(AnalysisRun run, SourceTree tree, String file) {
+    String before = tree.sources().get(file).text();
+    if (editChange.equals("comment")) {
+      return new String[] {before + (before.endsWith("\n") ? "" : "\n") + "// changed by weft-demo --edit\n",
+          "appended a comment to " + file};
+    }
+    String imported = importToAdd(run, file);
+    String[] inserted = insertImport(before, imported);
+    return new String[] {inserted[0], "added \"import " + imported + ";\" at line " + inserted[1] + " of " + file};
   }
 
   /**

@@ -96,6 +96,21 @@ class MainTest {
     assertThat(thrice.lines()).filteredOn(l -> l.startsWith("timing  round")).hasSize(3);
   }
 
+  /** Warm-up rounds make the edit too, on their own engines: the reported edit is unchanged. */
+  @Test
+  void execute_repeatWithEdit_warmUpRoundsEditTooAndTheReportIsTheSame() {
+    Result once = run(fixture(), "--deterministic", "9", "--edit", "d/D.java");
+    Result thrice = run(fixture(), "--deterministic", "9", "--edit", "d/D.java", "--repeat", "3");
+
+    assertThat(thrice.untimed()).isEqualTo(once.untimed());
+    assertThat(thrice.lines()).filteredOn(l -> l.startsWith("timing  round") && l.contains("edit re-run"))
+        .hasSize(2).allSatisfy(l -> assertThat(l).endsWith("(warm-up)"));
+    assertThat(thrice.lines()).filteredOn(l -> l.startsWith("timing  edit re-run")).hasSize(1);
+
+    Result baseline = run(fixture(), "--baseline", "--edit", "d/D.java", "--repeat", "3");
+    assertThat(baseline.lines()).noneMatch(l -> l.contains("(warm-up)"));
+  }
+
   @Test
   void execute_parallelAndDeterministic_identicalDiagnostics() {
     Result parallel = run(fixture(), "--threads", "2");
