@@ -15,9 +15,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Memo map.</b> An open-addressing table with linear probing: {@code slots} is a power-of-two array at
  * most half full, holding memos themselves or, for an LRU query, {@link Evicted} weak references to memos
  * whose value was evicted. Slot 0 always holds the array's {@link Reservations}, an {@code Evicted} of nothing
- * that probes pass over like the slot of a collected memo, so the hit path is unchanged. Slots are never cleared, only overwritten, so a probe sequence never breaks. Lookups are
- * lock-free: they read {@code slots} once and probe until a null slot, comparing the memo's final
- * {@code hash} and {@code key}. A lock-free lookup may miss a memo inserted concurrently, or one inserted
+ * that probes pass over like the slot of a collected memo, so the hit path is unchanged. Slots are never
+ * cleared, only overwritten, so a probe sequence never breaks. Lookups are lock-free: they read {@code slots}
+ * once and probe until a null slot, comparing the memo's final {@code hash} and {@code key}. A lock-free lookup may miss a memo inserted concurrently, or one inserted
  * into a newer array after it read {@code slots}; {@link #memo} then inserts, which finds it, so a key never
  * gets two live memos.
  *
@@ -84,7 +84,7 @@ final class Table {
    * nothing, so that lookups pass over its slot; superclass fields come first, so the padding brackets the
    * count.
    */
-  static class ReservedPad extends Evicted {
+  private static class ReservedPad extends Evicted {
     ReservedPad() {
       super(null);
     }
@@ -92,10 +92,9 @@ final class Table {
     long p0, p1, p2, p3, p4, p5, p6, p7;
   }
 
-  static class ReservedCount extends ReservedPad {
+  private static class ReservedCount extends ReservedPad {
     volatile int n;
   }
-
 
   static final class Reservations extends ReservedCount {
     long q0, q1, q2, q3, q4, q5, q6, q7;
@@ -368,9 +367,7 @@ final class Table {
   /** The sum of the memos' {@link Memo#hits}: a racy scan, as exact as the counts themselves. */
   long outerHits() {
     long sum = 0;
-    Object[] tab = slots;
-    for (int i = 0; i < tab.length; i++) {
-      Object o = tab[i];
+    for (Object o : slots) {
       Memo m = o == null ? null : o instanceof Memo x ? x : ((Evicted) o).get();
       if (m != null) {
         sum += m.hits;
@@ -383,8 +380,7 @@ final class Table {
   List<Memo> memos() {
     Object[] tab = slots;
     List<Memo> out = new ArrayList<>();
-    for (int i = 0; i < tab.length; i++) {
-      Object o = tab[i];
+    for (Object o : tab) {
       Memo m = o == null ? null : o instanceof Memo x ? x : ((Evicted) o).get();
       if (m != null) {
         out.add(m);
@@ -396,9 +392,7 @@ final class Table {
   /** Memos in the table, with or without a value, evicted ones that are still alive included. */
   int size() {
     int n = 0;
-    Object[] tab = slots;
-    for (int i = 0; i < tab.length; i++) {
-      Object o = tab[i];
+    for (Object o : slots) {
       if (o instanceof Memo || (o != null && ((Evicted) o).get() != null)) {
         n++;
       }
