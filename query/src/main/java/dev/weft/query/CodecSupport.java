@@ -109,7 +109,8 @@ final class CodecSupport {
   /**
    * Standard UTF-8, refusing unpaired surrogates (which would not round-trip).
    *
-   * <p>{@link String#getBytes} turns each unpaired surrogate into one {@code '?'} byte. When the bytes are as
+   * <p>Into an engine's own sink, an ASCII string is written from its own array ({@link AsciiStrings}); other
+   * strings, and any string written to a caller's stream, are encoded as follows. {@link String#getBytes} turns each unpaired surrogate into one {@code '?'} byte. When the bytes are as
    * many as the chars (text of ASCII only, most text), every char became one byte at its own index, so the
    * string has an unpaired surrogate exactly when some {@code '?'} byte stands where the string has another
    * char: {@link #sameMarks} looks only at the {@code '?'} bytes, found eight bytes at a time, and allocates
@@ -120,6 +121,16 @@ final class CodecSupport {
    * scanned char by char (to name the index).
    */
   static void writeString(DataOutput out, String s) throws IOException {
+    if (out instanceof SinkOutput so) {
+      byte[] own = AsciiStrings.ascii(s); // the string's own array: read here, never handed on
+      if (own != null) {
+        so.sink.writeVarint(own.length);
+        if (own.length < BORROW_MIN || !so.sink.borrow(own)) {
+          so.sink.write(own, 0, own.length);
+        }
+        return;
+      }
+    }
     byte[] b = s.getBytes(StandardCharsets.UTF_8);
     if (b.length == s.length()) {
       if (!sameMarks(b, s)) {

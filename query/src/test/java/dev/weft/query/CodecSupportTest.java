@@ -153,6 +153,71 @@ class CodecSupportTest {
   }
 
   @Test
+  void asciiStrings_underTheTestsOpens_readsTheStringsOwnBytes() {
+    assertThat(AsciiStrings.available()).as("java.lang opened to the tests, as surefire's argLine does").isTrue();
+    assertThat(AsciiStrings.ascii("weft?")).isEqualTo("weft?".getBytes(StandardCharsets.US_ASCII));
+    assertThat(AsciiStrings.ascii("")).isEmpty();
+    assertThat(AsciiStrings.ascii("caf\u00e9")).as("Latin-1, not ASCII").isNull();
+    assertThat(AsciiStrings.ascii("w\u0100")).as("two bytes per char").isNull();
+    assertThat(AsciiStrings.ascii("\uD83D\uDE00")).isNull();
+    assertThat(AsciiStrings.ascii("a\uD800b")).as("an unpaired surrogate").isNull();
+  }
+
+  /**
+   * A non-ASCII char at every position around the check's 32-byte steps and 1 KiB calls, in strings of every
+   * length up to past two calls: the string's own bytes are answered exactly when it is ASCII, and encoding or
+   * fingerprinting through them leaves the string as it was.
+   */
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void asciiStrings_oneHighCharAnywhere_answersOnlyForAsciiAndChangesNothing(long seed) throws IOException {
+    Random rnd = new Random(seed);
+    int length = switch (rnd.nextInt(3)) {
+      case 0 -> rnd.nextInt(70);
+      case 1 -> 1024 - 40 + rnd.nextInt(80);
+      default -> rnd.nextInt(2_200);
+    };
+    char[] text = new char[length];
+    for (int i = 0; i < length; i++) {
+      text[i] = (char) rnd.nextInt(0x80);
+    }
+    String ascii = new String(text);
+    byte[] own = AsciiStrings.ascii(ascii);
+    assertThat(own).isEqualTo(ascii.getBytes(StandardCharsets.UTF_8));
+    String copy = new String(text);
+    assertThat(Codecs.encode(Codecs.STRING, ascii)).isEqualTo(reference(copy));
+    assertThat(CodecSupport.fingerprint(Codecs.STRING, ascii)).isEqualTo(MemoStore.Fingerprint.of(reference(copy)));
+    assertThat(ascii).isEqualTo(copy);
+    if (length > 0) {
+      int at = rnd.nextInt(length);
+      text[at] = rnd.nextBoolean() ? (char) (0x80 + rnd.nextInt(0x80)) : (char) (0x100 + rnd.nextInt(0xD700));
+      String high = new String(text);
+      assertThat(AsciiStrings.ascii(high)).as("char %04x at %d of %d", (int) text[at], at, length).isNull();
+      assertThat(Codecs.encode(Codecs.STRING, high)).isEqualTo(reference(high));
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("seeds")
+  void asciiRange_randomRanges_equalsByteByByteCheck(long seed) {
+    Random rnd = new Random(seed);
+    byte[] b = new byte[rnd.nextInt(150)];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) rnd.nextInt(0x80);
+    }
+    if (b.length > 0 && rnd.nextBoolean()) {
+      b[rnd.nextInt(b.length)] = (byte) (0x80 | rnd.nextInt(0x80));
+    }
+    int from = b.length == 0 ? 0 : rnd.nextInt(b.length + 1);
+    int to = from + rnd.nextInt(b.length - from + 1);
+    boolean naive = true;
+    for (int i = from; i < to; i++) {
+      naive &= b[i] >= 0;
+    }
+    assertThat(AsciiStrings.asciiRange(b, from, to)).as("[%d, %d) of %d", from, to, b.length).isEqualTo(naive);
+  }
+
+  @Test
   void writeString_asciiWithMarksAroundScanChunks_onlyUnpairedSurrogatesRejected() throws IOException {
     for (int at : new int[] {0, 7, 8, 4095, 4096, 4097, 8191, 8192, 9999}) {
       char[] text = new char[10_000];

@@ -35,7 +35,7 @@ final class Checkpoint {
     final long checkpoint;
     final long valuesStart;
     final long tracesStart;
-    final StoreFormat.Buf values = new StoreFormat.Buf(1 << 16);
+    final StoreFormat.Buf values;
     final StoreFormat.Buf records;
     /** Ordinals of older traces used. */
     final BitSet used = new BitSet();
@@ -47,8 +47,11 @@ final class Checkpoint {
 
     Batch(LocalStore s, Generation g, int added) {
       this.s = s;
-      // Room for a typical record per trace (a few hundred bytes): the batch is not copied as it grows.
-      this.records = new StoreFormat.Buf((int) Math.min(64L << 20, 64 + 320L * added));
+      // Room for a typical record and value per trace, so that the buffers are copied at most once as they grow
+      // (each copy allocates a larger array and touches its pages): the demo's records take 425 bytes per
+      // trace, its values 190 (equal values are stored once; many are a few bytes).
+      this.records = new StoreFormat.Buf((int) Math.min(64L << 20, 64 + 512L * added));
+      this.values = new StoreFormat.Buf((int) Math.min(64L << 20, Math.max(1 << 16, 128L * added)));
       this.st = s.state;
       this.g = g;
       this.checkpoint = st.lastCheckpoint + 1;
