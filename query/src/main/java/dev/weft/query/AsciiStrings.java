@@ -20,9 +20,8 @@ import java.util.Arrays;
  * the class path already does. A self-check at class initialisation compares what the fields say with
  * {@code getBytes}, and what the test answers, for a few strings. Without access (Weft on the module path,
  * where {@code java.lang} is opened to {@code dev.weft.scheduler} only), with {@code -XX:-CompactStrings}, or
- * on a JVM whose {@code String} is laid out differently,
- * {@link #ascii} always answers null and every string takes the copying path: the same bytes, only slower,
- * so this is logged at {@code DEBUG} only.
+ * on a JVM whose {@code String} is laid out differently, {@link #ascii} always answers null and every string
+ * takes the copying path: the same bytes, only slower, so this is logged at {@code DEBUG} only.
  *
  * <p>The array {@link #ascii} returns is the string's own. Only this package's sinks read it (a copy into a
  * sink, or XXH3 over it); it is never written and never handed to a caller's stream.

@@ -110,15 +110,16 @@ final class CodecSupport {
    * Standard UTF-8, refusing unpaired surrogates (which would not round-trip).
    *
    * <p>Into an engine's own sink, an ASCII string is written from its own array ({@link AsciiStrings}); other
-   * strings, and any string written to a caller's stream, are encoded as follows. {@link String#getBytes} turns each unpaired surrogate into one {@code '?'} byte. When the bytes are as
-   * many as the chars (text of ASCII only, most text), every char became one byte at its own index, so the
-   * string has an unpaired surrogate exactly when some {@code '?'} byte stands where the string has another
-   * char: {@link #sameMarks} looks only at the {@code '?'} bytes, found eight bytes at a time, and allocates
-   * nothing (a copy of the string's size costs more than the scan in a new JVM, whose heap pages are touched for
-   * the first time). Otherwise every other {@code '?'} byte of the output is a {@code '?'} char (the bytes of a
-   * multi-byte sequence are all {@code >= 0x80}), so a string has an unpaired surrogate exactly when its bytes
-   * hold more {@code '?'} than it has chars {@code '?'}. Only a string that really has an unpaired surrogate is
-   * scanned char by char (to name the index).
+   * strings, and any string written to a caller's stream, are encoded as follows. {@link String#getBytes} turns
+   * each unpaired surrogate into one {@code '?'} byte. When the bytes are as many as the chars (text of ASCII
+   * only, most text), every char became one byte at its own index, so the string has an unpaired surrogate
+   * exactly when some {@code '?'} byte stands where the string has another char: {@link #sameMarks} looks only
+   * at the {@code '?'} bytes, found eight bytes at a time, and allocates nothing (a copy of the string's size
+   * costs more than the scan in a new JVM, whose heap pages are touched for the first time). Otherwise every
+   * other {@code '?'} byte of the output is a {@code '?'} char (the bytes of a multi-byte sequence are all
+   * {@code >= 0x80}), so a string has an unpaired surrogate exactly when its bytes hold more {@code '?'} than
+   * it has chars {@code '?'}. Only a string that really has an unpaired surrogate is scanned char by char (to
+   * name the index).
    */
   static void writeString(DataOutput out, String s) throws IOException {
     if (out instanceof SinkOutput so) {

@@ -13,13 +13,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Implementation overview.</b>
  *
  * <p><b>Memo map.</b> An open-addressing table with linear probing: {@code slots} is a power-of-two array at
- * most half full, holding memos themselves or, for an LRU query, {@link Evicted} weak references to memos
- * whose value was evicted. Slot 0 always holds the array's {@link Reservations}, an {@code Evicted} of nothing
- * that probes pass over like the slot of a collected memo, so the hit path is unchanged. Slots are never
- * cleared, only overwritten, so a probe sequence never breaks. Lookups are lock-free: they read {@code slots}
- * once and probe until a null slot, comparing the memo's final {@code hash} and {@code key}. A lock-free lookup may miss a memo inserted concurrently, or one inserted
- * into a newer array after it read {@code slots}; {@link #memo} then inserts, which finds it, so a key never
- * gets two live memos.
+ * most half full, holding memos themselves or, for an LRU query, {@link Evicted} weak references to memos whose
+ * value was evicted. Slot 0 always holds the array's {@link Reservations}, an {@code Evicted} of nothing that
+ * probes pass over like the slot of a collected memo, so the hit path is unchanged. Slots are never cleared,
+ * only overwritten, so a probe sequence never breaks. Lookups are lock-free: they read {@code slots} once and
+ * probe until a null slot, comparing the memo's final {@code hash} and {@code key}. A lock-free lookup may miss
+ * a memo inserted concurrently, or one inserted into a newer array after it read {@code slots}; {@link #memo}
+ * then inserts, which finds it, so a key never gets two live memos.
  *
  * <p><b>Inserts without LRU</b> take no lock (a lock per insert made carriers of a parallel build park on
  * each other): an insert reserves room in the array's count, then claims a null slot with a compare-and-set.
