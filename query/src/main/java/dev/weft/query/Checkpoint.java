@@ -203,12 +203,18 @@ final class Checkpoint {
       }
       Object v = m.result;
       Object[] deps = m.deps;
+      Persistence.Kept k = m.kept;
+      if (v == null && k != null && k.value == Persistence.UNREAD) {
+        v = Persistence.UNREAD; // reused and never read: its trace is still its record
+      }
       if (v == null || v instanceof Failure || deps == null) {
         return;
       }
-      Persistence.Kept k = m.kept;
       if (k != null && k.trace != null && k.value == v && k.deps == deps) {
         used.add(k.trace);
+        return;
+      }
+      if (v == Persistence.UNREAD) {
         return;
       }
       fresh.add(m);
@@ -266,10 +272,14 @@ final class Checkpoint {
   private Dep dep(Memo dm) {
     QueryDef<?, ?> dq = dm.table.query;
     Object dv = dm.result;
+    Persistence.Kept k = dm.kept;
+    if (dv == null && k != null && k.value == Persistence.UNREAD) {
+      return new Dep(dq.name, k.key, k.fingerprint); // reused and never read: its trace's fingerprint
+    }
     if (!dq.kept() || dq.keyCodec == null || dv == null || dv instanceof Failure || dm.cycle != null) {
       return null;
     }
-    Persistence.Kept k = link.fingerprint(dm, dv);
+    k = link.fingerprint(dm, dv);
     return k == null ? null : new Dep(dq.name, k.key, k.fingerprint);
   }
 }

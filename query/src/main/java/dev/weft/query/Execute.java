@@ -105,8 +105,22 @@ final class Execute {
           counters.reExecutions.increment(); // something outside changed: the member re-executes
         }
         Persistence link = r.engine.persistence;
+        if (restoreOnly && Persistence.unread(m)) {
+          // A value reused from a trace and left in the store: decoded now, or else the body restores it.
+          Object loaded = link.load(m);
+          if (loaded != null) {
+            if (verified != rev) {
+              summarize(m, m.deps, false, false);
+            }
+            r.pop(f);
+            restore(f, loaded);
+            how = Outcome.RESTORED;
+            return loaded;
+          }
+        }
         if (verified < 0 && link != null && m.table.query.kept()) {
-          Persistence.Reused reused = link.reuse(f); // may read dependencies, so it may throw what reads throw
+          // may read dependencies, so it may throw what reads throw
+          Persistence.Reused reused = link.reuse(f, needValue);
           if (reused != null) {
             r.pop(f);
             completeReused(f, reused);
@@ -242,7 +256,11 @@ final class Execute {
     Object old = m.result;
     boolean completedBefore = m.verifiedAt >= 0;
     if (!restoreOnly) {
-      if (completedBefore && old != null && sameOutcome(t.query, old, outcome)) {
+      Object before = old;
+      if (before == null && completedBefore && Persistence.unread(m)) {
+        before = t.engine.persistence.load(m); // a value reused unread: early cutoff compares it too
+      }
+      if (completedBefore && before != null && sameOutcome(t.query, before, outcome)) {
         t.engine.counters.cutoffs.increment();
       } else {
         m.changedAt = rev;
@@ -277,32 +295,42 @@ final class Execute {
     m.release(f, outcome);
   }
 
-  /** Completes a never-completed memo with a value and record reused from a stored trace. */
+  /**
+   * Completes a never-completed memo with a value and record reused from a stored trace; a value left unread
+   * completes it as an evicted one would (current, no value in memory), and the first reader that needs it has
+   * it decoded ({@link Persistence#load}).
+   */
   private static void completeReused(Frame f, Persistence.Reused reused) {
     Memo m = f.memo;
     Table t = m.table;
     long rev = f.runner.revision;
+    Object v = reused.value();
     m.changedAt = rev;
     m.deps = reused.deps();
     Cone.recorded(f.runner, m);
     summarize(m, m.deps, reused.reported(), false);
-    m.result = reused.value();
-    f.runner.became++;
+    m.result = v;
+    if (v != null) {
+      f.runner.became++;
+    }
     m.publish(rev);
-    if (t.capacity >= 0) {
+    if (t.capacity >= 0 && v != null) {
       t.engine.counters.flush(f.runner);
       t.admit(m);
     }
-    m.release(f, reused.value());
+    m.release(f, v); // null: a waiter that needs the value claims the memo to load it
   }
 
-  /** Puts back the evicted outcome of a current memo; its dates, record and flags stay as they are. */
+  /**
+   * Puts back the outcome of a current memo whose value was evicted or left unread in the store; its dates,
+   * record and flags stay as they are.
+   */
   private static void restore(Frame f, Object outcome) {
     Memo m = f.memo;
     m.result = outcome;
     m.table.engine.counters.live.increment();
     m.publish(f.runner.revision); // unchanged value; the release publishes result to the hit path
-    if (m.table.capacity >= 0) { // always: only an evicted memo is restored
+    if (m.table.capacity >= 0) {
       m.table.admit(m);
     }
     m.release(f, outcome);

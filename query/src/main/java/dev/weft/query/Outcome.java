@@ -13,7 +13,10 @@ enum Outcome {
   FAILED,
   /** No recorded dependency changed: the memo was reused without running the body. */
   VERIFIED,
-  /** The memo was current but its value evicted: the body ran to restore it. */
+  /**
+   * The memo was current but its value evicted, or reused from a store and not read yet: the value was
+   * decoded from its stored bytes, or else the body ran to restore it.
+   */
   RESTORED,
   /** The memo was found on a dependency cycle and completed with the cycle's verdict. */
   CYCLE,

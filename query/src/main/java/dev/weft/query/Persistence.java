@@ -28,11 +28,18 @@ import java.util.concurrent.ConcurrentHashMap;
  *       getAll group (of a trace, or of a body) first looks up the traces of its keys that will ask the store in
  *       one {@link MemoStore#traces(List)} call ({@link #prefetch}, from {@link FanOut#run}): a remote store
  *       issues them concurrently, and each key's reuse takes its traces from there. A trace whose every
- *       dependency matches gives the value (its bytes checked against the trace's
- *       fingerprint, then decoded by the query's own codec) and its diagnostics; the memo completes with the
- *       resolved dependencies as its record, so later revisions verify it like any other. Because a body is
- *       deterministic, the dependencies fetched before a mismatch are the ones the body would have read
- *       itself: reuse never computes more than execution would.</li>
+ *       dependency matches gives the diagnostics; the memo completes with the resolved dependencies as its
+ *       record, so later revisions verify it like any other. Because a body is deterministic, the
+ *       dependencies fetched before a mismatch are the ones the body would have read itself: reuse never
+ *       computes more than execution would.</li>
+ *   <li><b>Values when read.</b> A reader that needs the value has it decoded at once (its bytes checked
+ *       against the trace's fingerprint, then decoded by the query's own codec). Dependencies are fetched
+ *       without needing their values, so a memo reused only to verify a dependent's trace completes like an
+ *       evicted one, current with no value in memory, its {@link Kept} marked {@link #UNREAD} with the trace's
+ *       fingerprint: matching a dependent's trace, and a checkpoint's scan, need only that. The first reader
+ *       that needs the value claims the memo, as for an evicted value, and the claimant {@linkplain #load loads}
+ *       it; if it cannot, the body restores it. A re-execution in a later revision loads the old value to
+ *       compare it for early cutoff.</li>
  *   <li><b>Fingerprints</b> are computed lazily and cached per memo ({@link Memo#kept}) together with the
  *       value they belong to (by identity) and the encoded key; an input's fingerprint is that of the value set
  *       in this process. Comparing fingerprints, not revisions, is what makes early cutoff work across
@@ -75,6 +82,17 @@ final class Persistence {
   /** Whether the store answers a batch of lookups better than one by one ({@link #answersBatches}). */
   private final boolean batches;
 
+  /**
+   * The {@link Kept#value} of a memo reused from a trace whose value is not decoded yet: its fingerprint is the
+   * trace's and its value stays in the store until a reader asks for it ({@link #load}).
+   */
+  static final Object UNREAD = new Object() {
+    @Override
+    public String toString() {
+      return "UNREAD";
+    }
+  };
+
   /** The cached fingerprint of one memo's value, and its encoded key. */
   static final class Kept {
     final Object value;
@@ -91,7 +109,10 @@ final class Persistence {
     }
   }
 
-  /** A reused memo's outcome: its decoded value and the record resolved from its trace. */
+  /**
+   * A reused memo's outcome: its decoded value (null when left {@link #UNREAD}) and the record resolved from its
+   * trace.
+   */
   record Reused(Object value, Object[] deps, boolean reported, Trace trace, Fingerprint fingerprint) {}
 
   Persistence(QueryEngine engine, MemoStore store) {
@@ -116,9 +137,12 @@ final class Persistence {
 
   /**
    * Tries to complete the memo {@code f} claims from a stored trace; returns the reused outcome, or null when
-   * no trace matches (the caller executes). May fetch dependencies, so it may throw what a read throws.
+   * no trace matches (the caller executes). The value is decoded now when {@code needValue} (a reader waits
+   * for it), else left in the store until a reader asks for it ({@link #load}): a memo reused only to verify
+   * its dependents' traces needs only its fingerprint. May fetch dependencies, so it may throw what a read
+   * throws.
    */
-  Reused reuse(Frame f) {
+  Reused reuse(Frame f, boolean needValue) {
     Runner r = f.runner;
     Memo m = f.memo;
     QueryDef<?, ?> q = m.table.query;
@@ -133,10 +157,10 @@ final class Persistence {
       traces = store.traces(new MemoId(engine.name(), q.name, q.version, key));
     }
     for (Trace t : traces) {
-      Reused out = tryTrace(r, m, q, t);
+      Reused out = tryTrace(r, m, q, t, needValue);
       if (out != null) {
         counters.tracesReused.increment();
-        Kept k = new Kept(out.value, out.fingerprint, key);
+        Kept k = new Kept(out.value != null ? out.value : UNREAD, out.fingerprint, key);
         k.trace = t;
         k.deps = out.deps;
         m.kept = k;
@@ -147,7 +171,7 @@ final class Persistence {
     return null;
   }
 
-  private Reused tryTrace(Runner r, Memo m, QueryDef<?, ?> q, Trace t) {
+  private Reused tryTrace(Runner r, Memo m, QueryDef<?, ?> q, Trace t, boolean needValue) {
     List<Step> steps = t.steps();
     Object[] deps = new Object[steps.size()];
     boolean reported = false;
@@ -155,7 +179,7 @@ final class Persistence {
       switch (steps.get(i)) {
         case Dep d -> {
           Memo dm = resolve(d.query(), d.key());
-          if (dm == null || !matches(dm, Fetch.fetch(r, dm, true), d.fingerprint())) {
+          if (dm == null || !matches(r, dm, Fetch.fetch(r, dm, false), d.fingerprint())) {
             return null;
           }
           deps[i] = dm;
@@ -169,10 +193,10 @@ final class Persistence {
               return null;
             }
           }
-          Object[] values = FanOut.run(r, ms, true);
+          Object[] values = FanOut.run(r, ms, false);
           for (int j = 0; j < ms.length; j++) {
             Object v = ms[j].table.input ? ms[j].result : values[j];
-            if (!matches(ms[j], v, ds.get(j).fingerprint())) {
+            if (!matches(r, ms[j], v, ds.get(j).fingerprint())) {
               return null;
             }
           }
@@ -190,12 +214,28 @@ final class Persistence {
         }
       }
     }
-    byte[] bytes = t.loadValue();
+    Object value = null;
+    if (needValue && (value = value(q, t)) == null) {
+      return null;
+    }
+    return new Reused(value, deps, reported, t, t.value());
+  }
+
+  /**
+   * The value of trace {@code t} of query {@code q}: its bytes loaded, checked against the trace's fingerprint
+   * and decoded by the query's codec; null (the problem logged once per query) when any of that fails.
+   */
+  private Object value(QueryDef<?, ?> q, Trace t) {
+    byte[] bytes;
+    try {
+      bytes = t.loadValue();
+    } catch (RuntimeException e) { // a store closed or compacted beneath a value left unread
+      bytes = null;
+    }
     if (bytes == null) {
       return null;
     }
-    Fingerprint fp = MemoStore.Fingerprint.of(bytes);
-    if (!fp.equals(t.value())) {
+    if (!MemoStore.Fingerprint.of(bytes).equals(t.value())) {
       warnOnce(q.name, "a stored value of query '" + q.name + "' does not match its fingerprint; its memos are"
           + " computed instead");
       return null;
@@ -210,11 +250,37 @@ final class Persistence {
           + " memos are computed instead");
       return null;
     }
-    if (value == null) {
+    if (value != null) {
+      engine.counters.valuesLoaded.increment();
+    }
+    return value;
+  }
+
+  /**
+   * The value of {@code m}, reused from a trace and left {@link #UNREAD}, loaded and decoded now by the claimant
+   * of a reader that needs it; null when it cannot be (the caller then runs the body to restore it, as for an
+   * evicted value). The memo keeps the decoded value's fingerprint, so that a checkpoint still finds its trace
+   * unchanged.
+   */
+  Object load(Memo m) {
+    Kept k = m.kept;
+    if (k == null || k.value != UNREAD || k.trace == null) {
       return null;
     }
-    engine.counters.valuesLoaded.increment();
-    return new Reused(value, deps, reported, t, fp);
+    Object v = value(m.table.query, k.trace);
+    if (v != null) {
+      Kept loaded = new Kept(v, k.fingerprint, k.key);
+      loaded.trace = k.trace;
+      loaded.deps = k.deps;
+      m.kept = loaded; // before the value is published: whoever sees the value sees this too
+    }
+    return v;
+  }
+
+  /** Whether {@code m} was reused from a trace and its value is still {@link #UNREAD}. */
+  static boolean unread(Memo m) {
+    Kept k = m.kept;
+    return k != null && k.value == UNREAD;
   }
 
   /**
@@ -267,8 +333,18 @@ final class Persistence {
     }
   }
 
-  /** Whether {@code dm}, whose outcome now is {@code v}, has the fingerprint {@code recorded}. */
-  private boolean matches(Memo dm, Object v, Fingerprint recorded) {
+  /**
+   * Whether {@code dm}, whose outcome now is {@code v} (null: a value not in memory), has the fingerprint
+   * {@code recorded}. A value left unread has its trace's fingerprint; an evicted one is restored first.
+   */
+  private boolean matches(Runner r, Memo dm, Object v, Fingerprint recorded) {
+    if (v == null) {
+      Kept k = dm.kept;
+      if (k != null && k.value == UNREAD && dm.result == null) {
+        return k.fingerprint.equals(recorded);
+      }
+      v = Fetch.fetch(r, dm, true);
+    }
     if (v == null || v instanceof Failure) {
       return false;
     }
@@ -342,7 +418,8 @@ final class Persistence {
   private Kept remember(Memo m, Kept k, Object v, Fingerprint fp, byte[] key) {
     QueryDef<?, ?> q = m.table.query;
     Kept fresh = new Kept(v, fp, key);
-    if (k != null && k.value != null && !k.fingerprint.equals(fresh.fingerprint) && sameValue(q, k.value, v)) {
+    if (k != null && k.value != null && k.value != UNREAD && !k.fingerprint.equals(fresh.fingerprint)
+        && sameValue(q, k.value, v)) {
       warnOnce(q.name, "query '" + q.name + "' encodes equal values to different bytes (" + m + "): its encoding"
           + " is not deterministic, so its stored memos are rarely reused; sort sets and maps (see Codec)");
     }
