@@ -38,24 +38,25 @@ abstract sealed class AnalysisRun implements AutoCloseable {
    * @param lookedUp memos looked up in the store (0 without one)
    * @param reused memos completed from a stored trace, with no body run
    * @param mismatched stored traces tried and not reused
+   * @param decoded stored values decoded (a reused memo's value is decoded only when something reads it)
    */
   record Counters(long executions, long hits, long waits, long cycles, long verifications, long reExecutions,
-      long cutoffs, long lookedUp, long reused, long mismatched) {
+      long cutoffs, long lookedUp, long reused, long mismatched, long decoded) {
     /** Counters of a run without a store. */
     Counters(long executions, long hits, long waits, long cycles, long verifications, long reExecutions,
         long cutoffs) {
-      this(executions, hits, waits, cycles, verifications, reExecutions, cutoffs, 0, 0, 0);
+      this(executions, hits, waits, cycles, verifications, reExecutions, cutoffs, 0, 0, 0, 0);
     }
 
     static Counters of(EngineStats s) {
       return new Counters(s.executions(), s.hits(), s.waits(), s.cycles(), s.verifications(), s.reExecutions(),
-          s.cutoffs(), s.tracesLookedUp(), s.tracesReused(), s.tracesMismatched());
+          s.cutoffs(), s.tracesLookedUp(), s.tracesReused(), s.tracesMismatched(), s.valuesLoaded());
     }
 
     Counters minus(Counters o) {
       return new Counters(executions - o.executions, hits - o.hits, waits - o.waits, cycles - o.cycles,
           verifications - o.verifications, reExecutions - o.reExecutions, cutoffs - o.cutoffs,
-          lookedUp - o.lookedUp, reused - o.reused, mismatched - o.mismatched);
+          lookedUp - o.lookedUp, reused - o.reused, mismatched - o.mismatched, decoded - o.decoded);
     }
   }
 

@@ -122,8 +122,8 @@ final class StoreSetup implements AutoCloseable {
     }
     AnalysisRun.Counters c = counters;
     if (c != null) {
-      p.text("  %-22s %,9d  (looked up %,d, stored traces tried and not reused %,d)", "reused from the store",
-          c.reused(), c.lookedUp(), c.mismatched());
+      p.text("  %-22s %,9d  (looked up %,d, values decoded %,d, stored traces tried and not reused %,d)",
+          "reused from the store", c.reused(), c.lookedUp(), c.decoded(), c.mismatched());
       p.text("  %-22s %,9d  (%s)", "bodies run", c.executions(), byQuery(bodiesRun));
     }
     if (checkpoint != null) {

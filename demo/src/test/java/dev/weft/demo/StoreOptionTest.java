@@ -35,6 +35,7 @@ class StoreOptionTest {
   @RegisterExtension static final CacheServers SERVERS = new CacheServers();
 
   private static final Pattern REUSED = Pattern.compile("(?m)^  reused from the store +([\\d,]+) ");
+  private static final Pattern DECODED = Pattern.compile("(?m)^  reused from the store .*, values decoded ([\\d,]+),");
   private static final Pattern BODIES = Pattern.compile("(?m)^  bodies run +[\\d,]+  \\((.*)\\)$");
 
   @TempDir Path dir;
@@ -115,6 +116,11 @@ class StoreOptionTest {
     assertThat(reused(second)).isPositive();
     assertThat(bodies(second)).startsWith("parse 0, declarations 0, packageIndex 0, imports 0, checkFile 0,");
     assertThat(results(second)).isEqualTo(results(first)).contains("  " + Fixture.DIAGNOSTICS[5]);
+    // The files' parse, declarations and imports are reused for their fingerprints only, never decoded.
+    Matcher decoded = DECODED.matcher(second.out());
+    assertThat(decoded.find()).as(second.out()).isTrue();
+    assertThat(Integer.parseInt(decoded.group(1).replace(",", ""))).isPositive()
+        .isLessThanOrEqualTo(reused(second) - 3 * 5);
   }
 
   @Test

@@ -105,7 +105,7 @@ final class Execute {
           counters.reExecutions.increment(); // something outside changed: the member re-executes
         }
         Persistence link = r.engine.persistence;
-        if (restoreOnly && Persistence.unread(m)) {
+        if (restoreOnly && link != null && Persistence.unread(m)) {
           // A value reused from a trace and left in the store: decoded now, or else the body restores it.
           Object loaded = link.load(m);
           if (loaded != null) {

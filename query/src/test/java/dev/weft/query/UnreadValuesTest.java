@@ -36,6 +36,12 @@ class UnreadValuesTest {
     }
   }
 
+  /** A second engine's root read of the program's inputs as {@link #fill} set them: everything is reused. */
+  private static void reuseAll(QueryEngine e, Program q) {
+    q.setAll(e, "x y z");
+    assertThat(e.get(q.total, Program.FILES)).isEqualTo(10);
+  }
+
   @Test
   void reusedDependencies_decodedOnlyWhenRead() {
     MemStore store = new MemStore();
@@ -43,8 +49,7 @@ class UnreadValuesTest {
       fill(s, store);
       Program q = new Program();
       try (QueryEngine e = q.engine(s, store)) {
-        q.setAll(e, "x y z");
-        assertThat(e.get(q.total, Program.FILES)).isEqualTo(10);
+        reuseAll(e, q);
         assertThat(e.stats().tracesReused()).isEqualTo(7);
         assertThat(e.stats().valuesLoaded()).as("only the root's value").isEqualTo(1);
 
@@ -67,8 +72,7 @@ class UnreadValuesTest {
       for (int round = 0; round < 2; round++) {
         Program q = new Program();
         try (QueryEngine e = q.engine(s, store)) {
-          q.setAll(e, "x y z");
-          assertThat(e.get(q.total, Program.FILES)).isEqualTo(10);
+          reuseAll(e, q);
           e.checkpoint();
           assertThat(store.added).last().isEqualTo(0);
           assertThat(store.used).last().as("every trace, read or not").isEqualTo(7);
@@ -85,8 +89,7 @@ class UnreadValuesTest {
       fill(s, store);
       Program q = new Program();
       try (QueryEngine e = q.engine(s, store)) {
-        q.setAll(e, "x y z");
-        assertThat(e.get(q.total, Program.FILES)).isEqualTo(10);
+        reuseAll(e, q);
         // summary(B)'s body runs (its tokens changed) and reads tokens(B); total reads every summary.
         e.set(q.source, "B", "x y z w");
         assertThat(e.get(q.total, Program.FILES)).isEqualTo(11);
@@ -108,8 +111,7 @@ class UnreadValuesTest {
       fill(s, store);
       Program q = new Program();
       try (QueryEngine e = q.engine(s, store)) {
-        q.setAll(e, "x y z");
-        assertThat(e.get(q.total, Program.FILES)).isEqualTo(10);
+        reuseAll(e, q);
         long cutoffs = e.stats().cutoffs();
         e.set(q.source, "B", "x y z // the same tokens");
         assertThat(e.get(q.total, Program.FILES)).isEqualTo(10);
@@ -180,8 +182,7 @@ class UnreadValuesTest {
       for (int round = 0; round < 20; round++) {
         Program q = new Program();
         try (QueryEngine e = q.engine(s, store)) {
-          q.setAll(e, "x y z");
-          assertThat(e.get(q.total, Program.FILES)).isEqualTo(10);
+          reuseAll(e, q);
           CyclicBarrier start = new CyclicBarrier(4);
           List<Future<List<String>>> reads = new ArrayList<>();
           for (int t = 0; t < 4; t++) {
