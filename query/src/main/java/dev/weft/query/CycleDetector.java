@@ -106,6 +106,10 @@ final class CycleDetector {
             break;
           }
         }
+        if (seg.isEmpty() || seg.get(seg.size() - 1) != entry) {
+          Thread.yield(); // y has left its entry frame: the edge into it no longer stands
+          return;
+        }
         Collections.reverse(seg);
       }
       segs[i] = seg;
@@ -179,6 +183,13 @@ final class CycleDetector {
         g = FixpointGroup.outer(g, e.claimOf);
       }
     }
+    for (int i = 0; i < n; i++) {
+      Frame entry = entries[i];
+      if (entry != null && entry.claimOf == null && !onStack(cyc.get((at + i) % n), entry)) {
+        Thread.yield(); // a runner has left its entry frame: the edge into it no longer stands
+        return;
+      }
+    }
     boolean self = false;
     boolean any = false;
     for (int i = 0; i < n; i++) {
@@ -247,6 +258,9 @@ final class CycleDetector {
             break;
           }
         }
+        if (seg.isEmpty() || seg.get(seg.size() - 1) != entry) {
+          continue; // y left its entry frame after the check above: nothing of y is on the cycle
+        }
       }
       Fixpoint.absorb(y, g, seg);
       any = true;
@@ -287,6 +301,36 @@ final class CycleDetector {
       return ow != null && ow.runner == y ? ow : STALE;
     }
     return x.waitChild == y && !y.done ? bottom(y) : STALE;
+  }
+
+  /** Whether {@code f} is on {@code y}'s stack (read while {@code y} may run: a hint the caller re-checks). */
+  private static boolean onStack(Runner y, Frame f) {
+    for (Frame x = y.top; x != null; x = x.parent) {
+      if (x == f) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * Whether the unwinding signal {@code r} has received is stale, and if so clears it. A detector marks frames
+   * from a snapshot of runners that keep running, so its signal can reach a runner that has meanwhile left the
+   * frames the cycle entered (popped, their claims released or handed to a group): then nothing on its stack is
+   * marked. A signal that matters always leaves a mark at the top of the stack ({@link #local}, {@link #cross},
+   * {@link #absorb}), or is a restart, or is meant for an iterating driver; anything else is dropped, and the
+   * runner's wait or read goes on (the cycle, if it still stands, is found again).
+   */
+  static boolean dropStale(Runner r) {
+    if (r.signal != null || r.group != null) {
+      return false;
+    }
+    Frame top = r.top;
+    if (top != null && top.cycle != null) {
+      return false;
+    }
+    r.unwind = null;
+    return true;
   }
 
   private static Frame bottom(Runner y) {

@@ -62,7 +62,7 @@ final class Fetch {
       if (gate.cancelling) {
         throw gate.cancelled(m);
       }
-      if (r.unwind != null) { // a detector marked frames of this runner while it ran on: unwind before anything
+      if (r.unwind != null && !CycleDetector.dropStale(r)) { // frames of this runner marked while it ran on
         CycleUnwind s = r.signal;
         throw s != null ? s : new CycleUnwind();
       }

@@ -195,6 +195,9 @@ final class Fixpoint {
       }
     }
     for (g.round = 1;; g.round++) {
+      if (g.mergedInto != null) {
+        throw new CycleUnwind(); // merged while this runner was not yet driving: drive's catch hands over
+      }
       boolean changed = false;
       for (FixpointGroup.Member s : g.members) {
         if (s.round != g.round) {

@@ -175,7 +175,7 @@ final class Waits {
 
   /** Throws if runner {@code r} must stop waiting: its frames unwind a cycle, or its evaluation is cancelled. */
   static void checkSignals(Runner r, Memo at) {
-    if (r.unwind != null) {
+    if (r.unwind != null && !CycleDetector.dropStale(r)) {
       CycleUnwind s = r.signal;
       throw s != null ? s : new CycleUnwind();
     }
