@@ -205,21 +205,18 @@ final class Checkpoint {
       Object[] deps = m.deps;
       Persistence.Kept k = m.kept;
       if (v == null && k != null && k.value == Persistence.UNREAD) {
-        v = Persistence.UNREAD; // reused and never read: its trace is still its record
+        v = Persistence.UNREAD; // reused and never read: its trace, below, is still its record
       }
       if (v == null || v instanceof Failure || deps == null) {
         return;
       }
       if (k != null && k.trace != null && k.value == v && k.deps == deps) {
         used.add(k.trace);
-        return;
+      } else if (v != Persistence.UNREAD) {
+        fresh.add(m);
+        values.add(v);
+        records.add(deps);
       }
-      if (v == Persistence.UNREAD) {
-        return;
-      }
-      fresh.add(m);
-      values.add(v);
-      records.add(deps);
     }
   }
 

@@ -113,7 +113,7 @@ final class Persistence {
    * A reused memo's outcome: its decoded value (null when left {@link #UNREAD}) and the record resolved from its
    * trace.
    */
-  record Reused(Object value, Object[] deps, boolean reported, Trace trace, Fingerprint fingerprint) {}
+  record Reused(Object value, Object[] deps, boolean reported) {}
 
   Persistence(QueryEngine engine, MemoStore store) {
     this.engine = engine;
@@ -160,7 +160,7 @@ final class Persistence {
       Reused out = tryTrace(r, m, q, t, needValue);
       if (out != null) {
         counters.tracesReused.increment();
-        Kept k = new Kept(out.value != null ? out.value : UNREAD, out.fingerprint, key);
+        Kept k = new Kept(out.value != null ? out.value : UNREAD, t.value(), key);
         k.trace = t;
         k.deps = out.deps;
         m.kept = k;
@@ -218,7 +218,7 @@ final class Persistence {
     if (needValue && (value = value(q, t)) == null) {
       return null;
     }
-    return new Reused(value, deps, reported, t, t.value());
+    return new Reused(value, deps, reported);
   }
 
   /**
@@ -339,9 +339,8 @@ final class Persistence {
    */
   private boolean matches(Runner r, Memo dm, Object v, Fingerprint recorded) {
     if (v == null) {
-      Kept k = dm.kept;
-      if (k != null && k.value == UNREAD && dm.result == null) {
-        return k.fingerprint.equals(recorded);
+      if (unread(dm) && dm.result == null) {
+        return dm.kept.fingerprint.equals(recorded);
       }
       v = Fetch.fetch(r, dm, true);
     }
