@@ -144,28 +144,47 @@ final class Fetch {
 
   /** {@link QueryContext#get} of frame {@code f}. */
   static Object get(Frame f, Query<?, ?> query, Object key) {
-    QueryEngine e = f.runner.engine;
+    Runner r = f.runner;
+    QueryEngine e = r.engine;
     Table t = e.table(query);
-    Memo m = t.memo(Misuse.key(t, key));
+    Object k = Misuse.key(t, key);
+    Memo m = r.depth < HOP_DEPTH ? t.memoClaimed(k, r) : t.memo(k);
     f.record(m);
     if (t.input) {
       return readInput(f, m);
     }
-    Runner r = f.runner;
-    Object v = m.hitValue(r.revision);
-    if (v != null) {
-      r.hits++;
-      t.afterHit(m);
-      return v;
+    Frame fresh = r.claimed;
+    if (fresh == null) {
+      Object v = m.hitValue(r.revision);
+      if (v != null) {
+        r.hits++;
+        t.afterHit(m);
+        return v;
+      }
     }
     Object out;
     try {
-      out = fetch(r, m, true);
+      out = fresh == null ? fetch(r, m, true) : runClaimed(r, fresh);
     } catch (CancelledException c) {
       f.cancelled = true;
       throw c;
     }
     return unwrap(out);
+  }
+
+  /**
+   * Executes the memo of frame {@code f}, which {@code r}'s read has just inserted already claimed; what
+   * {@link #fetch} checks before a claim is checked here after it, and a read that must not go on gives the
+   * claim back (waiters retry) and takes the path of any read.
+   */
+  private static Object runClaimed(Runner r, Frame f) {
+    r.claimed = null;
+    Memo m = f.memo;
+    if (r.engine.gate.cancelling || r.unwind != null) {
+      m.release(f, null);
+      return fetch(r, m, true);
+    }
+    return Execute.run(f, true);
   }
 
   /** {@link QueryContext#getAll} of frame {@code f}. */

@@ -58,7 +58,7 @@ final class Frame implements QueryContext {
     }
     Object[] d = deps;
     if (d == null) {
-      d = deps = new Object[4]; // slot 0 unused: dep0 holds it
+      d = deps = new Object[2]; // slot 0 filled from dep0 when handed out; most records stop at two
     } else if (n == d.length) {
       d = deps = Arrays.copyOf(d, n * 2);
     }
@@ -66,12 +66,24 @@ final class Frame implements QueryContext {
     size = n + 1;
   }
 
+  /**
+   * The record in read order. An array the record fills exactly is handed out as it is (the frame lets go of
+   * it), so the common records of one and two reads cost one array each.
+   */
   Object[] depsArray() {
     int n = size;
     if (n == 0) {
       return NO_DEPS;
     }
-    Object[] out = n == 1 ? new Object[1] : Arrays.copyOf(deps, n);
+    Object[] out;
+    if (n == 1) {
+      out = new Object[1];
+    } else if (n == deps.length) {
+      out = deps;
+      deps = null;
+    } else {
+      out = Arrays.copyOf(deps, n);
+    }
     out[0] = dep0;
     return out;
   }

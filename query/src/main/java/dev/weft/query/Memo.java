@@ -16,7 +16,8 @@ import java.lang.invoke.VarHandle;
  *
  * <p><b>Transitions.</b>
  * <ul>
- *   <li>claim: {@code owner} CAS {@code null → frame}; only a claimant writes the data fields.</li>
+ *   <li>claim: {@code owner} CAS {@code null → frame}; only a claimant writes the data fields. A memo a
+ *       reader's insert creates is claimed for that reader before the insert publishes it.</li>
  *   <li>complete: the claimant writes {@code result}, {@code changedAt}, {@code deps}, {@code flags}, then
  *       {@code verifiedAt = revision} (release), then {@code owner = null} (release), then hands the outcome
  *       to every registered waiter and unparks it.</li>
@@ -92,6 +93,11 @@ final class Memo extends MemoHot {
 
   boolean claim(Frame frame) {
     return OWNER.compareAndSet(this, (Frame) null, frame);
+  }
+
+  /** Claims a memo no other thread can see yet: the write that publishes the memo publishes the claim. */
+  void preclaim(Frame frame) {
+    OWNER.set(this, frame);
   }
 
   /**

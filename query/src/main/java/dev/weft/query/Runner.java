@@ -84,6 +84,8 @@ final class Runner {
   volatile Thread thread;
   Frame top;
   int depth;
+  /** The frame of a memo this runner's read has just inserted already claimed ({@link Table#memoClaimed}). */
+  Frame claimed;
   volatile Memo waitMemo;
   volatile Runner waitChild;
   /** The node of the current memo wait once registered for wake-ups (stall check only). */

@@ -24,9 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p><b>Inserts without LRU</b> take no lock (a lock per insert made carriers of a parallel build park on
  * each other): an insert reserves room in the array's count, then claims a null slot with a compare-and-set.
  * The count never passes half the slots, so a reservation always finds a null slot. To rebuild, the thread
- * holding {@code insertLock} closes the array's count (no reservation succeeds after that), waits until the
- * slots filled equal the reservations made (each lands within a probe), copies, and publishes the new array
- * (volatile write). An insert whose reservation finds the count closed waits for the lock and retries in the
+ * holding {@code insertLock} closes the array's count (no reservation succeeds after that), copies the array
+ * until the copy holds as many memos as the count (a reservation lands within a probe, so a copy that missed
+ * one is soon made again), and publishes the new array (volatile write). An insert whose reservation finds the count closed waits for the lock and retries in the
  * new array; one that finds its key inserted meanwhile gives its reservation back. <b>LRU inserts</b>, which
  * may reuse the slot of a collected memo and race with eviction's slot changes, keep taking
  * {@code insertLock}. A lookup never sees a half-built memo: {@code hash} and
@@ -169,15 +169,17 @@ final class Table {
     }
   }
 
-  /** The memo of {@code key}, created if absent; every caller of one key gets the same memo. */
+  /**
+   * The memo of {@code key}, created if absent; every caller of one key gets the same memo. Without LRU one
+   * probe sequence both looks the key up and, at the null slot that ends it, inserts.
+   */
   Memo memo(Object key) {
-    Memo m = find(key);
-    return m != null ? m : insert(key);
-  }
-
-  private Memo insert(Object key) {
     if (capacity < 0) {
-      return insertFree(key);
+      return insertFree(key, null);
+    }
+    Memo m = find(key);
+    if (m != null) {
+      return m;
     }
     insertLock.lock();
     try {
@@ -187,8 +189,21 @@ final class Table {
     }
   }
 
-  /** Inserts into a table without LRU, lock-free unless the array must grow; see the overview. */
-  private Memo insertFree(Object key) {
+  /**
+   * {@link #memo} for a reader on runner {@code r} about to read {@code key}: in a derived query's table without
+   * LRU, a memo it creates is published already claimed by a new frame of {@code r} on top of its stack, left
+   * in {@link Runner#claimed}, so the reader executes it without a compare-and-set of its own.
+   */
+  Memo memoClaimed(Object key, Runner r) {
+    return capacity < 0 && !input ? insertFree(key, r) : memo(key);
+  }
+
+  /**
+   * Finds or inserts {@code key} in a table without LRU, lock-free unless the array must grow; see the
+   * overview. A hit reads what {@link #find} reads: the array's count only once a null slot is reached. With a
+   * {@code claimer}, a new memo is claimed for it before it is published (see {@link #memoClaimed}).
+   */
+  private Memo insertFree(Object key, Runner claimer) {
     int h = hash(key);
     Memo fresh = null;
     retry:
@@ -196,30 +211,35 @@ final class Table {
       Object[] tab = slots;
       int n = tab.length;
       int mask = n - 1;
-      Reservations res = (Reservations) tab[0];
-      boolean reserved = false;
+      Reservations res = null;
       for (int i = home(h, n);; ) {
         Object o = tab[i];
         if (o == null) {
-          if (!reserved) {
+          if (res == null) {
+            res = (Reservations) tab[0];
             int c = (int) RESERVED.getAndAdd(res, 1);
             if (c < 0 || 2 * (c + 1) > n) { // closed for a rebuild, or full: give it back, grow, retry
               RESERVED.getAndAdd(res, -1);
               grow(tab);
               continue retry;
             }
-            reserved = true;
           }
           if (fresh == null) {
             fresh = new Memo(this, key, h);
+            if (claimer != null) {
+              fresh.preclaim(new Frame(claimer, fresh, claimer.top));
+            }
           }
-          if (SLOT.compareAndSet(tab, i, null, fresh)) {
+          if (SLOT.compareAndSet(tab, i, null, fresh)) { // publishes the claim with the memo
+            if (claimer != null) {
+              claimer.claimed = fresh.owner;
+            }
             return fresh;
           }
           continue; // taken meanwhile: look at what took it
         }
         if (o instanceof Memo m && (m.key == key || (m.hash == h && key.equals(m.key)))) {
-          if (reserved) {
+          if (res != null) { // found after a reservation: inserted meanwhile
             RESERVED.getAndAdd(res, -1);
           }
           return m;
@@ -274,30 +294,45 @@ final class Table {
   /**
    * Publishes a copy of {@code tab} without the slots of collected memos, plus {@code fresh} if not null:
    * twice as large (four times while small) when the live memos need it, else the same size. Caller holds
-   * {@code insertLock}; without LRU, first closes the array's count and waits for the reservations made to land.
+   * {@code insertLock}; without LRU, first closes the array's count.
    */
   private void rebuild(Object[] tab, Memo fresh) {
-    int n = tab.length;
-    Reservations res = (Reservations) tab[0];
-    int live;
+    Object[] grown;
     if (capacity < 0) {
+      Reservations res = (Reservations) tab[0];
       int c;
       do {
         c = res.n;
       } while (!RESERVED.compareAndSet(res, c, c | CLOSED));
-      // Reservations made before the close land within a probe (or are given back): wait for the slots to
-      // show them all, so that the copy misses none.
-      for (int spins = 0; (live = filled(tab, n)) != (res.n & ~CLOSED); spins++) {
+      // Reservations made before the close land within a probe (or are given back): a copy holding fewer
+      // memos than the count missed one in flight, and is made again.
+      for (int spins = 0; (grown = copy(tab, res.n & ~CLOSED, fresh)) == null; spins++) {
         if (spins < 64) {
           Thread.onSpinWait();
         } else {
           Thread.yield();
         }
       }
+      if (grown.length > query.tableHint && grown.length <= MAX_HINT) {
+        query.tableHint = grown.length; // the next engine's table of this query starts at this size
+      }
     } else {
+      grown = copy(tab, -1, fresh);
+    }
+    slots = grown; // release: publishes the copied slots and the new memo
+  }
+
+  /**
+   * A copy of {@code tab}'s live memos plus {@code fresh} (if not null), sized for {@code live} memos (-1:
+   * count them first; a weakly held memo may be collected meanwhile), or null if told {@code live} and it did
+   * not find that many memos to copy.
+   */
+  private static Object[] copy(Object[] tab, int live, Memo fresh) {
+    int n = tab.length;
+    boolean exact = live >= 0;
+    if (!exact) {
       live = 0;
-      for (int i = 0; i < n; i++) {
-        Object o = tab[i];
+      for (Object o : tab) {
         if (o instanceof Memo || (o != null && ((Evicted) o).get() != null)) {
           live++;
         }
@@ -306,10 +341,11 @@ final class Table {
     int wanted = live + (fresh != null ? 1 : 0);
     int length = n;
     if (2 * wanted > length / 2) { // at most a quarter full after: reservations never pass half of n
-      length = length << (length < 1024 ? 2 : 1);
+      length = length << (length < MAX_HINT ? 2 : 1);
     }
     Object[] grown = array(length, wanted);
     int gmask = length - 1;
+    int copied = 0;
     for (int i = 0; i < n; i++) {
       Object o = tab[i];
       Memo m = o == null ? null : o instanceof Memo x ? x : ((Evicted) o).get();
@@ -319,7 +355,11 @@ final class Table {
           j = (j + 1) & gmask;
         }
         grown[j] = o;
+        copied++;
       }
+    }
+    if (exact && copied != live) {
+      return null;
     }
     if (fresh != null) {
       int j = home(fresh.hash, length);
@@ -328,21 +368,7 @@ final class Table {
       }
       grown[j] = fresh;
     }
-    if (capacity < 0 && length > query.tableHint && length <= MAX_HINT) {
-      query.tableHint = length; // the next engine's table of this query starts at this size
-    }
-    slots = grown; // release: publishes the copied slots and the new memo
-  }
-
-  /** The memos in the first {@code n} slots of {@code tab}. */
-  private static int filled(Object[] tab, int n) {
-    int f = 0;
-    for (int i = 0; i < n; i++) {
-      if (tab[i] instanceof Memo) {
-        f++;
-      }
-    }
-    return f;
+    return grown;
   }
 
   /**

@@ -6,8 +6,10 @@ import dev.weft.scheduler.Scheduler;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Collections;
 import java.util.Random;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -136,6 +138,49 @@ class MemoTableTest {
       // every insert that found its key inserted meanwhile gave its reservation back
       assertThat(t.slotsInUse()).isEqualTo(keys);
       assertThat(t.arrayLength()).as("at most half full").isGreaterThanOrEqualTo(2 * keys);
+    }
+  }
+
+  /**
+   * A reader's insert publishes a new memo already claimed for it: readers racing for the same new keys still
+   * run each body once, whichever inserts first, on two carriers and in seeded interleavings.
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2, 3, 4, 5, 6})
+  void get_newKeysReadByManyBodiesAtOnce_eachBodyRunsOnce(int seed) {
+    int readers = 48;
+    int shared = 300;
+    AtomicIntegerArray runs = new AtomicIntegerArray(shared);
+    Query<Integer, Integer> leaf = Query.of("leaf", (ctx, k) -> {
+      runs.incrementAndGet(k);
+      return k * 2;
+    });
+    Query<Integer, Integer> reader = Query.of("reader", (ctx, r) -> {
+      List<Integer> order = new ArrayList<>();
+      for (int k = 0; k < shared; k++) {
+        order.add(k);
+      }
+      Collections.shuffle(order, new Random(seed * 1_000L + r));
+      int sum = 0;
+      for (int k : order) {
+        sum += ctx.get(leaf, k);
+      }
+      return sum;
+    });
+    Query<Integer, Integer> root = Query.of("root", (ctx, unused) -> {
+      List<Integer> keys = new ArrayList<>();
+      for (int r = 0; r < readers; r++) {
+        keys.add(r);
+      }
+      return ctx.getAll(reader, keys).stream().mapToInt(Integer::intValue).sum();
+    });
+    try (Scheduler s = seed % 2 == 0 ? Scheduler.parallel(2) : Scheduler.deterministic(seed);
+        QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      assertThat(e.get(root, 0)).isEqualTo(readers * shared * (shared - 1));
+      for (int k = 0; k < shared; k++) {
+        assertThat(runs.get(k)).as("leaf %d", k).isEqualTo(1);
+      }
+      assertThat(e.stats().executions()).isEqualTo(1 + readers + shared);
     }
   }
 
