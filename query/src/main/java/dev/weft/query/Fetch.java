@@ -148,23 +148,49 @@ final class Fetch {
     QueryEngine e = r.engine;
     Table t = e.table(query);
     Object k = Misuse.key(t, key);
-    Memo m = r.depth < HOP_DEPTH ? t.memoClaimed(k, r) : t.memo(k);
+    Memo m = t.find(k);
+    if (m == null) {
+      return getMissing(f, t, k);
+    }
     f.record(m);
     if (t.input) {
       return readInput(f, m);
     }
-    Frame fresh = r.claimed;
-    if (fresh == null) {
-      Object v = m.hitValue(r.revision);
-      if (v != null) {
-        r.hits++;
-        t.afterHit(m);
-        return v;
-      }
+    Object v = m.hitValue(r.revision);
+    if (v != null) {
+      r.hits++;
+      t.afterHit(m);
+      return v;
     }
+    return read(f, r, m);
+  }
+
+  /**
+   * {@link #get} of a key the table did not hold: the insert's memo comes claimed for this reader (unless its
+   * stack must hop first), which executes it without a compare-and-set of its own. Out of {@link #get}, whose
+   * hit path stays small enough to inline into bodies.
+   */
+  private static Object getMissing(Frame f, Table t, Object k) {
+    Runner r = f.runner;
+    Memo m = r.depth < HOP_DEPTH ? t.memoClaimed(k, r) : t.memo(k);
+    Frame fresh = r.claimed;
+    f.record(m);
+    if (t.input) {
+      return readInput(f, m);
+    }
+    if (fresh == null) { // inserted by another reader meanwhile
+      return read(f, r, m);
+    }
+    r.claimed = null;
     Object out;
     try {
-      out = fresh == null ? fetch(r, m, true) : runClaimed(r, fresh);
+      if (r.engine.gate.cancelling || r.unwind != null) {
+        // what fetch checks before a claim: give the claim back (waiters retry) and read as any reader does
+        m.release(fresh, null);
+        out = fetch(r, m, true);
+      } else {
+        out = Execute.run(fresh, true);
+      }
     } catch (CancelledException c) {
       f.cancelled = true;
       throw c;
@@ -172,19 +198,16 @@ final class Fetch {
     return unwrap(out);
   }
 
-  /**
-   * Executes the memo of frame {@code f}, which {@code r}'s read has just inserted already claimed; what
-   * {@link #fetch} checks before a claim is checked here after it, and a read that must not go on gives the
-   * claim back (waiters retry) and takes the path of any read.
-   */
-  private static Object runClaimed(Runner r, Frame f) {
-    r.claimed = null;
-    Memo m = f.memo;
-    if (r.engine.gate.cancelling || r.unwind != null) {
-      m.release(f, null);
-      return fetch(r, m, true);
+  /** {@link #get}'s read of a memo that is not a hit: brought up to date and unwrapped. */
+  private static Object read(Frame f, Runner r, Memo m) {
+    Object out;
+    try {
+      out = fetch(r, m, true);
+    } catch (CancelledException c) {
+      f.cancelled = true;
+      throw c;
     }
-    return Execute.run(f, true);
+    return unwrap(out);
   }
 
   /** {@link QueryContext#getAll} of frame {@code f}. */
