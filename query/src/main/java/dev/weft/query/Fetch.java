@@ -148,9 +148,10 @@ final class Fetch {
     QueryEngine e = r.engine;
     Table t = e.table(query);
     Object k = Misuse.key(t, key);
-    Memo m = t.find(k);
+    int h = Table.hash(k);
+    Memo m = t.find(k, h);
     if (m == null) {
-      return getMissing(f, t, k);
+      return getMissing(f, t, k, h);
     }
     f.record(m);
     if (t.input) {
@@ -170,9 +171,9 @@ final class Fetch {
    * stack must hop first), which executes it without a compare-and-set of its own. Out of {@link #get}, whose
    * hit path stays small enough to inline into bodies.
    */
-  private static Object getMissing(Frame f, Table t, Object k) {
+  private static Object getMissing(Frame f, Table t, Object k, int h) {
     Runner r = f.runner;
-    Memo m = r.depth < HOP_DEPTH ? t.memoClaimed(k, r) : t.memo(k);
+    Memo m = t.memoClaimed(k, h, r.depth < HOP_DEPTH ? r : null);
     Frame fresh = r.claimed;
     f.record(m);
     if (t.input) {

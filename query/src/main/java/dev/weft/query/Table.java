@@ -26,13 +26,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * The count never passes half the slots, so a reservation always finds a null slot. To rebuild, the thread
  * holding {@code insertLock} closes the array's count (no reservation succeeds after that), copies the array
  * until the copy holds as many memos as the count (a reservation lands within a probe, so a copy that missed
- * one is soon made again), and publishes the new array (volatile write). An insert whose reservation finds the count closed waits for the lock and retries in the
- * new array; one that finds its key inserted meanwhile gives its reservation back. <b>LRU inserts</b>, which
- * may reuse the slot of a collected memo and race with eviction's slot changes, keep taking
- * {@code insertLock}. A lookup never sees a half-built memo: {@code hash} and
- * {@code key} are final and every other field it reads is published through {@code verifiedAt}. Against a
- * {@code ConcurrentHashMap} this saves the node hop on the hit path and the node copying of resizes, which
- * dominated a cold engine's profile.
+ * one is soon made again), and publishes the new array (volatile write). An insert whose reservation finds the
+ * count closed waits for the lock and retries in the new array; one that finds its key inserted meanwhile gives
+ * its reservation back. An array grows four times while under {@link #MAX_HINT} slots, then twice: a cold
+ * query's share of the copying is a third of what doubling from 16 slots costs. <b>LRU inserts</b>, which may
+ * reuse the slot of a collected memo and race with eviction's slot changes, keep taking {@code insertLock}. A
+ * lookup never sees a half-built memo: {@code hash} and {@code key} are final and every other field it reads
+ * is published through {@code verifiedAt}. Against a {@code ConcurrentHashMap} this saves the node hop on the
+ * hit path and the node copying of resizes, which dominated a cold engine's profile.
  *
  * <p><b>LRU.</b> The memos that hold a result are kept in {@code valued} (guarded by {@code lock}); readers
  * stamp {@link Memo#lastUsed} racily on hits, and admission evicts the least recently stamped memos beyond
@@ -154,7 +155,11 @@ final class Table {
 
   /** The memo of {@code key}, or null if there is none yet (or it is being inserted concurrently). */
   Memo find(Object key) {
-    int h = hash(key);
+    return find(key, hash(key));
+  }
+
+  /** {@link #find} of {@code key} whose {@link #hash} is {@code h}. */
+  Memo find(Object key, int h) {
     Object[] tab = slots;
     int mask = tab.length - 1;
     for (int i = home(h, tab.length);; i = (i + 1) & mask) {
@@ -175,7 +180,7 @@ final class Table {
    */
   Memo memo(Object key) {
     if (capacity < 0) {
-      return insertFree(key, null);
+      return insertFree(key, hash(key), null);
     }
     Memo m = find(key);
     if (m != null) {
@@ -190,12 +195,13 @@ final class Table {
   }
 
   /**
-   * {@link #memo} for a reader on runner {@code r} about to read {@code key}: in a derived query's table without
-   * LRU, a memo it creates is published already claimed by a new frame of {@code r} on top of its stack, left
-   * in {@link Runner#claimed}, so the reader executes it without a compare-and-set of its own.
+   * {@link #memo} of {@code key} (hash {@code h}) for a reader on runner {@code r} (null: an ordinary insert):
+   * in a derived query's table without LRU, a memo it creates is published already claimed by a new frame of
+   * {@code r} on top of its stack, left in {@link Runner#claimed}, so the reader executes it without a
+   * compare-and-set of its own.
    */
-  Memo memoClaimed(Object key, Runner r) {
-    return capacity < 0 && !input ? insertFree(key, r) : memo(key);
+  Memo memoClaimed(Object key, int h, Runner r) {
+    return capacity < 0 && !input ? insertFree(key, h, r) : memo(key);
   }
 
   /**
@@ -203,8 +209,7 @@ final class Table {
    * overview. A hit reads what {@link #find} reads: the array's count only once a null slot is reached. With a
    * {@code claimer}, a new memo is claimed for it before it is published (see {@link #memoClaimed}).
    */
-  private Memo insertFree(Object key, Runner claimer) {
-    int h = hash(key);
+  private Memo insertFree(Object key, int h, Runner claimer) {
     Memo fresh = null;
     retry:
     for (;;) {
@@ -293,7 +298,7 @@ final class Table {
 
   /**
    * Publishes a copy of {@code tab} without the slots of collected memos, plus {@code fresh} if not null:
-   * twice as large (four times while small) when the live memos need it, else the same size. Caller holds
+   * four or two times as large (see the overview) when the live memos need it, else the same size. Caller holds
    * {@code insertLock}; without LRU, first closes the array's count.
    */
   private void rebuild(Object[] tab, Memo fresh) {
