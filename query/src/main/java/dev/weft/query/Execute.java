@@ -399,8 +399,8 @@ final class Execute {
         flags = Memo.HAS_DIAGNOSTICS; // an own report
       }
     }
-    m.flags = flags & Memo.HAS_DIAGNOSTICS;
-    m.durability = durability;
+    m.flags = (byte) (flags & Memo.HAS_DIAGNOSTICS);
+    m.durability = (byte) durability;
     m.inputs = inputs;
     return true;
   }

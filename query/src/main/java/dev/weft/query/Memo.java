@@ -214,15 +214,16 @@ abstract class MemoHot {
   long hits;
   /**
    * The {@link Durability} ordinal: an input's own; for a derived memo the lowest of what it read (the
-   * highest when it read nothing). See {@link Changes}.
+   * highest when it read nothing). See {@link Changes}. A byte, as {@link #flags}: with both the memo takes 96
+   * bytes instead of 104.
    */
-  int durability;
+  byte durability;
   /**
    * {@link Memo#HAS_DIAGNOSTICS}: this memo or anything it read reported. Here, beside the fields a hit reads,
    * because a completion reads every dependency's flags, durability and input filter right after the body read
    * its value: one line per dependency instead of two.
    */
-  int flags;
+  byte flags;
   /**
    * Input filter: an input's own bit; for a derived memo the union of its dependencies' (all ones for a cycle
    * member). See {@link Changes}.

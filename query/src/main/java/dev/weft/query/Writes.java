@@ -151,7 +151,7 @@ final class Writes implements Updates {
           m.changedAt = next;
         }
         m.result = w.value;
-        m.durability = w.durability;
+        m.durability = (byte) w.durability;
       }
     });
   }
