@@ -211,6 +211,7 @@ final class Table {
    */
   private Memo insertFree(Object key, int h, Runner claimer) {
     Memo fresh = null;
+    Frame claim = null;
     retry:
     for (;;) {
       Object[] tab = slots;
@@ -232,12 +233,13 @@ final class Table {
           if (fresh == null) {
             fresh = new Memo(this, key, h);
             if (claimer != null) {
-              fresh.preclaim(new Frame(claimer, fresh, claimer.top));
+              claim = new Frame(claimer, fresh, claimer.top);
+              fresh.preclaim(claim);
             }
           }
           if (SLOT.compareAndSet(tab, i, null, fresh)) { // publishes the claim with the memo
-            if (claimer != null) {
-              claimer.claimed = fresh.owner;
+            if (claim != null) {
+              claimer.claimed = claim;
             }
             return fresh;
           }
@@ -336,12 +338,7 @@ final class Table {
     int n = tab.length;
     boolean exact = live >= 0;
     if (!exact) {
-      live = 0;
-      for (Object o : tab) {
-        if (o instanceof Memo || (o != null && ((Evicted) o).get() != null)) {
-          live++;
-        }
-      }
+      live = live(tab);
     }
     int wanted = live + (fresh != null ? 1 : 0);
     int length = n;
@@ -422,8 +419,13 @@ final class Table {
 
   /** Memos in the table, with or without a value, evicted ones that are still alive included. */
   int size() {
+    return live(slots);
+  }
+
+  /** The memos {@code tab} holds, strongly or weakly (those not collected yet). */
+  private static int live(Object[] tab) {
     int n = 0;
-    for (Object o : slots) {
+    for (Object o : tab) {
       if (o instanceof Memo || (o != null && ((Evicted) o).get() != null)) {
         n++;
       }
