@@ -29,7 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A helper is counted in by the {@link RevisionGate} before it is spawned and out when it ends. It
  * publishes its error (if any), then {@link Runner#done} (release), then unparks its parent; the parent waits
- * for every helper in {@link Waits#child}, which also adds the wait-for edge a cycle through a helper needs.
+ * for every helper that began in {@link Waits#child}, which also adds the wait-for edge a cycle through a helper
+ * needs, and skips one that has not (it would find the group closed and take no key).
  * Values are written into the shared result array by the worker that fetched them and read by the parent
  * after it has seen every helper done.
  *
@@ -173,6 +174,11 @@ final class FanOut {
       }
     }
 
+    /**
+     * Waits for every helper that started; the caller has closed the group. A helper not started yet is
+     * skipped instead: it would find the group closed and take nothing, so waiting would only wait for a
+     * carrier (on a fresh scheduler, for one to start).
+     */
     void await(Runner r) {
       for (int i = 0; ; i++) {
         Runner h;
@@ -182,7 +188,9 @@ final class FanOut {
           }
           h = helpers.get(i);
         }
-        Waits.child(r, h);
+        if (!h.skip()) {
+          Waits.child(r, h);
+        }
       }
     }
   }
@@ -364,6 +372,11 @@ final class FanOut {
     e.gate.enterChild();
     try {
       e.scheduler().spawn("weft-query", () -> {
+        if (!kid && !c.begin()) { // a helper its parent skipped: it leaves the gate, and that is all
+          c.done = true;
+          e.gate.leave();
+          return null;
+        }
         c.bind(Thread.currentThread());
         Runner.CURRENT.set(c);
         try {

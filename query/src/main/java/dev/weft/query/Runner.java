@@ -19,7 +19,9 @@ import java.lang.invoke.VarHandle;
  * lowest marked frame clears it. The engine's cancellation flag is the other signal.
  *
  * <p><b>Children.</b> A child publishes {@code outcome} or {@code error}, then {@code done} (release),
- * then unparks its parent.
+ * then unparks its parent. A getAll helper whose thread has not begun when its parent has taken every key of
+ * the group is <em>skipped</em> ({@link #skip} against {@link #begin}, one compare-and-set decides): the
+ * parent does not wait for it, and its thread, when it runs, only leaves the revision gate.
  *
  * <p><b>Waiters.</b> A runner works for the readers that wait for it, and stops when none is left. A
  * <em>waiter</em> of runner {@code x} is exactly one of:
@@ -120,6 +122,14 @@ final class Runner {
   /** 1 once the parent has given up its place as this child's waiter; CAS only ({@link #parentLeaves}). */
   @SuppressWarnings("unused") // via PARENT_LEFT
   private volatile int parentLeft;
+  /**
+   * A getAll helper's start: 0 queued, {@link #RUNNING} once its thread began, {@link #SKIPPED} when its parent
+   * stopped waiting for it first (its group was closed, so it would take no key). CAS only.
+   */
+  @SuppressWarnings("unused") // via START
+  private volatile int start;
+  private static final int RUNNING = 1;
+  private static final int SKIPPED = 2;
   /** The runner this one is a waiter of through its current memo wait, or null; CAS to null to withdraw. */
   @SuppressWarnings("unused") // via WANTED
   private volatile Runner wanted;
@@ -134,6 +144,7 @@ final class Runner {
   private static final VarHandle WAITERS;
   private static final VarHandle PARENT_LEFT;
   private static final VarHandle WANTED;
+  private static final VarHandle START;
 
   static {
     try {
@@ -141,6 +152,7 @@ final class Runner {
       WAITERS = l.findVarHandle(Runner.class, "waiters", int.class);
       PARENT_LEFT = l.findVarHandle(Runner.class, "parentLeft", int.class);
       WANTED = l.findVarHandle(Runner.class, "wanted", Runner.class);
+      START = l.findVarHandle(Runner.class, "start", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -162,6 +174,16 @@ final class Runner {
   void pop(Frame f) {
     top = f.parent;
     depth--;
+  }
+
+  /** A helper's thread begins: false if its parent skipped it ({@link FanOut.Work#await}). */
+  boolean begin() {
+    return START.compareAndSet(this, 0, RUNNING);
+  }
+
+  /** The parent no longer waits for this helper if it has not begun: whether it was skipped. */
+  boolean skip() {
+    return START.compareAndSet(this, 0, SKIPPED);
   }
 
   /** Binds a child runner to the thread that runs it; a child cancelled before it started is told now. */

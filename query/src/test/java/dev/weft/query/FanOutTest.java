@@ -3,6 +3,7 @@ package dev.weft.query;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.scheduler.Scheduler;
+import dev.weft.scheduler.SchedulerStats;
 import dev.weft.scheduler.Task;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * When a getAll starts helper threads: at once only while a carrier may be idle; otherwise when a carrier goes
@@ -109,5 +112,44 @@ class FanOutTest {
     Query<Integer, Integer> key = blockedUntilAnotherRuns(0);
     Query<String, List<Integer>> group = Query.of("group", (ctx, k) -> ctx.getAll(key, List.of(0, 1, 2, 3)));
     assertThat(engine.get(group, "g")).containsExactly(0, 1, 2, 3);
+  }
+
+  /**
+   * A helper that has not started by the time its parent has taken every key is skipped, not waited for. The
+   * deterministic scheduler runs the parent until it parks, so a group of keys that never park ends before its
+   * helper ran: the parent goes on at once, and the helper later leaves the revision gate having done nothing
+   * (the next write does not wait forever, and the next evaluation reads every key again).
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {0, 1, 2, 3, 7, 42})
+  void getAll_helperNotStartedWhenKeysRunOut_isSkipped(long seed) {
+    Input<String, Integer> base = Query.input("base");
+    Query<Integer, Integer> leaf = Query.of("leaf", (ctx, k) -> k + ctx.get(base, "b"));
+    List<Integer> keys = new ArrayList<>();
+    for (int i = 0; i < 64; i++) {
+      keys.add(i);
+    }
+    AtomicLong startedInGroup = new AtomicLong(-1);
+    AtomicLong endedInGroup = new AtomicLong(-1);
+    Query<String, Integer> sum = Query.of("sum", (ctx, k) -> {
+      SchedulerStats before = ctx.scheduler().stats();
+      int total = 0;
+      for (int v : ctx.getAll(leaf, keys)) {
+        total += v;
+      }
+      SchedulerStats after = ctx.scheduler().stats();
+      startedInGroup.set(after.spawned() - before.spawned());
+      endedInGroup.set(after.completed() - before.completed());
+      return total;
+    });
+    try (Scheduler s = Scheduler.deterministic(seed); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      e.set(base, "b", 1);
+      assertThat(e.get(sum, "s")).isEqualTo(64 * 63 / 2 + 64);
+      assertThat(startedInGroup.get()).isPositive(); // the group started a helper
+      assertThat(endedInGroup.get()).isZero(); // and went on before any helper ended
+      e.set(base, "b", 2);
+      assertThat(e.get(sum, "s")).isEqualTo(64 * 63 / 2 + 128);
+      assertThat(e.stats().executions()).isEqualTo(2 * 65);
+    }
   }
 }

@@ -161,6 +161,27 @@ final class ParallelScheduler extends AbstractScheduler {
     }
   }
 
+  /** Set once a spawn from outside the pool has started the carriers not yet started. */
+  private final java.util.concurrent.atomic.AtomicBoolean carriersStarted =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
+  /**
+   * Starts a task's thread; the first spawn from outside the pool (a root read, typically, whose caller waits
+   * next) then starts the carriers the pool has not started yet, on the caller's thread while the first
+   * carrier runs the task. Otherwise the pool starts one when a task first fans out, and that task's carrier
+   * pays the thread's start (a few hundred microseconds on a small machine) in the middle of its work.
+   */
+  @Override
+  void start(Thread thread) {
+    thread.start();
+    if (pool != null && carrierThreads.length < carriers && !carriersStarted.get()
+        && !owns(Thread.currentThread()) && carriersStarted.compareAndSet(false, true)) {
+      for (int i = pool.getPoolSize(); i < carriers; i++) {
+        pool.execute(new Hooked(() -> {})); // a pool starts a worker for queued work while none is idle
+      }
+    }
+  }
+
   @Override
   public boolean mayHaveIdleCarrier() {
     if (pool == null) {

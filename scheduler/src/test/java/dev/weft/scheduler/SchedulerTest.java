@@ -281,6 +281,36 @@ class SchedulerTest {
     }
   }
 
+  /**
+   * The first spawn from outside starts the other carriers while the first runs the task: a task that keeps its
+   * carrier (it spins, so it never unmounts) and submits nothing still sees a second carrier start. Without
+   * that, the second would start only when some task first gave the pool more work.
+   */
+  @Test
+  void parallel_firstSpawnFromOutside_startsTheOtherCarriers() {
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    try (Scheduler s = Scheduler.builder().name("prestart").parallel(2).build()) {
+      Task<String> t = s.spawn("spin", () -> {
+        String other = null;
+        while (other == null && !stop.get()) {
+          String mine = carrierName();
+          for (Thread th : Thread.getAllStackTraces().keySet()) {
+            if (th.getName().startsWith("prestart-carrier-") && !mine.contains(th.getName())) {
+              other = th.getName();
+            }
+          }
+          Thread.onSpinWait();
+        }
+        return other;
+      });
+      try {
+        assertThat(t.join()).startsWith("prestart-carrier-");
+      } finally {
+        stop.set(true); // a test timed out: the spinning task ends, so the scheduler can close
+      }
+    }
+  }
+
   /** A virtual thread's toString names its carrier: "VirtualThread[#id,name]/runnable@carrier". */
   static String carrierName() {
     String s = Thread.currentThread().toString();
