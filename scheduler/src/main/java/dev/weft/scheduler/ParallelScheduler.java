@@ -7,7 +7,9 @@ import java.time.Instant;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -18,6 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * called by the JDK from any thread, pinned virtual threads included, and a fork-join pool's {@code execute}
  * is thread-safe and never blocks (so is the jobserver carriers'). Timed parks on these threads use the pool's
  * own delay scheduler (the JDK's shared one for the jobserver carriers).
+ *
+ * <p>Carriers start with work, as the pool starts workers, except that the first spawn from outside the pool
+ * also starts the ones not yet started, on the spawning thread while the first runs the task ({@link #start}).
  *
  * <p>Without {@link Scheduler#ADD_OPENS} the JDK's default scheduler is used instead (one warning logged,
  * and a jobserver is ignored: the JDK's carriers cannot be made to wait for tokens).
@@ -162,8 +167,7 @@ final class ParallelScheduler extends AbstractScheduler {
   }
 
   /** Set once a spawn from outside the pool has started the carriers not yet started. */
-  private final java.util.concurrent.atomic.AtomicBoolean carriersStarted =
-      new java.util.concurrent.atomic.AtomicBoolean();
+  private final AtomicBoolean carriersStarted = new AtomicBoolean();
 
   /**
    * Starts a task's thread; the first spawn from outside the pool (a root read, typically, whose caller waits
@@ -176,8 +180,13 @@ final class ParallelScheduler extends AbstractScheduler {
     thread.start();
     if (pool != null && carrierThreads.length < carriers && !carriersStarted.get()
         && !owns(Thread.currentThread()) && carriersStarted.compareAndSet(false, true)) {
-      for (int i = pool.getPoolSize(); i < carriers; i++) {
-        pool.execute(new Hooked(() -> {})); // a pool starts a worker for queued work while none is idle
+      try {
+        for (int i = pool.getPoolSize(); i < carriers; i++) {
+          pool.execute(new Hooked(() -> {})); // a pool starts a worker for queued work while none is idle
+        }
+      } catch (RejectedExecutionException closedMeanwhile) {
+        // the task has run and the scheduler was closed since: it needs no more carriers, and the task's start
+        // must not be reported as failed
       }
     }
   }
