@@ -76,8 +76,8 @@ final class CycleDetector {
         return;
       }
       entries[(i + 1) % n] = entry;
-      if (entry != null && entry.claimOf != null && through == null) {
-        through = entry.claimOf;
+      if (entry != null && entry.claimOf() != null && through == null) {
+        through = entry.claimOf();
       }
     }
     FixpointGroup iter = iterated(cyc, at, entries);
@@ -157,8 +157,8 @@ final class CycleDetector {
         continue;
       }
       for (Frame f = y.top; f != null; f = f.parent) {
-        if (f.iterating != null) {
-          return f.iterating;
+        if (f.iterating() != null) {
+          return f.iterating();
         }
         if (f == entry) {
           break;
@@ -179,13 +179,13 @@ final class CycleDetector {
   private static void absorb(Runner det, List<Runner> cyc, int at, Frame[] entries, FixpointGroup g) {
     int n = cyc.size();
     for (Frame e : entries) { // absorb into the outermost of the groups the cycle passes through
-      if (e != null && e.claimOf != null) {
-        g = FixpointGroup.outer(g, e.claimOf);
+      if (e != null && e.claimOf() != null) {
+        g = FixpointGroup.outer(g, e.claimOf());
       }
     }
     for (int i = 0; i < n; i++) {
       Frame entry = entries[i];
-      if (entry != null && entry.claimOf == null && !onStack(cyc.get((at + i) % n), entry)) {
+      if (entry != null && entry.claimOf() == null && !onStack(cyc.get((at + i) % n), entry)) {
         Thread.yield(); // a runner has left its entry frame: the edge into it no longer stands
         return;
       }
@@ -195,19 +195,19 @@ final class CycleDetector {
     for (int i = 0; i < n; i++) {
       Runner y = cyc.get((at + i) % n);
       Frame entry = entries[i];
-      if (entry == null || entry.claimOf == g) {
+      if (entry == null || entry.claimOf() == g) {
         continue; // a wait for g's own claim enters g's driver, which keeps iterating
       }
       CycleUnwind signal = null;
       ArrayList<Frame> seg = new ArrayList<>();
       boolean above = false; // the entry lies above every iteration frame of y
-      for (Frame f = y.top; f != null && f.iterating == null; f = f.parent) {
+      for (Frame f = y.top; f != null && f.iterating() == null; f = f.parent) {
         if (f == entry) {
           above = true;
           break;
         }
       }
-      FixpointGroup h = entry.claimOf != null ? entry.claimOf : above ? null : y.group;
+      FixpointGroup h = entry.claimOf() != null ? entry.claimOf() : above ? null : y.group;
       if (h != null && h != g) {
         // the cycle passes through another group (its claim, or below its iteration): merge it into g; its
         // driver hands everything over when it sees the signal
@@ -244,7 +244,7 @@ final class CycleDetector {
           }
           continue;
         }
-        for (Frame f = y.top; f != null && f.iterating != g; f = f.parent) {
+        for (Frame f = y.top; f != null && f.iterating() != g; f = f.parent) {
           seg.add(f);
         }
         for (Frame f = g.under; f != null && f != entry; f = f.parent) {

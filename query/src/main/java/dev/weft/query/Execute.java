@@ -146,14 +146,14 @@ final class Execute {
         if (f.cycle == null) {
           throw u; // the cycle is below this frame; the finally abandons it
         }
-        f.unwound = u;
+        f.unwound(u);
       }
       if (f.cycle != null && f.cycle.group != null) {
         // a fixpoint group's member: hand the claim over to the group instead of completing
         r.pop(f);
         how = Outcome.CYCLE;
         boolean handed = Fixpoint.handOver(f, f.cycle.group);
-        return Fixpoint.unwound(f, f.cycle.group, handed, needValue, f.unwound);
+        return Fixpoint.unwound(f, f.cycle.group, handed, needValue, f.unwound());
       }
       if (f.cycle != null) {
         outcome = cycleOutcome(m, f.cycle);
@@ -161,8 +161,8 @@ final class Execute {
       if (f.cancelled || (f.cycle == null && r.mustStop())) {
         // Checked after the body returned: nothing computed after a cancellation is stored. A cycle member
         // still completes with its verdict, which the detector decided (see Runner on waiters).
-        throw f.interruptedBy != null && !r.cancelled
-            ? new CancelledException("the body of " + m + " threw " + f.interruptedBy, f.interruptedBy)
+        throw f.interruptedBy() != null && !r.cancelled
+            ? new CancelledException("the body of " + m + " threw " + f.interruptedBy(), f.interruptedBy())
             : r.stopped(m);
       }
       r.pop(f);
@@ -200,7 +200,7 @@ final class Execute {
       return v;
     } catch (CycleUnwind u) {
       if (f.cycle != null) {
-        f.unwound = u;
+        f.unwound(u);
         return null;
       }
       throw u;
@@ -209,7 +209,7 @@ final class Execute {
       return null;
     } catch (InterruptedException e) {
       f.cancelled = true;
-      f.interruptedBy = e;
+      f.interruptedBy(e);
       return null;
     } catch (Throwable t) {
       if (f.cycle != null || f.cancelled) {

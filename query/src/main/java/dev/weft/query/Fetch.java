@@ -119,7 +119,7 @@ final class Fetch {
    * at {@code m} again.
    */
   private static Object owned(Runner r, Memo m, Frame o) {
-    FixpointGroup g = o.claimOf;
+    FixpointGroup g = o.claimOf();
     if (g != null && g == r.group) {
       return Fixpoint.read(r, m, g); // a member of the group this runner iterates: its latest value
     }

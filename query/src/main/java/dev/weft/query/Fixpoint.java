@@ -271,7 +271,7 @@ final class Fixpoint {
   private static boolean execute(Runner r, FixpointGroup g, FixpointGroup.Member s) {
     Memo m = s.memo;
     Frame f = new Frame(r, m, r.top);
-    f.iterating = g;
+    f.iterating(g);
     r.push(f);
     s.running = true;
     Object v;
@@ -309,7 +309,7 @@ final class Fixpoint {
     ArrayList<Frame> between = new ArrayList<>();
     for (Runner x = r; x != null; x = x.group == g ? x.parent : null) {
       Frame f = x.top;
-      for (; f != null && f.iterating != g; f = f.parent) {
+      for (; f != null && f.iterating() != g; f = f.parent) {
         between.add(f);
       }
       if (f != null) {
@@ -341,7 +341,7 @@ final class Fixpoint {
    */
   static CycleUnwind below(Runner r, FixpointGroup g, Frame o) {
     ArrayList<Frame> frames = new ArrayList<>();
-    for (Frame f = r.top; f != null && f.iterating != g; f = f.parent) {
+    for (Frame f = r.top; f != null && f.iterating() != g; f = f.parent) {
       frames.add(f); // the reader's frames above the iteration frame depend on o too
     }
     for (Frame f = g.under; f != null && f != o; f = f.parent) {

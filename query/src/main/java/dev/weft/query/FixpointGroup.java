@@ -54,7 +54,7 @@ final class FixpointGroup {
   FixpointGroup(Runner driver) {
     this.driver = driver;
     this.claim = new Frame(driver, null, null);
-    this.claim.claimOf = this;
+    this.claim.claimOf(this);
   }
 
   /**
@@ -126,8 +126,8 @@ final class FixpointGroup {
    */
   static FixpointGroup enclosing(FixpointGroup g) {
     for (Frame f = g.under; f != null; f = f.parent) {
-      if (f.iterating != null) {
-        return f.iterating;
+      if (f.iterating() != null) {
+        return f.iterating();
       }
     }
     return null;
@@ -148,7 +148,7 @@ final class FixpointGroup {
    * it on the same driver (a frame above {@code around}'s iteration frame and under {@code inner}'s base).
    */
   static boolean between(FixpointGroup inner, FixpointGroup around, Frame o) {
-    for (Frame f = inner.under; f != null && f.iterating != around; f = f.parent) {
+    for (Frame f = inner.under; f != null && f.iterating() != around; f = f.parent) {
       if (f == o) {
         return true;
       }
