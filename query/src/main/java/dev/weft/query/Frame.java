@@ -38,13 +38,9 @@ final class Frame implements QueryContext {
    * is blocked, after the runner's own publication, as it reads the frame.
    */
   private static final class Rare {
-    /** The {@link InterruptedException} the body threw, which cancels the frame. */
-    InterruptedException interruptedBy;
-    /** The unwinding signal the body swallowed because this frame is marked ({@link Frame#cycle}). */
+    InterruptedException interruptedBy; // each field: see its accessor below
     CycleUnwind unwound;
-    /** Non-null for a fixpoint group's claim frame: the group (such a frame has no memo of its own). */
     FixpointGroup claimOf;
-    /** Non-null for an iteration frame: a member of this group executing in a round, with no claim of its own. */
     FixpointGroup iterating;
   }
 
