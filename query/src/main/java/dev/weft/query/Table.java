@@ -179,16 +179,21 @@ final class Table {
    * probe sequence both looks the key up and, at the null slot that ends it, inserts.
    */
   Memo memo(Object key) {
+    return memo(key, hash(key));
+  }
+
+  /** {@link #memo} of {@code key} whose {@link #hash} is {@code h}. */
+  private Memo memo(Object key, int h) {
     if (capacity < 0) {
-      return insertFree(key, hash(key), null);
+      return insertFree(key, h, null);
     }
-    Memo m = find(key);
+    Memo m = find(key, h);
     if (m != null) {
       return m;
     }
     insertLock.lock();
     try {
-      return insertLocked(key);
+      return insertLocked(key, h);
     } finally {
       insertLock.unlock();
     }
@@ -201,7 +206,7 @@ final class Table {
    * compare-and-set of its own.
    */
   Memo memoClaimed(Object key, int h, Runner r) {
-    return capacity < 0 && !input ? insertFree(key, h, r) : memo(key);
+    return capacity < 0 && !input ? insertFree(key, h, r) : memo(key, h);
   }
 
   /**
@@ -268,8 +273,7 @@ final class Table {
     }
   }
 
-  private Memo insertLocked(Object key) {
-    int h = hash(key);
+  private Memo insertLocked(Object key, int h) {
     Object[] tab = slots;
     int n = tab.length;
     int mask = n - 1;
