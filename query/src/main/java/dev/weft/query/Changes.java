@@ -23,22 +23,32 @@ import java.util.Arrays;
  * A memo's summaries are recomputed from its dependencies whenever it is executed or verified by walking them,
  * which keeps them supersets of what it depends on now. The window of revisions kept for the filter is
  * {@link #WINDOW}; a memo verified before it counts as "maybe changed".
+ *
+ * <p>Each revision is a node on the previous one's chain, so a revision allocates one small node (and a copy
+ * of {@code lastChanged} when a value changed), not a copy of the window: a {@code set} is cheap even while
+ * inputs are loaded one by one. A chain is copied down to the window when it reaches twice its length.
  */
 final class Changes {
   static final int WINDOW = 64;
   private static final int LEVELS = Durability.values().length;
 
-  static final Changes NONE = new Changes(new long[LEVELS], new long[0], new long[0]);
+  static final Changes NONE = new Changes(new long[LEVELS], 0L, 0L, null, 0);
 
   private final long[] lastChanged;
-  /** Stamps of the last revisions, oldest first, and the input bits each changed. */
-  private final long[] stamps;
-  private final long[] bits;
+  /** This revision's stamp and the input bits it changed; nothing when {@code kept == 0} (no revision yet). */
+  private final long stamp;
+  private final long bits;
+  /** The revision before, or null when this chain keeps no more. */
+  private final Changes previous;
+  /** The revisions on this chain, this one included. */
+  private final int kept;
 
-  private Changes(long[] lastChanged, long[] stamps, long[] bits) {
+  private Changes(long[] lastChanged, long stamp, long bits, Changes previous, int kept) {
     this.lastChanged = lastChanged;
-    this.stamps = stamps;
+    this.stamp = stamp;
     this.bits = bits;
+    this.previous = previous;
+    this.kept = kept;
   }
 
   /**
@@ -47,19 +57,30 @@ final class Changes {
    * lowered).
    */
   Changes next(long stamp, long changedBits, int durability) {
-    long[] lc = lastChanged.clone();
-    for (int d = 0; d <= durability; d++) {
-      lc[d] = stamp;
+    long[] lc = lastChanged;
+    if (durability >= 0) {
+      lc = lc.clone();
+      for (int d = 0; d <= durability; d++) {
+        lc[d] = stamp;
+      }
     }
-    int n = Math.min(stamps.length + 1, WINDOW);
-    long[] s = new long[n];
-    long[] b = new long[n];
-    int keep = n - 1;
-    System.arraycopy(stamps, stamps.length - keep, s, 0, keep);
-    System.arraycopy(bits, bits.length - keep, b, 0, keep);
-    s[keep] = stamp;
-    b[keep] = changedBits;
-    return new Changes(lc, s, b);
+    if (kept == 0) {
+      return new Changes(lc, stamp, changedBits, null, 1);
+    }
+    if (kept < 2 * WINDOW) {
+      return new Changes(lc, stamp, changedBits, this, kept + 1);
+    }
+    Changes[] last = new Changes[WINDOW - 1]; // newest first
+    Changes c = this;
+    for (int i = 0; i < last.length; i++, c = c.previous) {
+      last[i] = c;
+    }
+    Changes chain = null;
+    for (int i = last.length - 1; i >= 0; i--) {
+      Changes o = last[i];
+      chain = new Changes(o.lastChanged, o.stamp, o.bits, chain, last.length - i);
+    }
+    return new Changes(lc, stamp, changedBits, chain, WINDOW);
   }
 
   /** Whether no input of durability {@code >= durability} changed after {@code since}. */
@@ -76,18 +97,18 @@ final class Changes {
       return true;
     }
     long changed = 0;
-    int i = stamps.length - 1;
-    for (; i >= 0 && stamps[i] > since; i--) {
-      changed |= bits[i];
+    int n = 0;
+    for (Changes c = kept == 0 ? null : this; c != null && c.stamp > since; c = c.previous) {
+      if (n++ == WINDOW) {
+        return false; // revisions older than the window may have changed anything
+      }
+      changed |= c.bits;
     }
-    if (i < 0 && stamps.length == WINDOW) {
-      return false; // revisions older than the window may have changed anything
-    }
-    return (changed & inputs) == 0;
+    return n < WINDOW && (changed & inputs) == 0;
   }
 
   @Override
   public String toString() {
-    return "Changes[lastChanged=" + Arrays.toString(lastChanged) + ", " + stamps.length + " revisions]";
+    return "Changes[lastChanged=" + Arrays.toString(lastChanged) + ", " + Math.min(kept, WINDOW) + " revisions]";
   }
 }

@@ -1,6 +1,7 @@
 package dev.weft.query;
 
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The misuse checks of {@link QueryEngine}'s public methods, each throwing with the query and key named (the
@@ -70,17 +71,17 @@ final class Misuse {
    * Throws if {@code what} (a write) is called where it would wait forever: from a query body, or from a thread
    * started inside an evaluation of engine {@code e} that is still running (the evaluation may be joining it).
    */
-  static void writer(QueryEngine e, String what) {
+  static void writer(QueryEngine e, Supplier<String> what) {
     Runner cur = Runner.CURRENT.get();
     if (cur == null) {
       return;
     }
     if (cur.isCurrentThread()) {
-      throw new IllegalStateException(what + " called from a query body" + (cur.top == null ? ""
+      throw new IllegalStateException(what.get() + " called from a query body" + (cur.top == null ? ""
           : " (" + cur.top.memo + ")") + " of engine '" + cur.engine.name() + "'; write between evaluations");
     }
     if (cur.engine == e && !cur.done) {
-      throw new IllegalStateException(what + " called from a thread started inside an evaluation of engine '"
+      throw new IllegalStateException(what.get() + " called from a thread started inside an evaluation of engine '"
           + e.name() + "' that is still running" + (cur.top == null ? "" : " (in " + cur.top.memo + ")")
           + "; a write waits for running evaluations, and that one may be waiting for this thread");
     }

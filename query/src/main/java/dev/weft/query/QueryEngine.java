@@ -484,7 +484,7 @@ public final class QueryEngine implements AutoCloseable {
    */
   public void update(Consumer<Updates> tx) {
     Objects.requireNonNull(tx, "tx");
-    Misuse.writer(this, "update()");
+    Misuse.writer(this, () -> "update()");
     Writes w = new Writes(this);
     tx.accept(w);
     w.apply();
@@ -522,7 +522,7 @@ public final class QueryEngine implements AutoCloseable {
    *     evaluation that is still running
    */
   public void checkpoint() {
-    Misuse.writer(this, "checkpoint()");
+    Misuse.writer(this, () -> "checkpoint()");
     gate.lock();
     try {
       if (gate.closed()) {
@@ -548,7 +548,7 @@ public final class QueryEngine implements AutoCloseable {
    */
   @Override
   public void close() {
-    Misuse.writer(this, "close()");
+    Misuse.writer(this, () -> "close()");
     RuntimeException failed = null;
     gate.lock();
     try {

@@ -9,6 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongConsumer;
+import java.util.function.Supplier;
 
 /**
  * Revisions, cancellation and quiescence of one engine: the gate every evaluation passes and every write
@@ -48,8 +49,8 @@ final class RevisionGate {
   private volatile boolean closed;
   /** Raised by a write while it waits for evaluations; observed by every evaluation at its next step. */
   volatile boolean cancelling;
-  /** Why evaluations are being cancelled, for their exceptions' messages. */
-  private volatile String cancelCause = "";
+  /** Why evaluations are being cancelled, for their exceptions' messages; rendered only when one is. */
+  private volatile Supplier<String> cancelCause = () -> "";
   private final AtomicInteger active = new AtomicInteger();
   private final ReentrantLock setLock = new ReentrantLock();
   private volatile Thread setter;
@@ -96,7 +97,7 @@ final class RevisionGate {
    * union of the input filter bits of the inputs the write changes, and the highest durability among them
    * (see {@link Changes}).
    */
-  void advance(String cause, long changedBits, int durability, LongConsumer write) {
+  void advance(Supplier<String> cause, long changedBits, int durability, LongConsumer write) {
     quiesce(cause);
     try {
       long next = STAMPS.incrementAndGet();
@@ -113,7 +114,7 @@ final class RevisionGate {
 
   /** Caller holds the lock: cancels and waits for running evaluations, then refuses new ones for good. */
   void close() {
-    quiesce("engine '" + engine.name() + "' closed");
+    quiesce(() -> "engine '" + engine.name() + "' closed");
     closed = true;
     engine.current = CLOSED;
     // `cancelling` stays raised: any straggler unwinds at once.
@@ -162,7 +163,7 @@ final class RevisionGate {
   /** The exception of an evaluation that observed the cancellation (or its thread's interrupt). */
   CancelledException cancelled(Memo at) {
     String why = Thread.currentThread().isInterrupted() ? "evaluation interrupted"
-        : closed || cancelling ? "evaluation cancelled: " + cancelCause : "evaluation cancelled";
+        : closed || cancelling ? "evaluation cancelled: " + cancelCause.get() : "evaluation cancelled";
     return new CancelledException(why + (at == null ? "" : " (at " + at + ")"));
   }
 
@@ -171,7 +172,7 @@ final class RevisionGate {
    * engine's scheduler waits through a task it joins, so that a deterministic scheduler sees the wait (its tasks
    * run only while an outside thread waits on it) and the run stays replayable.
    */
-  private void quiesce(String cause) {
+  private void quiesce(Supplier<String> cause) {
     cancelCause = cause;
     cancelling = true;
     if (active.get() != 0 && !engine.scheduler().owns(Thread.currentThread())) {
@@ -220,6 +221,9 @@ final class RevisionGate {
 
   private void awaitQuiescence() {
     setter = Thread.currentThread();
+    if (active.get() == 0) {
+      return; // the usual write between evaluations: nothing runs, so nothing is parked to wake
+    }
     for (Runner r : parked) {
       LockSupport.unpark(r.thread);
     }

@@ -1,6 +1,6 @@
 package dev.weft.query;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +25,11 @@ final class Writes implements Updates {
   private record Write(Memo memo, Object value, int durability) {}
 
   private final QueryEngine engine;
-  private final LinkedHashMap<Memo, Write> writes = new LinkedHashMap<>();
-  private final List<String> described = new ArrayList<>(2);
+  /** The one staged write while there is one (the usual {@code set}); {@code many} holds them beyond that. */
+  private Write only;
+  private LinkedHashMap<Memo, Write> many;
+  /** The first two writes' operations and memos, rendered by {@link #cause} only when a message needs it. */
+  private final Object[] described = new Object[4];
   private boolean open = true;
 
   Writes(QueryEngine engine) {
@@ -76,22 +79,50 @@ final class Writes implements Updates {
 
   private void stage(Table t, Object key, Object value, int durability, String op) {
     Memo m = t.memo(key);
-    writes.remove(m); // re-inserted last: application follows call order
-    writes.put(m, new Write(m, value, durability));
-    if (described.size() < 2) {
-      described.add(op + "(" + m + ")");
+    Write w = new Write(m, value, durability);
+    Write again;
+    if (many == null && (only == null || only.memo == m)) {
+      again = only;
+      only = w;
+    } else {
+      if (many == null) {
+        many = new LinkedHashMap<>();
+        many.put(only.memo, only);
+        only = null;
+      }
+      again = many.remove(m); // re-inserted last: application follows call order
+      many.put(m, w);
+    }
+    if (again == null && described[2] == null) {
+      int at = described[0] == null ? 0 : 2;
+      described[at] = op;
+      described[at + 1] = m;
     }
   }
 
   /** What the cancellation of running evaluations names as its cause. */
   String cause() {
-    int n = writes.size();
-    return n <= 2 ? String.join(", ", described) : described.get(0) + " and " + (n - 1) + " more writes";
+    if (described[0] == null) {
+      return "update()"; // an update that staged nothing
+    }
+    int n = size();
+    String first = described[0] + "(" + described[1] + ")";
+    if (n == 1) {
+      return first;
+    }
+    if (n > 2) {
+      return first + " and " + (n - 1) + " more writes";
+    }
+    return first + ", " + described[2] + "(" + described[3] + ")";
+  }
+
+  private int size() {
+    return many != null ? many.size() : only != null ? 1 : 0;
   }
 
   /** Applies the staged writes as one revision, under the gate's lock; refused after close. */
   void apply() {
-    Misuse.writer(engine, cause());
+    Misuse.writer(engine, this::cause);
     RevisionGate gate = engine.gate;
     gate.lock();
     try {
@@ -109,9 +140,12 @@ final class Writes implements Updates {
     open = false;
     long bits = 0;
     int durability = -1;
-    List<Write> effective = new ArrayList<>(writes.size());
-    List<Boolean> valueChanged = new ArrayList<>(writes.size());
-    for (Write w : writes.values()) {
+    int n = size();
+    Write[] effective = new Write[n];
+    Memo[] written = new Memo[n];
+    boolean[] valueChanged = new boolean[n];
+    int k = 0;
+    for (Write w : many != null ? many.values() : only != null ? List.of(only) : List.<Write>of()) {
       Memo m = w.memo;
       Object old = m.result;
       boolean removal = w.value == REMOVED;
@@ -121,21 +155,19 @@ final class Writes implements Updates {
       }
       bits |= m.inputs;
       durability = Math.max(durability, Math.max(m.durability, removal ? 0 : w.durability));
-      effective.add(w);
-      valueChanged.add(changed);
+      effective[k] = w;
+      written[k] = m;
+      valueChanged[k++] = changed;
     }
-    if (effective.isEmpty()) {
+    if (k == 0) {
       return;
     }
+    int effectiveCount = k;
     EngineCounters counters = engine.counters;
-    engine.gate.advance(cause(), bits, durability, next -> {
-      List<Memo> written = new ArrayList<>(effective.size());
-      for (Write w : effective) {
-        written.add(w.memo);
-      }
-      Cone.advance(engine, written, next);
-      for (int i = 0; i < effective.size(); i++) {
-        Write w = effective.get(i);
+    engine.gate.advance(this::cause, bits, durability, next -> {
+      Cone.advance(engine, Arrays.asList(written).subList(0, effectiveCount), next);
+      for (int i = 0; i < effectiveCount; i++) {
+        Write w = effective[i];
         Memo m = w.memo;
         Object old = m.result;
         if (w.value == REMOVED) {
@@ -147,7 +179,7 @@ final class Writes implements Updates {
         if (old == null) {
           counters.live.increment();
         }
-        if (valueChanged.get(i)) {
+        if (valueChanged[i]) {
           m.changedAt = next;
         }
         m.result = w.value;

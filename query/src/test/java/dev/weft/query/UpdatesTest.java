@@ -60,6 +60,32 @@ class UpdatesTest {
 
   /** Readers never see part of a transaction: a + b is 0 in every revision, and every read says so. */
   @Test
+  void writeMessages_nameTheFirstTwoInputsWrittenOnce() throws Exception {
+    Input<Integer, Integer> in = Query.input("in");
+    AtomicReference<String> fromBody = new AtomicReference<>();
+    AtomicReference<QueryEngine> engine = new AtomicReference<>();
+    Query<Integer, Integer> writer = Query.of("writer", (ctx, k) -> {
+      try {
+        engine.get().set(in, 7, 7);
+      } catch (IllegalStateException expected) {
+        fromBody.set(expected.getMessage());
+      }
+      return k;
+    });
+    try (QueryEngine e = QueryEngine.create()) {
+      engine.set(e);
+      e.get(writer, 1);
+      assertThat(fromBody.get()).startsWith("set(in(7)) called from a query body (writer(1))");
+      e.close();
+      assertThatThrownBy(() -> e.update(tx -> tx.set(in, 1, 1).set(in, 1, 2).remove(in, 2)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageEndingWith("is closed; cannot set(in(1)), remove(in(2))");
+      assertThatThrownBy(() -> e.update(tx -> {}))
+          .isInstanceOf(IllegalStateException.class).hasMessageEndingWith("is closed; cannot update()");
+    }
+  }
+
+  @Test
   void update_concurrentReaders_neverSeeHalfATransaction() throws Exception {
     Input<String, Integer> in = Query.input("in");
     Query<String, Integer> sum = Query.of("sum", (ctx, k) -> ctx.get(in, "a") + ctx.get(in, "b"));
