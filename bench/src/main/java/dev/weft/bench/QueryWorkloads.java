@@ -1,7 +1,12 @@
 package dev.weft.bench;
 
+import dev.weft.query.Input;
+import dev.weft.query.Query;
+import dev.weft.query.QueryEngine;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.stream.IntStream;
 
 /** Workloads of the query engine: memo hits and cold trivial queries. */
 final class QueryWorkloads {
@@ -77,6 +82,14 @@ final class QueryWorkloads {
         .add(Alternative.weft(plainHitBody, () -> WeftSide.durabilityRead(MemoKind.keys(), false, true)))
         .target("durability, reads in a body: after a LOW change ≤ 2x a memo hit",
             Workload.Verdict.ratioAtLeast(plainHitBody, afterLowBody, 0.5))
+        .build());
+
+    list.add(Workload.builder("input-load",
+            "set " + LOAD_INPUTS + " string inputs one by one on a fresh engine (each set a revision), as a"
+                + " build loads its sources; engine creation and close outside the timing")
+        .unit("ns/set", LOAD_INPUTS)
+        .add(Alternative.weft("Weft, QueryEngine.set", () -> QueryWorkloads::loadInputs))
+        .add(Alternative.baseline("HashMap.put", () -> QueryWorkloads::loadMap))
         .build());
 
     Workload.Builder wait = Workload.builder("wait-on-query",
@@ -273,5 +286,43 @@ final class QueryWorkloads {
         solver.close();
       }
     };
+  }
+
+  static final int LOAD_INPUTS = 2_000;
+  private static final String[] LOAD_KEYS = IntStream.range(0, LOAD_INPUTS)
+      .mapToObj(i -> "module" + i).toArray(String[]::new);
+
+  private static long loadInputs(long iterations) {
+    long total = 0;
+    for (long i = 0; i < iterations; i++) {
+      Input<String, String> source = Query.input("bench.source");
+      try (QueryEngine e = QueryEngine.create()) {
+        long t0 = System.nanoTime();
+        for (String k : LOAD_KEYS) {
+          e.set(source, k, k);
+        }
+        total += System.nanoTime() - t0;
+        if (e.revision() != LOAD_INPUTS + 1) {
+          throw new IllegalStateException("revision " + e.revision());
+        }
+      }
+    }
+    return total;
+  }
+
+  private static long loadMap(long iterations) {
+    long total = 0;
+    for (long i = 0; i < iterations; i++) {
+      HashMap<String, String> m = new HashMap<>();
+      long t0 = System.nanoTime();
+      for (String k : LOAD_KEYS) {
+        m.put(k, k);
+      }
+      total += System.nanoTime() - t0;
+      if (m.size() != LOAD_INPUTS) {
+        throw new IllegalStateException("size " + m.size());
+      }
+    }
+    return total;
   }
 }

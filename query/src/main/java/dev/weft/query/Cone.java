@@ -2,7 +2,6 @@ package dev.weft.query;
 
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -45,9 +44,9 @@ final class Cone {
 
   /**
    * Inside a revision's write with stamp {@code stamp}: brings the index up to date and marks the cone of
-   * {@code changed} (the input memos the revision writes).
+   * the first {@code count} memos of {@code changed} (the input memos the revision writes).
    */
-  static void advance(QueryEngine e, List<Memo> changed, long stamp) {
+  static void advance(QueryEngine e, Memo[] changed, int count, long stamp) {
     Collection<Table> tables = e.registry.tables();
     if (!e.cone) {
       if (e.coneBuilt) {
@@ -82,8 +81,8 @@ final class Cone {
       e.coneBuilt = true; // completions log from now on
     }
     Memo[] stack = new Memo[16];
-    for (Memo c : changed) {
-      stack = mark(c, stamp, stack);
+    for (int i = 0; i < count; i++) {
+      stack = mark(changed[i], stamp, stack);
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.weft.query;
 
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -165,7 +164,7 @@ final class Writes implements Updates {
     int effectiveCount = k;
     EngineCounters counters = engine.counters;
     engine.gate.advance(this::cause, bits, durability, next -> {
-      Cone.advance(engine, Arrays.asList(written).subList(0, effectiveCount), next);
+      Cone.advance(engine, written, effectiveCount, next);
       for (int i = 0; i < effectiveCount; i++) {
         Write w = effective[i];
         Memo m = w.memo;
