@@ -1,5 +1,6 @@
 package dev.weft.query;
 
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -119,6 +120,11 @@ final class Writes implements Updates {
     return many != null ? many.size() : only != null ? 1 : 0;
   }
 
+  /** The staged writes, in the order they are applied. */
+  private Collection<Write> staged() {
+    return many != null ? many.values() : only != null ? List.of(only) : List.of();
+  }
+
   /** Applies the staged writes as one revision, under the gate's lock; refused after close. */
   void apply() {
     Misuse.writer(engine, this::cause);
@@ -144,7 +150,7 @@ final class Writes implements Updates {
     Memo[] written = new Memo[n];
     boolean[] valueChanged = new boolean[n];
     int k = 0;
-    for (Write w : many != null ? many.values() : only != null ? List.of(only) : List.<Write>of()) {
+    for (Write w : staged()) {
       Memo m = w.memo;
       Object old = m.result;
       boolean removal = w.value == REMOVED;
