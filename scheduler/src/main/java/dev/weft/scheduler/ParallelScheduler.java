@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinTask;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -28,7 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * and a jobserver is ignored: the JDK's carriers cannot be made to wait for tokens).
  */
 final class ParallelScheduler extends AbstractScheduler {
-  private final ForkJoinPool pool;
+  private final CarrierPool pool;
   private final JobserverCarriers jobserverCarriers;
   /** What the virtual threads submit to: the pool, or with a watchdog a wrapper counting submissions. */
   private final Executor executor;
@@ -53,12 +54,12 @@ final class ParallelScheduler extends AbstractScheduler {
     } else if (VirtualThreads.available()) {
       this.jobserverCarriers = null;
       AtomicInteger index = new AtomicInteger();
-      this.pool = new ForkJoinPool(carriers, p -> {
+      this.pool = new CarrierPool(carriers, p -> {
         ForkJoinWorkerThread t = new Carrier(p, this);
         t.setName(name + "-carrier-" + index.getAndIncrement());
         t.setDaemon(true);
         return t;
-      }, null, true, 0, carriers, 1, null, 30, TimeUnit.SECONDS);
+      });
       this.carriers = carriers;
       // With a watchdog, every submission (start, unpark, yield) counts as progress. Every continuation runs
       // through a wrapper that, when it leaves the carrier with nothing queued, runs the idle hooks.
@@ -77,6 +78,28 @@ final class ParallelScheduler extends AbstractScheduler {
       threads(Thread.ofVirtual().factory());
     }
   }
+
+  /**
+   * The fork-join pool of the carriers, which lets a carrier take a task from the shared queues. The pool
+   * pushes what a carrier submits (a wakeup, a spawn, a yield) on that carrier's own queue, and a carrier
+   * empties its own queue, and then keeps taking from the queue it last took from, before it looks at the other
+   * shared ones, where submissions from outside the pool wait (a root read from a platform thread, a timed
+   * park's wakeup). Two threads handing work back and forth, or one that yields in a loop, would keep those
+   * waiting forever on a single carrier; so every {@link #SHARED_EVERY} continuations a carrier takes one from
+   * a shared queue picked at random ({@link Hooked}).
+   */
+  private static final class CarrierPool extends ForkJoinPool {
+    CarrierPool(int carriers, ForkJoinWorkerThreadFactory factory) {
+      super(carriers, factory, null, true, 0, carriers, 1, null, 30, TimeUnit.SECONDS);
+    }
+
+    ForkJoinTask<?> takeSubmission() {
+      return pollSubmission();
+    }
+  }
+
+  /** How many continuations a carrier runs between two looks at the pool's shared queues. */
+  static final int SHARED_EVERY = 64;
 
   /**
    * A continuation run that, when it yields the carrier with nothing else queued, runs the idle hooks. A plain
@@ -104,6 +127,13 @@ final class ParallelScheduler extends AbstractScheduler {
           Carrier.BUSY.setOpaque(c, false);
         }
       }
+      if (c != null && ++c.runs >= SHARED_EVERY) {
+        c.runs = 0;
+        ForkJoinTask<?> waiting = pool.takeSubmission();
+        if (waiting != null) {
+          waiting.quietlyInvoke(); // a continuation wrapped by the pool: it runs here, and never throws
+        }
+      }
       if (idleHooks && pool.getQueuedSubmissionCount() == 0 && pool.getQueuedTaskCount() == 0) {
         runIdleHooks();
       }
@@ -129,6 +159,8 @@ final class ParallelScheduler extends AbstractScheduler {
     private final ParallelScheduler owner;
     @SuppressWarnings("unused") // through BUSY
     private boolean busy;
+    /** Continuations run since this carrier last looked at the shared queues; its own thread's only. */
+    int runs;
 
     Carrier(ForkJoinPool pool, ParallelScheduler owner) {
       super(pool);

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
@@ -19,6 +21,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Contract tests run against every kind of scheduler. */
 @Timeout(60)
@@ -307,6 +310,113 @@ class SchedulerTest {
         assertThat(t.join()).startsWith("prestart-carrier-");
       } finally {
         stop.set(true); // a test timed out: the spinning task ends, so the scheduler can close
+      }
+    }
+  }
+
+  /**
+   * Two tasks handing a token back and forth on one carrier wake each other forever unless a third, submitted
+   * from outside behind them, runs: what a carrier wakes never keeps what waits in the shared queues waiting
+   * without bound.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("kinds")
+  void handOffPair_doesNotStarveATaskSpawnedFromOutside(String kind, Supplier<Scheduler> factory) {
+    AtomicBoolean stop = new AtomicBoolean();
+    try (Scheduler s = factory.get()) {
+      Task<Integer> pair = handOffUntil(s, stop);
+      Task<Object> third = s.spawn("third", () -> {
+        stop.set(true);
+        return null;
+      });
+      try {
+        third.join();
+        assertThat(pair.join()).isGreaterThanOrEqualTo(0);
+      } finally {
+        stop.set(true); // a test timed out: the pair ends, so the scheduler can close
+      }
+    }
+  }
+
+  /**
+   * A timed park's wakeup comes from outside the carriers: it runs while two tasks hand off on them. (Not on a
+   * deterministic scheduler: its clock moves only when no task can run, and the pair always can.)
+   */
+  @ParameterizedTest
+  @ValueSource(ints = {1, 2})
+  void timedPark_wakesWhileATaskPairHandsOff(int carriers) {
+    AtomicBoolean stop = new AtomicBoolean();
+    try (Scheduler s = Scheduler.parallel(carriers)) {
+      CountDownLatch pairRunning = new CountDownLatch(1);
+      Task<Object> sleeper = s.spawn("sleeper", () -> {
+        pairRunning.await();
+        long until = s.now().toEpochMilli() + 2;
+        while (s.now().toEpochMilli() < until) {
+          s.sleep(Duration.ofMillis(1));
+        }
+        stop.set(true);
+        return null;
+      });
+      Task<Integer> pair = handOffUntil(s, stop, pairRunning);
+      try {
+        sleeper.join();
+        assertThat(pair.join()).isGreaterThanOrEqualTo(0);
+      } finally {
+        stop.set(true);
+      }
+    }
+  }
+
+  private static Task<Integer> handOffUntil(Scheduler s, AtomicBoolean stop) {
+    return handOffUntil(s, stop, new CountDownLatch(1));
+  }
+
+  /** A task and its child handing a counter back and forth until {@code stop}; returns the child's count. */
+  private static Task<Integer> handOffUntil(Scheduler s, AtomicBoolean stop, CountDownLatch running) {
+    return s.spawn("pair", () -> {
+      SynchronousQueue<Integer> ping = new SynchronousQueue<>();
+      SynchronousQueue<Integer> pong = new SynchronousQueue<>();
+      Task<Integer> echo = s.spawn("echo", () -> {
+        int n = 0;
+        for (int v; (v = ping.take()) >= 0; n++) {
+          pong.put(v + 1);
+        }
+        return n;
+      });
+      running.countDown();
+      int v = 0;
+      while (!stop.get()) {
+        ping.put(v);
+        v = pong.take();
+      }
+      ping.put(-1);
+      return echo.join();
+    });
+  }
+
+  /** A task that yields in a loop lets a task spawned from outside run, on one carrier too. */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("kinds")
+  void yieldingTask_letsAnotherRun(String kind, Supplier<Scheduler> factory) {
+    AtomicBoolean stop = new AtomicBoolean();
+    try (Scheduler s = factory.get()) {
+      Task<Long> spinner = s.spawn("spinner", () -> {
+        long n = 0;
+        while (!stop.get()) {
+          Thread.yield();
+          n++;
+        }
+        return n;
+      });
+      Task<Object> other = s.spawn("other", () -> {
+        stop.set(true);
+        return null;
+      });
+      try {
+        other.join();
+        assertThat(spinner.join()).isGreaterThanOrEqualTo(0);
+      } finally {
+        stop.set(true);
       }
     }
   }
