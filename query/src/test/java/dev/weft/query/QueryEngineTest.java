@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -255,6 +257,43 @@ class QueryEngineTest {
       v.join();
       assertThat(fromVirtual.get()).isEqualTo(2);
       assertThat(h.engine.get(q, 2)).isEqualTo(3);
+    }
+  }
+
+  /**
+   * A root read from a platform thread starts its task from outside the carriers: it runs while two tasks hand a
+   * value back and forth on the scheduler's only carrier, and they stop only once it has.
+   */
+  @Test
+  void get_fromAPlatformThread_runsWhileTwoTasksHandOffOnTheOnlyCarrier() throws InterruptedException {
+    AtomicBoolean stop = new AtomicBoolean();
+    try (Scheduler s = Scheduler.parallel(1); QueryEngine e = QueryEngine.builder().scheduler(s).build()) {
+      CountDownLatch handingOff = new CountDownLatch(1);
+      Task<Integer> pair = s.spawn("pair", () -> {
+        SynchronousQueue<Integer> ping = new SynchronousQueue<>();
+        SynchronousQueue<Integer> pong = new SynchronousQueue<>();
+        Task<Integer> echo = s.spawn("echo", () -> {
+          int n = 0;
+          for (int v; (v = ping.take()) >= 0; n++) {
+            pong.put(v + 1);
+          }
+          return n;
+        });
+        for (int v = 0; !stop.get(); v = pong.take()) {
+          ping.put(v);
+          handingOff.countDown();
+        }
+        ping.put(-1);
+        return echo.join();
+      });
+      handingOff.await();
+      Query<Integer, Integer> q = Query.of("q", (ctx, k) -> k + 1);
+      try {
+        assertThat(e.get(q, 41)).isEqualTo(42);
+      } finally {
+        stop.set(true); // a test timed out: the pair ends, so the scheduler can close
+      }
+      assertThat(pair.join()).isPositive();
     }
   }
 
