@@ -11,6 +11,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -128,6 +129,32 @@ class JobserverTest {
     } finally {
       js.close();
     }
+  }
+
+  /**
+   * With no token in the FIFO one carrier runs, on the implicit token: a task spawned from outside still runs
+   * while two tasks hand a value back and forth on it (the carriers share one queue, in order).
+   */
+  @Test
+  void implicitTokenOnly_handOffPair_doesNotStarveATaskFromOutside() throws Exception {
+    Jobserver js = Jobserver.fromMakeflags("-j3 --jobserver-auth=fifo:" + fifo);
+    AtomicBoolean stop = new AtomicBoolean();
+    try (Scheduler s = Scheduler.builder().parallel(2).jobserver(js).build()) {
+      Task<Integer> pair = SchedulerTest.handOffUntil(s, stop);
+      Task<Object> third = s.spawn("third", () -> {
+        stop.set(true);
+        return null;
+      });
+      try {
+        third.join();
+        assertThat(pair.join()).isGreaterThanOrEqualTo(0);
+      } finally {
+        stop.set(true); // a test timed out: the pair ends, so the scheduler can close
+      }
+    } finally {
+      js.close();
+    }
+    assertThat(takeTokens()).isEmpty();
   }
 
   /** Two schedulers of one JVM share the one implicit token and the FIFO's tokens. */

@@ -367,12 +367,12 @@ class SchedulerTest {
     }
   }
 
-  private static Task<Integer> handOffUntil(Scheduler s, AtomicBoolean stop) {
+  static Task<Integer> handOffUntil(Scheduler s, AtomicBoolean stop) {
     return handOffUntil(s, stop, new CountDownLatch(1));
   }
 
   /** A task and its child handing a counter back and forth until {@code stop}; returns the child's count. */
-  private static Task<Integer> handOffUntil(Scheduler s, AtomicBoolean stop, CountDownLatch running) {
+  static Task<Integer> handOffUntil(Scheduler s, AtomicBoolean stop, CountDownLatch running) {
     return s.spawn("pair", () -> {
       SynchronousQueue<Integer> ping = new SynchronousQueue<>();
       SynchronousQueue<Integer> pong = new SynchronousQueue<>();
