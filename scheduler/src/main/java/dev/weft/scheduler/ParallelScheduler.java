@@ -20,7 +20,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>The pool runs in async (FIFO) mode like the JDK's own virtual-thread scheduler. {@code execute} is
  * called by the JDK from any thread, pinned virtual threads included, and a fork-join pool's {@code execute}
  * is thread-safe and never blocks (so is the jobserver carriers'). Timed parks on these threads use the pool's
- * own delay scheduler (the JDK's shared one for the jobserver carriers).
+ * own delay scheduler (the JDK's shared one for the jobserver carriers). A carrier runs what it submits itself
+ * before what comes from outside; every {@link #SHARED_EVERY} continuations it takes one task from the shared
+ * queues, so that work from outside never waits behind its own without end ({@link CarrierPool}).
  *
  * <p>Carriers start with work, as the pool starts workers, except that the first spawn from outside the pool
  * also starts the ones not yet started, on the spawning thread while the first runs the task ({@link #start}).
