@@ -11,7 +11,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -138,19 +137,8 @@ class JobserverTest {
   @Test
   void implicitTokenOnly_handOffPair_doesNotStarveATaskFromOutside() throws Exception {
     Jobserver js = Jobserver.fromMakeflags("-j3 --jobserver-auth=fifo:" + fifo);
-    AtomicBoolean stop = new AtomicBoolean();
     try (Scheduler s = Scheduler.builder().parallel(2).jobserver(js).build()) {
-      Task<Integer> pair = SchedulerTest.handOffUntil(s, stop);
-      Task<Object> third = s.spawn("third", () -> {
-        stop.set(true);
-        return null;
-      });
-      try {
-        third.join();
-        assertThat(pair.join()).isGreaterThanOrEqualTo(0);
-      } finally {
-        stop.set(true); // a test timed out: the pair ends, so the scheduler can close
-      }
+      SchedulerTest.assertTaskFromOutsideRunsBesideAHandOffPair(s);
     } finally {
       js.close();
     }

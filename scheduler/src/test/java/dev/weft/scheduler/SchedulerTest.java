@@ -322,19 +322,27 @@ class SchedulerTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("kinds")
   void handOffPair_doesNotStarveATaskSpawnedFromOutside(String kind, Supplier<Scheduler> factory) {
-    AtomicBoolean stop = new AtomicBoolean();
     try (Scheduler s = factory.get()) {
-      Task<Integer> pair = handOffUntil(s, stop);
-      Task<Object> third = s.spawn("third", () -> {
-        stop.set(true);
-        return null;
-      });
-      try {
-        third.join();
-        assertThat(pair.join()).isGreaterThanOrEqualTo(0);
-      } finally {
-        stop.set(true); // a test timed out: the pair ends, so the scheduler can close
-      }
+      assertTaskFromOutsideRunsBesideAHandOffPair(s);
+    }
+  }
+
+  /**
+   * Starts a hand-off pair on {@code s}, then from this thread a task that stops it: both must end (a starved
+   * task would hold the test until its timeout).
+   */
+  static void assertTaskFromOutsideRunsBesideAHandOffPair(Scheduler s) {
+    AtomicBoolean stop = new AtomicBoolean();
+    Task<Integer> pair = handOffUntil(s, stop, new CountDownLatch(1));
+    Task<Object> third = s.spawn("third", () -> {
+      stop.set(true);
+      return null;
+    });
+    try {
+      third.join();
+      assertThat(pair.join()).isGreaterThanOrEqualTo(0);
+    } finally {
+      stop.set(true); // a test timed out: the pair ends, so the scheduler can close
     }
   }
 
@@ -367,12 +375,8 @@ class SchedulerTest {
     }
   }
 
-  static Task<Integer> handOffUntil(Scheduler s, AtomicBoolean stop) {
-    return handOffUntil(s, stop, new CountDownLatch(1));
-  }
-
   /** A task and its child handing a counter back and forth until {@code stop}; returns the child's count. */
-  static Task<Integer> handOffUntil(Scheduler s, AtomicBoolean stop, CountDownLatch running) {
+  private static Task<Integer> handOffUntil(Scheduler s, AtomicBoolean stop, CountDownLatch running) {
     return s.spawn("pair", () -> {
       SynchronousQueue<Integer> ping = new SynchronousQueue<>();
       SynchronousQueue<Integer> pong = new SynchronousQueue<>();
