@@ -1,5 +1,7 @@
 package dev.weft.query;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,12 +23,86 @@ import java.util.List;
  * need not: nothing collected before could reach it except through a memo whose record changed. So after an
  * edit that changed no report (a comment, a literal), the next evaluation of the same root returns the
  * last collection without walking.
+ *
+ * <p><b>The log.</b> When one runner executes every body of an evaluation, each at its first read, the order it
+ * reports in is the walk's order, so an engine's first evaluation may keep its reports as they are made and skip
+ * the walk ({@link #startLog}, ADR 0105). The log is given up (the walk runs) as soon as that order could differ:
+ * a body executed on another runner (a helper, a child that hopped, another root call), a member of a fixpoint
+ * group run again, an evicted value restored by running its body again, or a frame abandoned after reports
+ * were made within it. Under tests (assertions on) every log is checked against the walk.
  */
 final class Diagnostics {
   private Diagnostics() {}
 
-  /** The last collection of an engine: its root and the {@link QueryEngine#reports} epoch it was taken at. */
-  record Collected(Memo root, long epoch, List<Diagnostic> diagnostics) {}
+  private static final VarHandle LOGGING;
+
+  static {
+    try {
+      LOGGING = MethodHandles.lookup().findVarHandle(QueryEngine.class, "logging", Runner.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  /**
+   * The last collection of an engine: its root, the {@link QueryEngine#reports} epoch it was taken at, and
+   * whether it came from the evaluation's log instead of a walk.
+   */
+  record Collected(Memo root, long epoch, List<Diagnostic> diagnostics, boolean logged) {}
+
+  /**
+   * Called by root runner {@code r} before its evaluation reads the root: starts logging its reports if this is
+   * the engine's first evaluation (nothing executed before it, so nothing is stale and nothing reported, and no
+   * store may hand back memos that reported without running) and the only one in the gate. The runner is
+   * published before the gate's count is read, and every execution reads it first ({@link EngineCounters#executed}),
+   * so an evaluation entering meanwhile either is counted here or spoils the log. Returns whether it logs; if
+   * so, the caller calls {@link #stopLog} when the read ends, however it ends.
+   */
+  static boolean startLog(Runner r) {
+    QueryEngine e = r.engine;
+    if (e.persistence != null || e.logging != null || e.counters.executions.sum() != 0) {
+      return false;
+    }
+    if (!LOGGING.compareAndSet(e, (Runner) null, r)) {
+      return false;
+    }
+    if (e.gate.active() != 1 || e.counters.executions.sum() != 0) {
+      e.logging = null;
+      return false;
+    }
+    r.logSpoiled = false;
+    r.log = new ArrayList<>();
+    return true;
+  }
+
+  /** The log of {@code r}'s evaluation if it still is the walk's order, else null; after the root was read. */
+  static List<Diagnostic> logged(Runner r) {
+    return r.log != null && !r.logSpoiled ? r.log : null;
+  }
+
+  static void stopLog(Runner r) {
+    r.log = null;
+    LOGGING.compareAndSet(r.engine, r, (Runner) null); // unless a spoiler cleared it
+  }
+
+  /**
+   * The log of {@code logging} is not the walk's order any more. Unpublished too, so that later executions read
+   * null instead of writing the flag again (the logging runner's fields are its carrier's).
+   */
+  static void spoil(QueryEngine e, Runner logging) {
+    logging.logSpoiled = true;
+    LOGGING.compareAndSet(e, logging, (Runner) null);
+  }
+
+  /** {@link #collect}'s result taken from a log that is the walk's order. */
+  static List<Diagnostic> fromLog(Memo root, List<Diagnostic> log) {
+    QueryEngine e = root.table.engine;
+    long epoch = e.reports.get();
+    List<Diagnostic> d = List.copyOf(log);
+    assert d.equals(walk(root)) : "the log of " + root + " is not the walk's order: " + d + " vs " + walk(root);
+    e.lastCollected = new Collected(root, epoch, d, true);
+    return d;
+  }
 
   /**
    * The diagnostics of {@code root} and everything it read, in sequential order: the engine's last collection
@@ -40,7 +116,7 @@ final class Diagnostics {
       return last.diagnostics;
     }
     List<Diagnostic> d = walk(root);
-    e.lastCollected = new Collected(root, epoch, d);
+    e.lastCollected = new Collected(root, epoch, d, false);
     return d;
   }
 

@@ -86,6 +86,10 @@ final class EngineCounters {
 
   /** Counts one execution on {@code r}, flushing every {@link #FLUSH_EVERY}. */
   void executed(Runner r) {
+    Runner logging = r.engine.logging;
+    if (logging != null && logging != r) {
+      Diagnostics.spoil(r.engine, logging); // see Diagnostics#startLog
+    }
     if (++r.executed >= FLUSH_EVERY) {
       flush(r);
     }

@@ -1,5 +1,6 @@
 package dev.weft.query;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -40,6 +41,8 @@ final class Execute {
     Events.QueryExecuted ev = EngineCounters.begin();
     long t0 = counters.startTime();
     r.push(f);
+    ArrayList<Diagnostic> log = r.log;
+    int logged = log == null ? 0 : log.size();
     Outcome how = Outcome.CANCELLED;
     try {
       Object outcome = null;
@@ -130,6 +133,9 @@ final class Execute {
         }
         executed = true;
         counters.executed(r);
+        if (restoreOnly) {
+          r.log = null; // the body runs again and reports again: see Diagnostics#startLog
+        }
         outcome = invoke(f);
       } catch (CycleUnwind u) {
         if (u instanceof Fixpoint.Restart x && x.target == f) {
@@ -180,6 +186,9 @@ final class Execute {
     } finally {
       if (m.owner == f) {
         abandon(f);
+        if (log != null && log.size() != logged) {
+          r.log = null; // reported, yet not completed: it may run and report again
+        }
       }
       counters.end(ev, t0, m, how);
     }

@@ -298,8 +298,17 @@ final class Fetch {
   private static Object readOne(Table t, Object key, boolean evaluate) {
     Runner r = Runner.CURRENT.get();
     Memo m = t.memo(key);
-    Object out = t.input ? inputOutcome(m) : fetch(r, m, true);
-    return evaluate ? evaluation(m, out) : out;
+    if (t.input || !evaluate || !Diagnostics.startLog(r)) {
+      Object out = t.input ? inputOutcome(m) : fetch(r, m, true);
+      return evaluate ? evaluation(m, out) : out;
+    }
+    try {
+      Object out = fetch(r, m, true);
+      List<Diagnostic> log = Diagnostics.logged(r);
+      return evaluation(out, log == null ? Diagnostics.collect(m) : Diagnostics.fromLog(m, log));
+    } finally {
+      Diagnostics.stopLog(r);
+    }
   }
 
   private static Object inputOutcome(Memo m) {
@@ -308,7 +317,10 @@ final class Fetch {
   }
 
   private static Evaluation<?> evaluation(Memo m, Object out) {
-    List<Diagnostic> d = Diagnostics.collect(m);
+    return evaluation(out, Diagnostics.collect(m));
+  }
+
+  private static Evaluation<?> evaluation(Object out, List<Diagnostic> d) {
     return out instanceof Failure f ? new EvaluationImpl<>(null, f, d) : new EvaluationImpl<>(out, null, d);
   }
 

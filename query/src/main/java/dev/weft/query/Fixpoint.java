@@ -281,6 +281,10 @@ final class Fixpoint {
     Outcome how = Outcome.CANCELLED;
     try {
       counters.executed(r);
+      Runner logging = r.engine.logging;
+      if (logging != null) { // a member reports again each round, while its record keeps only the last round's
+        Diagnostics.spoil(r.engine, logging);
+      }
       v = Execute.invoke(f);
       if (f.cancelled || r.mustStop()) {
         throw r.stopped(m);

@@ -1,6 +1,7 @@
 package dev.weft.query;
 
 import dev.weft.scheduler.Scheduler;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -177,6 +178,10 @@ final class Frame implements QueryContext {
     enter("report");
     record(diagnostic);
     reported = true;
+    ArrayList<Diagnostic> log = runner.log;
+    if (log != null) {
+      log.add(diagnostic);
+    }
   }
 
   @Override

@@ -179,6 +179,8 @@ public final class QueryEngine implements AutoCloseable {
   final java.util.concurrent.atomic.AtomicLong reports = new java.util.concurrent.atomic.AtomicLong();
   /** The last diagnostics collection, reused while {@link #reports} has not advanced. */
   volatile Diagnostics.Collected lastCollected;
+  /** The root runner logging its reports ({@link Diagnostics#startLog}), or null; CAS to set. */
+  volatile Runner logging;
   /** Completions logged for the {@link Cone} index since the last revision. */
   final Cone.Log coneLog = new Cone.Log();
 

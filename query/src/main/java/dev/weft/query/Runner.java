@@ -2,6 +2,7 @@ package dev.weft.query;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 
 /**
  * One thread's participation in an engine's evaluation: the party of the wait-for graph.
@@ -104,6 +105,13 @@ final class Runner {
   /** Memo hits and verifications of this runner's frames, not yet added to the engine's counters. */
   long hits;
   long verified;
+  /**
+   * The reports of this root runner's evaluation in the order they were made, while {@link Diagnostics#startLog}
+   * holds; null otherwise, or once something on this runner made the order unlike the walk's. Own thread.
+   */
+  ArrayList<Diagnostic> log;
+  /** A body ran on another runner while this one logged: its log is not the walk's. */
+  volatile boolean logSpoiled;
   /** Memos this runner completed with a new dependency record, for the {@link Cone} index; runner thread only. */
   Memo[] recorded;
   int recordedCount;
