@@ -28,8 +28,8 @@ import java.util.List;
  * reports in is the walk's order, so an engine's first evaluation may keep its reports as they are made and skip
  * the walk ({@link #startLog}, ADR 0105). The log is given up (the walk runs) as soon as that order could differ:
  * a body executed on another runner (a helper, a child that hopped, another root call), a member of a fixpoint
- * group run again, an evicted value restored by running its body again, or a frame abandoned after reports
- * were made within it. Under tests (assertions on) every log is checked against the walk.
+ * group run again, an evicted value restored by running its body again, or a frame abandoned (its memo may run,
+ * and report, again). Under tests (assertions on) every log is checked against the walk.
  */
 final class Diagnostics {
   private Diagnostics() {}

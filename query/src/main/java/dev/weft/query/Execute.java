@@ -1,6 +1,5 @@
 package dev.weft.query;
 
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -41,8 +40,6 @@ final class Execute {
     Events.QueryExecuted ev = EngineCounters.begin();
     long t0 = counters.startTime();
     r.push(f);
-    ArrayList<Diagnostic> log = r.log;
-    int logged = log == null ? 0 : log.size();
     Outcome how = Outcome.CANCELLED;
     try {
       Object outcome = null;
@@ -186,9 +183,7 @@ final class Execute {
     } finally {
       if (m.owner == f) {
         abandon(f);
-        if (log != null && log.size() != logged) {
-          r.log = null; // reported, yet not completed: it may run and report again
-        }
+        r.log = null; // not completed: it may run again, and report again (see Diagnostics#startLog)
       }
       counters.end(ev, t0, m, how);
     }
