@@ -79,7 +79,8 @@ final class Paired {
     }
     for (Path j : jars) {
       if (!Files.isRegularFile(j)) {
-        throw new IllegalArgumentException("no such jar: " + j);
+        System.err.println("paired: no such jar: " + j);
+        System.exit(2);
       }
     }
     System.out.printf("## Paired run%n%n- A: `%s`%n- B: `%s`%n- %d rounds after %d ms of warm-up per"
@@ -103,6 +104,13 @@ final class Paired {
       }
       List<String> names = new ArrayList<>(sides.get(0).keySet());
       names.retainAll(sides.get(1).keySet());
+      for (int k = 0; k < 2; k++) {
+        for (String name : sides.get(k).keySet()) {
+          if (!names.contains(name)) {
+            System.err.println(workload + ": '" + name + "' is only in " + jars[k] + "; skipped");
+          }
+        }
+      }
       long warmup = TimeUnit.MILLISECONDS.toNanos(warmupMs);
       long target = TimeUnit.MILLISECONDS.toNanos(sampleMs);
       for (String name : names) {
