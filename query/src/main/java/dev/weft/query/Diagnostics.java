@@ -70,14 +70,17 @@ final class Diagnostics {
       e.logging = null;
       return false;
     }
-    r.logSpoiled = false;
     r.log = new ArrayList<>();
     return true;
   }
 
-  /** The log of {@code r}'s evaluation if it still is the walk's order, else null; after the root was read. */
+  /**
+   * The log of {@code r}'s evaluation if it still is the walk's order, else null; after the root was read. A
+   * runner that spoiled the log unpublished it before the execution that {@code r} has since seen complete, and
+   * nothing publishes {@code r} again.
+   */
   static List<Diagnostic> logged(Runner r) {
-    return r.log != null && !r.logSpoiled ? r.log : null;
+    return r.log != null && r.engine.logging == r ? r.log : null;
   }
 
   static void stopLog(Runner r) {
@@ -86,12 +89,14 @@ final class Diagnostics {
   }
 
   /**
-   * The log of {@code logging} is not the walk's order any more. Unpublished too, so that later executions read
-   * null instead of writing the flag again (the logging runner's fields are its carrier's).
+   * Runner {@code r} is about to run a body: unless it is the logging runner itself ({@code own} false), an
+   * active log is not the walk's order any more, and is unpublished, so that later executions read null.
    */
-  static void spoil(QueryEngine e, Runner logging) {
-    logging.logSpoiled = true;
-    LOGGING.compareAndSet(e, logging, (Runner) null);
+  static void executing(Runner r, boolean own) {
+    Runner logging = r.engine.logging;
+    if (logging != null && (own || logging != r)) {
+      LOGGING.compareAndSet(r.engine, logging, (Runner) null);
+    }
   }
 
   /** {@link #collect}'s result taken from a log that is the walk's order. */

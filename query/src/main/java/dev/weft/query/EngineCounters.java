@@ -86,10 +86,7 @@ final class EngineCounters {
 
   /** Counts one execution on {@code r}, flushing every {@link #FLUSH_EVERY}. */
   void executed(Runner r) {
-    Runner logging = r.engine.logging;
-    if (logging != null && logging != r) {
-      Diagnostics.spoil(r.engine, logging); // see Diagnostics#startLog
-    }
+    Diagnostics.executing(r, false); // see Diagnostics#startLog
     if (++r.executed >= FLUSH_EVERY) {
       flush(r);
     }

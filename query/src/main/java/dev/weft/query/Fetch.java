@@ -298,16 +298,18 @@ final class Fetch {
   private static Object readOne(Table t, Object key, boolean evaluate) {
     Runner r = Runner.CURRENT.get();
     Memo m = t.memo(key);
-    if (t.input || !evaluate || !Diagnostics.startLog(r)) {
-      Object out = t.input ? inputOutcome(m) : fetch(r, m, true);
-      return evaluate ? evaluation(m, out) : out;
-    }
+    boolean logging = evaluate && !t.input && Diagnostics.startLog(r);
     try {
-      Object out = fetch(r, m, true);
-      List<Diagnostic> log = Diagnostics.logged(r);
+      Object out = t.input ? inputOutcome(m) : fetch(r, m, true);
+      if (!evaluate) {
+        return out;
+      }
+      List<Diagnostic> log = logging ? Diagnostics.logged(r) : null;
       return evaluation(out, log == null ? Diagnostics.collect(m) : Diagnostics.fromLog(m, log));
     } finally {
-      Diagnostics.stopLog(r);
+      if (logging) {
+        Diagnostics.stopLog(r);
+      }
     }
   }
 

@@ -110,8 +110,6 @@ final class Runner {
    * holds; null otherwise, or once something on this runner made the order unlike the walk's. Own thread.
    */
   ArrayList<Diagnostic> log;
-  /** A body ran on another runner while this one logged: its log is not the walk's. */
-  volatile boolean logSpoiled;
   /** Memos this runner completed with a new dependency record, for the {@link Cone} index; runner thread only. */
   Memo[] recorded;
   int recordedCount;
