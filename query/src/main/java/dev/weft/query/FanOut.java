@@ -311,10 +311,12 @@ final class FanOut {
 
   /**
    * A carrier of the engine's scheduler found nothing to run: if a getAll has keys nobody took (its workers
-   * are all waiting, in the engine or in their bodies), start one more helper for it.
+   * are all waiting, in the engine or in their bodies), start one more helper for it. Given the engine's
+   * {@link Helpers}, not the engine: a carrier of a scheduler other engines use may run the hook while this
+   * engine is still being built.
    */
-  static void helpIdle(QueryEngine engine) {
-    for (Runner r : engine.helpers.runners) {
+  static void helpIdle(Helpers helpers) {
+    for (Runner r : helpers.runners) {
       Work oldest = null; // the outermost open group of r with keys left: the oldest, usually the largest
       for (Work w = r.works; w != null; w = w.outerOfParent) {
         if (w.pending()) {

@@ -29,11 +29,13 @@ final class Helpers {
   /** The registration of {@link FanOut#helpIdle}, or null. */
   private final AutoCloseable registration;
 
-  Helpers(QueryEngine engine, Scheduler scheduler) {
+  Helpers(Scheduler scheduler) {
     SchedulerStats ss = scheduler.stats();
     this.perGroup = Math.max(ss.carriers() - 1, ss.deterministic() ? 1 : 0);
     this.hooks = scheduler instanceof IdleHooks h ? h : null;
-    this.registration = hooks == null ? null : hooks.onIdle(() -> FanOut.helpIdle(engine));
+    // The hook may run on a carrier at once, before the engine's constructor has stored this object: it must
+    // not reach it through the engine. The runners' list is assigned before the hook is published.
+    this.registration = hooks == null ? null : hooks.onIdle(() -> FanOut.helpIdle(this));
   }
 
   /** Whether a carrier about to idle starts helpers ({@link FanOut#helpIdle}). */

@@ -193,7 +193,7 @@ public final class QueryEngine implements AutoCloseable {
     this.gate = new RevisionGate(this);
     this.current = gate.stamp();
     this.persistence = store == null ? null : new Persistence(this, store);
-    this.helpers = new Helpers(this, scheduler);
+    this.helpers = new Helpers(scheduler);
     this.registry = new Registry(this, registered);
   }
 

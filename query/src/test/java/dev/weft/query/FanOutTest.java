@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.weft.scheduler.Scheduler;
 import dev.weft.scheduler.SchedulerStats;
 import dev.weft.scheduler.Task;
+import dev.weft.scheduler.internal.IdleHooks;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -182,6 +187,80 @@ class FanOutTest {
         assertThat(e.get(sum, "s")).isEqualTo(64 * 63 / 2 + 64 * (round + 1));
         assertThat(e.stats().executions()).isEqualTo(2 * 65);
       }
+    }
+  }
+
+  /**
+   * A carrier of a scheduler that other engines keep busy may find nothing to run while a new engine is being
+   * built, and run that engine's idle hook before its constructor has returned. The hook must find the engine's
+   * helpers as they are (none to help), not fail: the scheduler would log every such failure as an error.
+   */
+  @Test
+  void idleHook_runWhileItsEngineIsBuilt_findsNothingToHelp() {
+    List<Throwable> failures = new CopyOnWriteArrayList<>();
+    Scheduler idleAtOnce = new IdleAtRegistration(scheduler, failures);
+    try (QueryEngine e = QueryEngine.builder().scheduler(idleAtOnce).name("idle-at-once").build()) {
+      assertThat(failures).isEmpty();
+      Query<Integer, Integer> leaf = Query.of("leaf", (ctx, k) -> k * 2);
+      Query<String, List<Integer>> group = Query.of("group", (ctx, k) -> ctx.getAll(leaf, List.of(1, 2, 3)));
+      assertThat(e.get(group, "g")).containsExactly(2, 4, 6);
+    }
+    assertThat(failures).isEmpty();
+  }
+
+  /**
+   * The engine's scheduler, except that a hook registered for idle carriers is also run once on the registering
+   * thread, at once: what a carrier going idle at that moment does. What the hook throws is collected.
+   */
+  private record IdleAtRegistration(Scheduler delegate, List<Throwable> failures) implements Scheduler, IdleHooks {
+    @Override
+    public AutoCloseable onIdle(Runnable hook) {
+      try {
+        hook.run();
+      } catch (RuntimeException | Error e) {
+        failures.add(e);
+      }
+      return ((IdleHooks) delegate).onIdle(hook);
+    }
+
+    @Override
+    public boolean mayHaveIdleCarrier() {
+      return ((IdleHooks) delegate).mayHaveIdleCarrier();
+    }
+
+    @Override
+    public <T> Task<T> spawn(String name, Callable<T> body) {
+      return delegate.spawn(name, body);
+    }
+
+    @Override
+    public void sleep(Duration duration) {
+      delegate.sleep(duration);
+    }
+
+    @Override
+    public Instant now() {
+      return delegate.now();
+    }
+
+    @Override
+    public boolean owns(Thread thread) {
+      return delegate.owns(thread);
+    }
+
+    @Override
+    public boolean isDeterministic() {
+      return delegate.isDeterministic();
+    }
+
+    @Override
+    public SchedulerStats stats() {
+      return delegate.stats();
+    }
+
+    @Override
+    public void close() {
+      // the test's scheduler is closed after each test
     }
   }
 }
