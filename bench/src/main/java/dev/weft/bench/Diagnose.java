@@ -34,7 +34,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *       spawned per edit;</li>
  *   <li>{@code fanout [carriers] [keys] [trivial|alu]}: a timeline of one {@code getAll} fan-out on a fresh
  *       scheduler and engine, and on a reused one: when the root body starts, when each carrier runs its first
- *       leaf, how many leaves each carrier runs, when the last leaf ends and when the read returns.</li>
+ *       leaf, how many leaves each carrier runs, when the last leaf ends and when the read returns;</li>
+ *   <li>{@code core-to-core}: what a cache line written on one core and then read on another costs here: two
+ *       platform threads hand a counter back and forth (each waits, spinning, for the other's increment), so
+ *       one round trip moves the line twice. A value written by one carrier and read by the other pays this,
+ *       which is what one build on two carriers shares that two independent builds do not.</li>
  * </ul>
  *
  * <p>Run: {@code java --add-opens java.base/java.lang=ALL-UNNAMED -Xms1g -Xmx1g -cp bench/target/weft-bench.jar
@@ -49,11 +53,12 @@ public final class Diagnose {
       case "toy-edit" -> toyEdit(args.length > 1 ? Integer.parseInt(args[1]) : 1);
       case "toy-scratch" -> toyScratch();
       case "first-use" -> firstUse();
+      case "core-to-core" -> coreToCore();
       case "fanout" -> fanOut(args.length > 1 ? Integer.parseInt(args[1]) : 2,
           args.length > 2 ? Integer.parseInt(args[2]) : 64, args.length > 3 ? args[3] : "alu");
       default -> {
         System.err.println("usage: Diagnose toy-edit [carriers] | toy-scratch | first-use | fanout [carriers] [keys]"
-            + " [trivial|alu]");
+            + " [trivial|alu] | core-to-core");
         System.exit(2);
       }
     }
@@ -219,6 +224,38 @@ public final class Diagnose {
           median(cpu[m]), median(ratio), m == 2 ? "–" : String.format(Locale.ROOT, "%,d", spawned[m]),
           m == 2 ? "–" : String.format(Locale.ROOT, "%,d", waits[m]));
     }
+  }
+
+  // ----------------------------------------------------------------------------------------- core to core
+
+  private static void coreToCore() throws InterruptedException {
+    int trips = 2_000_000;
+    double[] ns = new double[5];
+    for (int rep = 0; rep < ns.length; rep++) {
+      java.util.concurrent.atomic.AtomicLong line = new java.util.concurrent.atomic.AtomicLong();
+      Thread other = Thread.ofPlatform().start(() -> {
+        for (long i = 1; i < 2L * trips; i += 2) {
+          while (line.get() != i) {
+            Thread.onSpinWait();
+          }
+          line.set(i + 1);
+        }
+      });
+      long t0 = System.nanoTime();
+      for (long i = 0; i < 2L * trips; i += 2) {
+        while (line.get() != i) {
+          Thread.onSpinWait();
+        }
+        line.set(i + 1);
+      }
+      other.join();
+      ns[rep] = (System.nanoTime() - t0) / (double) trips;
+    }
+    System.out.printf(Locale.ROOT, "a line handed between two platform threads, %,d round trips, five runs: median"
+        + " %.0f ns per round trip, so about %.0f ns per move from one core to the other (runs: %s); load average"
+        + " %.2f%n", trips, median(ns), median(ns) / 2, java.util.Arrays.toString(java.util.Arrays.stream(ns)
+        .mapToLong(Math::round).toArray()), java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        .getSystemLoadAverage());
   }
 
   // ---------------------------------------------------------------------------------------------- fan-out
