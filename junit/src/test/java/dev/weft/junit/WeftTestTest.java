@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -183,11 +184,25 @@ class WeftTestTest {
   }
 
   @ExtendWith(OnlyUnderTestKit.class)
-  static class TimedParkStrict {
+  static class ForeignWakeupStrict {
     @WeftTest(seeds = 1, strict = true)
     void body() {
       SEEN.add(1L);
-      LockSupport.parkNanos(1_000_000); // woken by the JDK's timer thread: a foreign wakeup
+      Thread task = Thread.currentThread();
+      AtomicBoolean woken = new AtomicBoolean();
+      // A platform thread unparks the task once it is parked, so the wakeup comes from outside the scheduler
+      // whatever the load. (The timer of a timed park may fire before the task has finished parking; the task
+      // then resubmits itself from its own carrier, which is no foreign wakeup.)
+      Thread.ofPlatform().daemon(true).start(() -> {
+        while (task.getState() != Thread.State.WAITING) {
+          Thread.onSpinWait();
+        }
+        woken.set(true);
+        LockSupport.unpark(task);
+      });
+      while (!woken.get()) {
+        LockSupport.park();
+      }
     }
   }
 
@@ -354,7 +369,7 @@ class WeftTestTest {
 
   @Test
   void weftTest_strictWithForeignWakeup_failsAsNotReplayable() {
-    EngineExecutionResults results = run(TimedParkStrict.class);
+    EngineExecutionResults results = run(ForeignWakeupStrict.class);
 
     results.testEvents().assertStatistics(s -> s.started(1).failed(1));
     assertThat(failures(results).getFirst()).hasMessageContaining("from outside the scheduler");
