@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -39,7 +40,8 @@ final class ToyWorkloads {
   static final String PLAIN = "plain sequential Java, HashMap memos";
   static final String PLAIN_EDIT = "plain sequential Java, from scratch with the edit";
   static final String PLAIN_PAIR = "plain sequential Java, two builds at once on two platform threads (per build)";
-  static final String ON_ONE_PAIR = "Weft, parallel(1), two engines building at once on two platform threads (per build)";
+  static final String ON_ONE_PAIR =
+      "Weft, parallel(1), two engines building at once on two platform threads (per build)";
   /** The engine's paths are compiled late; with 1 s of warmup a build still runs partly interpreted. */
   static final long WARMUP_MS = 5_000;
 
@@ -338,7 +340,7 @@ final class ToyWorkloads {
         }
       });
     }
-    ready.await();
+    ready.await(5, TimeUnit.MINUTES); // a side that never got ready breaks the barrier for the other one
     long t0 = System.nanoTime();
     for (Thread t : threads) {
       t.join();
