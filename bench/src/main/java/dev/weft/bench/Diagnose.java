@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Probes that split a workload's figure into its parts, for the profiles in {@code docs/benchmarks.md}. Not
@@ -232,7 +233,7 @@ public final class Diagnose {
     int trips = 2_000_000;
     double[] ns = new double[5];
     for (int rep = 0; rep < ns.length; rep++) {
-      java.util.concurrent.atomic.AtomicLong line = new java.util.concurrent.atomic.AtomicLong();
+      AtomicLong line = new AtomicLong();
       Thread other = Thread.ofPlatform().start(() -> {
         for (long i = 1; i < 2L * trips; i += 2) {
           while (line.get() != i) {
@@ -253,7 +254,7 @@ public final class Diagnose {
     }
     System.out.printf(Locale.ROOT, "a line handed between two platform threads, %,d round trips, five runs: median"
         + " %.0f ns per round trip, so about %.0f ns per move from one core to the other (runs: %s); load average"
-        + " %.2f%n", trips, median(ns), median(ns) / 2, java.util.Arrays.toString(java.util.Arrays.stream(ns)
+        + " %.2f%n", trips, median(ns), median(ns) / 2, Arrays.toString(Arrays.stream(ns)
         .mapToLong(Math::round).toArray()), java.lang.management.ManagementFactory.getOperatingSystemMXBean()
         .getSystemLoadAverage());
   }

@@ -340,15 +340,22 @@ final class ToyWorkloads {
         }
       });
     }
-    ready.await(5, TimeUnit.MINUTES); // a side that never got ready breaks the barrier for the other one
-    long t0 = System.nanoTime();
-    for (Thread t : threads) {
-      t.join();
-    }
-    long wall = System.nanoTime() - t0;
-    for (Prepared p : prepared) {
-      if (p != null) {
-        p.after().run();
+    long wall;
+    try {
+      ready.await(5, TimeUnit.MINUTES); // a side that never got ready breaks the barrier for the other one
+      long t0 = System.nanoTime();
+      for (Thread t : threads) {
+        t.join();
+      }
+      wall = System.nanoTime() - t0;
+    } finally {
+      for (Thread t : threads) {
+        t.join(); // a broken barrier ends both threads at once
+      }
+      for (Prepared p : prepared) {
+        if (p != null) {
+          p.after().run();
+        }
       }
     }
     if (failed.get() != null) {
