@@ -440,6 +440,9 @@ public final class Compare {
         .append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.arch")).append('\n');
     b.append(String.format(Locale.ROOT, "- load average (1 min): %.2f before, %.2f after%n", loadBefore,
         loadAfter));
+    b.append(preTouched() ? "- heap pre-touched (-XX:+AlwaysPreTouch)\n"
+        : "- heap not pre-touched: a page of it used for the first time costs a page fault inside the sample that"
+            + " touches it (rows where that is most of what they allocate are named under Notes)\n");
     if (!busy.isBlank()) {
       b.append("- busiest processes at start (%CPU, command): ").append(busy).append('\n');
     }
@@ -493,6 +496,10 @@ public final class Compare {
         if (row.note != null) {
           notes.add("- " + r.workload().name() + ", " + row.alternative.name() + ": " + row.note);
         }
+        String fresh = freshPages(row);
+        if (fresh != null) {
+          notes.add("- " + r.workload().name() + ", " + row.alternative.name() + ": " + fresh);
+        }
       }
     }
     if (!notes.isEmpty()) {
@@ -518,6 +525,9 @@ public final class Compare {
         Workload.Verdict atBest = t.judge().apply(new Workload.Medians(best));
         String status = v.status().equals(atBest.status()) ? v.status()
             : v.status() + " (best samples: " + atBest.status() + ")";
+        if (r.rows().stream().anyMatch(row -> freshPages(row) != null)) {
+          status += " (a row ran on fresh heap pages: see Notes)";
+        }
         verdicts.add(new String[] {r.workload().name(), t.text(), status, v.detail()});
       }
     }
@@ -532,6 +542,38 @@ public final class Compare {
       }
     }
     return b.toString();
+  }
+
+  /** Whether this JVM was started with {@code -XX:+AlwaysPreTouch}. */
+  private static boolean preTouched() {
+    return java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()
+        .contains("-XX:+AlwaysPreTouch");
+  }
+
+  /**
+   * A note for a row whose samples took a minor page fault per {@link #FRESH_BYTES} bytes allocated or fewer:
+   * nearly all it allocated landed on pages used for the first time (a heap not yet cycled through, as in a
+   * short run of one allocating row alone), so the faults, not the workload, may be most of its figure. The
+   * faults are the process's: a row that starts threads also faults in their stacks, which the threshold
+   * leaves out at the sizes measured here (a cached pool's new threads: one fault per 6.5 KB allocated).
+   */
+  static String freshPages(List<Double> allocs, List<Double> faults) {
+    double alloc = median(allocs);
+    double fault = median(faults);
+    if (!(alloc > 0) || !(fault > 0) || alloc / fault > FRESH_BYTES) {
+      return null;
+    }
+    return String.format(Locale.ROOT, "%s minor page faults per unit, one per %,.0f bytes allocated: its samples"
+        + " allocated on heap pages used for the first time, and their faults are part of its figure. Pre-touch"
+        + " the heap (-XX:+AlwaysPreTouch) or warm up longer (--warmup-ms) to measure it without them.",
+        fmt(fault), alloc / fault);
+  }
+
+  /** A row allocating at most this many bytes per fault ran on fresh pages (a page is 4 KiB here). */
+  static final double FRESH_BYTES = 5_120;
+
+  private static String freshPages(Row row) {
+    return freshPages(row.allocs, row.faults);
   }
 
   private static Summaries.Results lookup(List<Result> results) {
