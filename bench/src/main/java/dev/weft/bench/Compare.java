@@ -525,8 +525,9 @@ public final class Compare {
         Workload.Verdict atBest = t.judge().apply(new Workload.Medians(best));
         String status = v.status().equals(atBest.status()) ? v.status()
             : v.status() + " (best samples: " + atBest.status() + ")";
-        if (r.rows().stream().anyMatch(row -> freshPages(row) != null)) {
-          status += " (a row ran on fresh heap pages: see Notes)";
+        if (r.rows().stream().anyMatch(row -> freshPages(row) != null
+            && v.detail().contains(row.alternative.name()))) {
+          status += " (a row it compares ran on fresh pages: see Notes)";
         }
         verdicts.add(new String[] {r.workload().name(), t.text(), status, v.detail()});
       }
@@ -551,26 +552,28 @@ public final class Compare {
   }
 
   /**
-   * A note for a row whose samples took a minor page fault per {@link #FRESH_BYTES} bytes allocated or fewer:
-   * nearly all it allocated landed on pages used for the first time (a heap not yet cycled through, as in a
-   * short run of one allocating row alone), so the faults, not the workload, may be most of its figure. The
-   * faults are the process's: a row that starts threads also faults in their stacks, which the threshold
-   * leaves out at the sizes measured here (a cached pool's new threads: one fault per 6.5 KB allocated).
+   * A note for a row whose samples took a minor page fault per {@link #MIN_FRESH_BYTES} to
+   * {@link #FRESH_BYTES} bytes allocated: about a fault per page it allocated, as on a heap not yet cycled
+   * through (a short run of one allocating row alone), so the faults, not the workload, may be most of its
+   * figure. The faults are the whole process's: a row with more faults than its allocation explains faults in
+   * something else (new threads' stacks) and is left alone.
    */
   static String freshPages(List<Double> allocs, List<Double> faults) {
     double alloc = median(allocs);
     double fault = median(faults);
-    if (!(alloc > 0) || !(fault > 0) || alloc / fault > FRESH_BYTES) {
+    if (!(alloc > 0) || !(fault > 0) || alloc / fault > FRESH_BYTES || alloc / fault < MIN_FRESH_BYTES) {
       return null;
     }
-    return String.format(Locale.ROOT, "%s minor page faults per unit, one per %,.0f bytes allocated: its samples"
-        + " allocated on heap pages used for the first time, and their faults are part of its figure. Pre-touch"
-        + " the heap (-XX:+AlwaysPreTouch) or warm up longer (--warmup-ms) to measure it without them.",
-        fmt(fault), alloc / fault);
+    return String.format(Locale.ROOT, "%s minor page faults per unit, one per %,.0f bytes allocated, about one per"
+        + " page: its samples ran on pages used for the first time (a heap not yet cycled through; or new"
+        + " threads' stacks), and their faults are part of its figure. Pre-touch the heap (-XX:+AlwaysPreTouch)"
+        + " or warm up longer (--warmup-ms) to measure it without them.", fmt(fault), alloc / fault);
   }
 
   /** A row allocating at most this many bytes per fault ran on fresh pages (a page is 4 KiB here). */
   static final double FRESH_BYTES = 5_120;
+  /** A row allocating fewer bytes per fault faults in more than what it allocates. */
+  static final double MIN_FRESH_BYTES = 2_048;
 
   private static String freshPages(Row row) {
     return freshPages(row.allocs, row.faults);

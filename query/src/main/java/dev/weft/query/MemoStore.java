@@ -132,10 +132,28 @@ public interface MemoStore extends AutoCloseable {
       return h * 31 + Arrays.hashCode(key);
     }
 
+    /**
+     * For messages and logs: the namespace, query name and version, each cut at 200 characters, and
+     * the key's first 32 bytes in hex, so that one id stays on one log line however long its parts.
+     */
     @Override
     public String toString() {
-      return namespace + ":" + query + (version.isEmpty() ? "" : "@" + version) + "("
+      return shown(namespace) + ":" + shown(query) + (version.isEmpty() ? "" : "@" + shown(version)) + "("
           + HexFormat.of().formatHex(key, 0, Math.min(key.length, 32)) + (key.length > 32 ? "…" : "") + ")";
+    }
+
+    /** The most characters of a name {@link #toString} shows. */
+    static final int SHOWN = 200;
+
+    private static String shown(String s) {
+      if (s.length() <= SHOWN) {
+        return s;
+      }
+      int end = SHOWN - 1;
+      if (Character.isHighSurrogate(s.charAt(end - 1))) {
+        end--; // not half a pair
+      }
+      return s.substring(0, end) + "…";
     }
   }
 
