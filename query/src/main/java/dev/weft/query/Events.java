@@ -98,7 +98,14 @@ final class Events {
   /** The key as events show it: {@code toString}, capped at {@link #MAX_KEY} characters. */
   static String key(Object key) {
     String s = String.valueOf(key);
-    return s.length() <= MAX_KEY ? s : s.substring(0, MAX_KEY - 1) + "…";
+    if (s.length() <= MAX_KEY) {
+      return s;
+    }
+    int end = MAX_KEY - 1;
+    if (Character.isHighSurrogate(s.charAt(end - 1))) {
+      end--; // not half a pair
+    }
+    return s.substring(0, end) + "…";
   }
 
   @Name("weft.QueryExecuted")

@@ -207,7 +207,7 @@ final class Persistence {
             deps[i] = Codecs.decode(Codecs.DIAGNOSTIC, rep.diagnostic());
             reported = true;
           } catch (IOException | RuntimeException e) {
-            warnOnce(q.name, "a stored diagnostic of query '" + q.name + "' could not be read (" + e
+            warnOnce(q.name, "a stored diagnostic of query '" + shown(q.name) + "' could not be read (" + e
                 + "); its memos are computed instead");
             return null;
           }
@@ -236,7 +236,7 @@ final class Persistence {
       return null;
     }
     if (!MemoStore.Fingerprint.of(bytes).equals(t.value())) {
-      warnOnce(q.name, "a stored value of query '" + q.name + "' does not match its fingerprint; its memos are"
+      warnOnce(q.name, "a stored value of query '" + shown(q.name) + "' does not match its fingerprint; its memos are"
           + " computed instead");
       return null;
     }
@@ -246,7 +246,7 @@ final class Persistence {
       Codec<Object> codec = (Codec<Object>) q.valueCodec;
       value = Codecs.decode(codec, bytes);
     } catch (IOException | RuntimeException e) {
-      warnOnce(q.name, "the codec of query '" + q.name + "' could not read a stored value (" + e + "); its"
+      warnOnce(q.name, "the codec of query '" + shown(q.name) + "' could not read a stored value (" + e + "); its"
           + " memos are computed instead");
       return null;
     }
@@ -361,7 +361,7 @@ final class Persistence {
     try {
       k = Codecs.decode(d.keyCodec, key);
     } catch (IOException | RuntimeException e) {
-      warnOnce(name, "the key codec of query '" + name + "' could not read a stored key (" + e + ")");
+      warnOnce(name, "the key codec of query '" + shown(name) + "' could not read a stored key (" + e + ")");
       return null;
     }
     if (k == null) {
@@ -383,8 +383,8 @@ final class Persistence {
     try {
       return Codecs.encode(codec, m.key);
     } catch (IOException | RuntimeException e) {
-      warnOnce(m.table.query.name, "the key codec of query '" + m.table.query.name + "' failed on " + m + " ("
-          + e + "); its memos are not kept");
+      warnOnce(m.table.query.name, "the key codec of query '" + shown(m.table.query.name) + "' failed on "
+          + shown(m) + " (" + e + "); its memos are not kept");
       return null;
     }
   }
@@ -406,8 +406,8 @@ final class Persistence {
       Codec<Object> codec = (Codec<Object>) q.valueCodec;
       fp = CodecSupport.fingerprint(codec, v);
     } catch (IOException | RuntimeException e) {
-      warnOnce(q.name, "the value codec of query '" + q.name + "' failed on " + m + " (" + e + "); its memos"
-          + " are not kept");
+      warnOnce(q.name, "the value codec of query '" + shown(q.name) + "' failed on " + shown(m) + " (" + e
+          + "); its memos are not kept");
       return null;
     }
     return remember(m, k, v, fp, key);
@@ -419,8 +419,9 @@ final class Persistence {
     Kept fresh = new Kept(v, fp, key);
     if (k != null && k.value != null && k.value != UNREAD && !k.fingerprint.equals(fresh.fingerprint)
         && sameValue(q, k.value, v)) {
-      warnOnce(q.name, "query '" + q.name + "' encodes equal values to different bytes (" + m + "): its encoding"
-          + " is not deterministic, so its stored memos are rarely reused; sort sets and maps (see Codec)");
+      warnOnce(q.name, "query '" + shown(q.name) + "' encodes equal values to different bytes (" + shown(m)
+          + "): its encoding is not deterministic, so its stored memos are rarely reused; sort sets and maps"
+          + " (see Codec)");
     }
     m.kept = fresh; // racy: every thread computes the same
     return fresh;
@@ -447,8 +448,8 @@ final class Persistence {
     try {
       bytes = Codecs.encode(codec, v);
     } catch (IOException | RuntimeException e) {
-      warnOnce(q.name, "the value codec of query '" + q.name + "' failed on " + m + " (" + e + "); its memos"
-          + " are not kept");
+      warnOnce(q.name, "the value codec of query '" + shown(q.name) + "' failed on " + shown(m) + " (" + e
+          + "); its memos are not kept");
       return null;
     }
     remember(m, k, v, MemoStore.Fingerprint.of(bytes), key);
@@ -481,6 +482,16 @@ final class Persistence {
     } catch (IOException | RuntimeException e) {
       return null;
     }
+  }
+
+  /** A query's name as warnings show it: cut as events cut keys ({@link Events#key}), so a warning stays a line. */
+  private static String shown(String name) {
+    return Events.key(name);
+  }
+
+  /** A memo as warnings show it: its query's name and its key, each cut. */
+  private static String shown(Memo m) {
+    return shown(m.table.query.name) + "(" + Events.key(m.key) + ")";
   }
 
   private void warnOnce(String query, String message) {

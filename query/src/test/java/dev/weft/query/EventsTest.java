@@ -96,4 +96,12 @@ class EventsTest {
     }
     assertThat(seen).containsExactly("twice(1) verified", "plus(1) verified");
   }
+
+  @Test
+  void key_longerThanTheCap_cutWithoutSplittingASurrogatePair() {
+    assertThat(Events.key("k".repeat(Events.MAX_KEY))).isEqualTo("k".repeat(Events.MAX_KEY));
+    assertThat(Events.key("k".repeat(Events.MAX_KEY + 1))).isEqualTo("k".repeat(Events.MAX_KEY - 1) + "…");
+    String pairAtTheCut = "a".repeat(Events.MAX_KEY - 2) + "\uD83D\uDE00" + "b";
+    assertThat(Events.key(pairAtTheCut)).isEqualTo("a".repeat(Events.MAX_KEY - 2) + "…");
+  }
 }

@@ -248,6 +248,25 @@ class PersistenceTest {
   }
 
   @Test
+  void checkpoint_codecFailsOnALongNamedQueryAndKey_warningCutToALine() {
+    String name = "n".repeat(40_000);
+    String key = "k".repeat(40_000);
+    Counting failing = new Counting();
+    failing.failOn = v -> true;
+    Query<String, Integer> q = Query.<String, Integer>builder(name).codec(Codecs.STRING, failing)
+        .build((ctx, k) -> k.length());
+    try (Warnings w = new Warnings(); Scheduler s = Scheduler.parallel(1);
+        QueryEngine e = QueryEngine.builder().scheduler(s).name("long").store(new Recorder()).build()) {
+      assertThat(e.get(q, key)).isEqualTo(40_000);
+      e.checkpoint();
+      String cut = "n".repeat(Events.MAX_KEY - 1) + "…";
+      assertThat(w.matching("the value codec of query '" + cut + "' failed on " + cut + "("
+          + "k".repeat(Events.MAX_KEY - 1) + "…) (java.io.IOException: cannot encode 40000)")).singleElement()
+          .satisfies(m -> assertThat(m.length()).isLessThan(1_000));
+    }
+  }
+
+  @Test
   void checkpoint_codecThrowsError_errorReachesCallerAndNothingIsWritten() {
     Program p = new Program(2000);
     Recorder store = new Recorder();
