@@ -91,21 +91,13 @@ final class Events {
   }
 
   /** Longest key text an event carries; longer keys are cut and end with an ellipsis. */
-  static final int MAX_KEY = 200;
+  static final int MAX_KEY = Shown.MAX;
 
   private Events() {}
 
   /** The key as events show it: {@code toString}, capped at {@link #MAX_KEY} characters. */
   static String key(Object key) {
-    String s = String.valueOf(key);
-    if (s.length() <= MAX_KEY) {
-      return s;
-    }
-    int end = MAX_KEY - 1;
-    if (Character.isHighSurrogate(s.charAt(end - 1))) {
-      end--; // not half a pair
-    }
-    return s.substring(0, end) + "…";
+    return Shown.cut(String.valueOf(key));
   }
 
   @Name("weft.QueryExecuted")

@@ -138,22 +138,8 @@ public interface MemoStore extends AutoCloseable {
      */
     @Override
     public String toString() {
-      return shown(namespace) + ":" + shown(query) + (version.isEmpty() ? "" : "@" + shown(version)) + "("
-          + HexFormat.of().formatHex(key, 0, Math.min(key.length, 32)) + (key.length > 32 ? "…" : "") + ")";
-    }
-
-    /** The most characters of a name {@link #toString} shows. */
-    static final int SHOWN = 200;
-
-    private static String shown(String s) {
-      if (s.length() <= SHOWN) {
-        return s;
-      }
-      int end = SHOWN - 1;
-      if (Character.isHighSurrogate(s.charAt(end - 1))) {
-        end--; // not half a pair
-      }
-      return s.substring(0, end) + "…";
+      return Shown.cut(namespace) + ":" + Shown.cut(query) + (version.isEmpty() ? "" : "@" + Shown.cut(version))
+          + "(" + HexFormat.of().formatHex(key, 0, Math.min(key.length, 32)) + (key.length > 32 ? "…" : "") + ")";
     }
   }
 

@@ -484,14 +484,14 @@ final class Persistence {
     }
   }
 
-  /** A query's name as warnings show it: cut as events cut keys ({@link Events#key}), so a warning stays a line. */
+  /** A query's name as warnings show it: cut ({@link Shown}), so that a warning stays a line. */
   private static String shown(String name) {
-    return Events.key(name);
+    return Shown.cut(name);
   }
 
   /** A memo as warnings show it: its query's name and its key, each cut. */
   private static String shown(Memo m) {
-    return shown(m.table.query.name) + "(" + Events.key(m.key) + ")";
+    return shown(m.table.query.name) + "(" + Shown.cut(String.valueOf(m.key)) + ")";
   }
 
   private void warnOnce(String query, String message) {

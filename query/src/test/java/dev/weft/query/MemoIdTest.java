@@ -19,16 +19,16 @@ class MemoIdTest {
     String name = "é".repeat(40_000);
     MemoId id = new MemoId("ns", name, "", new byte[100]);
     String shown = id.toString();
-    assertThat(shown).hasSize(3 + MemoId.SHOWN + 1 + 64 + 2)
-        .startsWith("ns:" + "é".repeat(MemoId.SHOWN - 1) + "…(")
+    assertThat(shown).hasSize(3 + Shown.MAX + 1 + 64 + 2)
+        .startsWith("ns:" + "é".repeat(Shown.MAX - 1) + "…(")
         .endsWith("0".repeat(64) + "…)");
     assertThat(id.query()).isEqualTo(name); // the id itself keeps the whole name
   }
 
   @Test
   void toString_cutAtASurrogatePair_keepsThePairWhole() {
-    String name = "a".repeat(MemoId.SHOWN - 2) + "\uD83D\uDE00" + "b".repeat(10);
+    String name = "a".repeat(Shown.MAX - 2) + "\uD83D\uDE00" + "b".repeat(10);
     String shown = new MemoId("ns", name, "", new byte[0]).toString();
-    assertThat(shown).isEqualTo("ns:" + "a".repeat(MemoId.SHOWN - 2) + "…()");
+    assertThat(shown).isEqualTo("ns:" + "a".repeat(Shown.MAX - 2) + "…()");
   }
 }
