@@ -558,9 +558,9 @@ public final class Compare {
    * figure. The faults are the whole process's: a row with more faults than its allocation explains faults in
    * something else (new threads' stacks) and is left alone.
    */
-  static String freshPages(List<Double> allocs, List<Double> faults) {
-    double alloc = median(allocs);
-    double fault = median(faults);
+  private static String freshPages(Row row) {
+    double alloc = median(row.allocs);
+    double fault = median(row.faults);
     if (!(alloc > 0) || !(fault > 0) || alloc / fault > FRESH_BYTES || alloc / fault < MIN_FRESH_BYTES) {
       return null;
     }
@@ -574,10 +574,6 @@ public final class Compare {
   static final double FRESH_BYTES = 5_120;
   /** A row allocating fewer bytes per fault faults in more than what it allocates. */
   static final double MIN_FRESH_BYTES = 2_048;
-
-  private static String freshPages(Row row) {
-    return freshPages(row.allocs, row.faults);
-  }
 
   private static Summaries.Results lookup(List<Result> results) {
     Map<String, Map<String, Row>> rows = new LinkedHashMap<>();

@@ -207,7 +207,7 @@ final class Persistence {
             deps[i] = Codecs.decode(Codecs.DIAGNOSTIC, rep.diagnostic());
             reported = true;
           } catch (IOException | RuntimeException e) {
-            warnOnce(q.name, "a stored diagnostic of query '" + shown(q.name) + "' could not be read (" + e
+            warnOnce(q.name, "a stored diagnostic of query '" + Shown.cut(q.name) + "' could not be read (" + e
                 + "); its memos are computed instead");
             return null;
           }
@@ -236,8 +236,8 @@ final class Persistence {
       return null;
     }
     if (!MemoStore.Fingerprint.of(bytes).equals(t.value())) {
-      warnOnce(q.name, "a stored value of query '" + shown(q.name) + "' does not match its fingerprint; its memos are"
-          + " computed instead");
+      warnOnce(q.name, "a stored value of query '" + Shown.cut(q.name) + "' does not match its fingerprint; its"
+          + " memos are computed instead");
       return null;
     }
     Object value;
@@ -246,7 +246,7 @@ final class Persistence {
       Codec<Object> codec = (Codec<Object>) q.valueCodec;
       value = Codecs.decode(codec, bytes);
     } catch (IOException | RuntimeException e) {
-      warnOnce(q.name, "the codec of query '" + shown(q.name) + "' could not read a stored value (" + e + "); its"
+      warnOnce(q.name, "the codec of query '" + Shown.cut(q.name) + "' could not read a stored value (" + e + "); its"
           + " memos are computed instead");
       return null;
     }
@@ -361,7 +361,7 @@ final class Persistence {
     try {
       k = Codecs.decode(d.keyCodec, key);
     } catch (IOException | RuntimeException e) {
-      warnOnce(name, "the key codec of query '" + shown(name) + "' could not read a stored key (" + e + ")");
+      warnOnce(name, "the key codec of query '" + Shown.cut(name) + "' could not read a stored key (" + e + ")");
       return null;
     }
     if (k == null) {
@@ -383,7 +383,7 @@ final class Persistence {
     try {
       return Codecs.encode(codec, m.key);
     } catch (IOException | RuntimeException e) {
-      warnOnce(m.table.query.name, "the key codec of query '" + shown(m.table.query.name) + "' failed on "
+      warnOnce(m.table.query.name, "the key codec of query '" + Shown.cut(m.table.query.name) + "' failed on "
           + shown(m) + " (" + e + "); its memos are not kept");
       return null;
     }
@@ -406,7 +406,7 @@ final class Persistence {
       Codec<Object> codec = (Codec<Object>) q.valueCodec;
       fp = CodecSupport.fingerprint(codec, v);
     } catch (IOException | RuntimeException e) {
-      warnOnce(q.name, "the value codec of query '" + shown(q.name) + "' failed on " + shown(m) + " (" + e
+      warnOnce(q.name, "the value codec of query '" + Shown.cut(q.name) + "' failed on " + shown(m) + " (" + e
           + "); its memos are not kept");
       return null;
     }
@@ -419,7 +419,7 @@ final class Persistence {
     Kept fresh = new Kept(v, fp, key);
     if (k != null && k.value != null && k.value != UNREAD && !k.fingerprint.equals(fresh.fingerprint)
         && sameValue(q, k.value, v)) {
-      warnOnce(q.name, "query '" + shown(q.name) + "' encodes equal values to different bytes (" + shown(m)
+      warnOnce(q.name, "query '" + Shown.cut(q.name) + "' encodes equal values to different bytes (" + shown(m)
           + "): its encoding is not deterministic, so its stored memos are rarely reused; sort sets and maps"
           + " (see Codec)");
     }
@@ -448,7 +448,7 @@ final class Persistence {
     try {
       bytes = Codecs.encode(codec, v);
     } catch (IOException | RuntimeException e) {
-      warnOnce(q.name, "the value codec of query '" + shown(q.name) + "' failed on " + shown(m) + " (" + e
+      warnOnce(q.name, "the value codec of query '" + Shown.cut(q.name) + "' failed on " + shown(m) + " (" + e
           + "); its memos are not kept");
       return null;
     }
@@ -484,14 +484,9 @@ final class Persistence {
     }
   }
 
-  /** A query's name as warnings show it: cut ({@link Shown}), so that a warning stays a line. */
-  private static String shown(String name) {
-    return Shown.cut(name);
-  }
-
-  /** A memo as warnings show it: its query's name and its key, each cut. */
+  /** A memo as warnings show it: its query's name and its key, each cut ({@link Shown}), so a warning stays a line. */
   private static String shown(Memo m) {
-    return shown(m.table.query.name) + "(" + Shown.cut(String.valueOf(m.key)) + ")";
+    return Shown.cut(m.table.query.name) + "(" + Shown.cut(String.valueOf(m.key)) + ")";
   }
 
   private void warnOnce(String query, String message) {
