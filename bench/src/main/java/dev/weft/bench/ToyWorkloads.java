@@ -14,6 +14,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -42,6 +45,8 @@ final class ToyWorkloads {
   static final String PLAIN_PAIR = "plain sequential Java, two builds at once on two platform threads (per build)";
   static final String ON_ONE_PAIR =
       "Weft, parallel(1), two engines building at once on two platform threads (per build)";
+  static final String SHARED_ONE = "plain Java, ConcurrentHashMap memos, one thread";
+  static final String SHARED_TWO = "plain Java, ConcurrentHashMap memos, one build on two platform threads";
   /** The engine's paths are compiled late; with 1 s of warmup a build still runs partly interpreted. */
   static final long WARMUP_MS = 5_000;
 
@@ -79,6 +84,8 @@ final class ToyWorkloads {
         .add(Alternative.baseline(PLAIN, ToyWorkloads::plainScratch))
         .add(Alternative.weft(ON_ONE_PAIR, ToyWorkloads::scratchPair))
         .add(Alternative.baseline(PLAIN_PAIR, ToyWorkloads::plainPair))
+        .add(Alternative.baseline(SHARED_ONE, () -> shared(false)))
+        .add(Alternative.baseline(SHARED_TWO, () -> shared(true)))
         .target("issue 16: toy build from scratch, parallel(1) ≤ 1.2x plain sequential",
             m -> ratioAtMost(m, ON_ONE, PLAIN, 1.2))
         .target("issue 16: toy build from scratch, parallel(2) ≥ 1.5x faster than parallel(1)",
@@ -119,6 +126,7 @@ final class ToyWorkloads {
   private static Workload.Verdict withCeiling(Workload.Medians m, Workload.Verdict v) {
     String ceiling = ceiling(m.of(PLAIN).orElse(null), m.of(PLAIN_PAIR).orElse(null),
         m.of(ON_ONE).orElse(null), m.of(ON_ONE_PAIR).orElse(null));
+    ceiling = join(ceiling, shared(m.of(SHARED_ONE).orElse(null), m.of(SHARED_TWO).orElse(null)));
     return ceiling.isEmpty() ? v : new Workload.Verdict(v.status(), v.detail() + "; " + ceiling);
   }
 
@@ -133,6 +141,16 @@ final class ToyWorkloads {
     }
     return out.isEmpty() ? "" : "the machine's ceiling, two independent builds at once against one alone: "
         + String.join(", ", out);
+  }
+
+  /** What one build shared by two platform threads reaches over the same code on one; empty if not measured. */
+  static String shared(Double one, Double two) {
+    return one == null || two == null ? "" : String.format(Locale.ROOT, "one plain build shared by two platform"
+        + " threads against the same code on one: %.2fx", one / two);
+  }
+
+  private static String join(String a, String b) {
+    return a.isEmpty() || b.isEmpty() ? a + b : a + "; " + b;
   }
 
   // ------------------------------------------------------------------------------------------------ Weft
@@ -275,6 +293,68 @@ final class ToyWorkloads {
       public String note() {
         return String.format(Locale.ROOT, "%,d query bodies per build, %,d diagnostics, result %s",
             ref.scratch().executions(), ref.scratch().diagnostics().size(), ref.scratch().result());
+      }
+    };
+  }
+
+  /**
+   * One build of {@link ToyShared} per iteration, on the calling thread alone or with a second platform thread
+   * (one for the whole run, as a scheduler's carriers are) taking the back of the root's fan-outs.
+   */
+  private static Measured shared(boolean two) {
+    Reference ref = reference();
+    Program p = ref.program();
+    ExecutorService helper = two ? Executors.newSingleThreadExecutor(r -> {
+      Thread t = Thread.ofPlatform().name("toy-shared-helper").unstarted(r);
+      t.setDaemon(true);
+      return t;
+    }) : null;
+    return new Measured() {
+      private long builds;
+      private long differed;
+      private long executions;
+      private long waits;
+      private long duplicates;
+
+      @Override
+      public long run(long iterations) throws Exception {
+        long t0 = System.nanoTime();
+        for (long i = 0; i < iterations; i++) {
+          ToyShared b = new ToyShared(p.modules(), p.sources());
+          Future<?> helped = two ? helper.submit(b::help) : null;
+          ToyBuild.Result r;
+          try {
+            r = b.build();
+          } finally {
+            if (helped != null) {
+              helped.get();
+            }
+          }
+          builds++;
+          differed += r.equals(ref.scratch().result()) ? 0 : 1;
+          executions += b.executions();
+          waits += b.waits();
+          duplicates += b.duplicates();
+        }
+        return System.nanoTime() - t0;
+      }
+
+      @Override
+      public String note() {
+        if (builds == 0) {
+          return null;
+        }
+        return String.format(Locale.ROOT, "per build: %,d query bodies, %,d waits on the other thread, %,d computed"
+            + " twice rather than waiting; %,d of %,d builds' results differed from the sequential build's (a"
+            + " cycle across both threads)", executions / builds, waits / builds, duplicates / builds, differed,
+            builds);
+      }
+
+      @Override
+      public void close() {
+        if (helper != null) {
+          helper.shutdownNow();
+        }
       }
     };
   }
@@ -482,9 +562,15 @@ final class ToyWorkloads {
     }
     String ceiling = ceiling(r.median(SCRATCH, PLAIN), r.median(SCRATCH, PLAIN_PAIR), scratchOne,
         r.median(SCRATCH, ON_ONE_PAIR));
+    ceiling = join(ceiling, shared(r.median(SCRATCH, SHARED_ONE), r.median(SCRATCH, SHARED_TWO)));
     if (!ceiling.isEmpty()) {
       b.append(String.format(Locale.ROOT, "%nFrom scratch, %s; one build on parallel(2) against parallel(1): %s.%n",
           ceiling, ratio(scratchOne, r.median(SCRATCH, ON_TWO))));
+    }
+    if (r.median(SCRATCH, SHARED_ONE) != null && r.median(SCRATCH, SHARED_TWO) != null) {
+      b.append(String.format(Locale.ROOT, "CPU ms (Java threads) of one build with shared memos: plain Java on one /"
+          + " two threads %s; Weft parallel(1) / parallel(2) %s.%n", cpus(r, SCRATCH, SHARED_ONE, SHARED_TWO),
+          cpus(r, SCRATCH, ON_ONE, ON_TWO)));
     }
     return b.toString();
   }

@@ -120,6 +120,7 @@ final class CycleDetector {
       return;
     }
     Cycle c = Cycle.of(all);
+    Diagnostics.cycle(det.engine, cyc); // a real cycle, every edge standing
     if (Fixpoint.iterates(all)) {
       Runner driver = det;
       for (int i = 0; i < n && segs[(i) % n].isEmpty(); i++) {

@@ -24,12 +24,18 @@ import java.util.List;
  * edit that changed no report (a comment, a literal), the next evaluation of the same root returns the
  * last collection without walking.
  *
- * <p><b>The log.</b> When one runner executes every body of an evaluation, each at its first read, the order it
- * reports in is the walk's order, so an engine's first evaluation may keep its reports as they are made and skip
- * the walk ({@link #startLog}, ADR 0105). The log is given up (the walk runs) as soon as that order could differ:
- * a body executed on another runner (a helper, a child that hopped, another root call), a member of a fixpoint
- * group run again, an evicted value restored by running its body again, or a frame abandoned (its memo may run,
- * and report, again). Under tests (assertions on) every log is checked against the walk.
+ * <p><b>The log.</b> A root runner executes the bodies it runs itself at their first read, so the order they report
+ * in is the walk's order; an engine's first evaluation may therefore keep its reports as they are made and skip
+ * the walk ({@link #startLog}, ADR 0105). What other runners computed (helpers of a getAll, a child that hopped,
+ * another root call) the logging runner meets as a finished memo at some read: there it appends what the walk
+ * would find from that read on ({@link #read}), a walk of that memo alone that shares one set of entered memos
+ * with every such walk and passes over the memos the runner completed itself ({@link #completed}). A getAll on
+ * the logging runner keeps its keys in order for this: the runner takes them from the front, helpers from the
+ * back, and the helpers' keys are read in key order after the group ({@link FanOut}). The log is given up (the
+ * walk runs) as soon as the runner's own order could differ from the walk's: a member of a fixpoint group run
+ * again, an evicted value restored by running its body again, a frame abandoned (its memo may run, and report,
+ * again), or a cycle through the logging runner and another one (its frames unwind from reads that return
+ * nothing). Under tests (assertions on) every log is checked against the walk.
  */
 final class Diagnostics {
   private Diagnostics() {}
@@ -51,14 +57,12 @@ final class Diagnostics {
   record Collected(Memo root, long epoch, List<Diagnostic> diagnostics, boolean logged) {}
 
   /**
-   * Called by root runner {@code r} before its evaluation reads the root: starts logging its reports if this is
-   * the engine's first evaluation (nothing executed before it, so nothing is stale and nothing reported, and no
-   * store may hand back memos that reported without running) and the only one in the gate. The runner is
-   * published before the gate's count is read, and every execution reads it first ({@link EngineCounters#executed}),
-   * so an evaluation entering meanwhile either is counted here or spoils the log. Returns whether it logs; if
-   * so, the caller calls {@link #stopLog} when the read ends, however it ends.
+   * Called by root runner {@code r} before its evaluation reads the root, a memo of {@code root}: starts logging
+   * its reports if this is the engine's first evaluation (nothing executed before it, so nothing is stale and
+   * nothing reported, and no store may hand back memos that reported without running) and the only one in the
+   * gate. Returns whether it logs; if so, the caller calls {@link #stopLog} when the read ends, however it ends.
    */
-  static boolean startLog(Runner r) {
+  static boolean startLog(Runner r, Table root) {
     QueryEngine e = r.engine;
     if (e.persistence != null || e.logging != null || e.counters.executions.sum() != 0) {
       return false;
@@ -71,6 +75,7 @@ final class Diagnostics {
       return false;
     }
     r.log = new ArrayList<>();
+    r.seen = new Seen(root.query.walkHint);
     return true;
   }
 
@@ -85,17 +90,50 @@ final class Diagnostics {
 
   static void stopLog(Runner r) {
     r.log = null;
+    r.seen = null;
     LOGGING.compareAndSet(r.engine, r, (Runner) null); // unless a spoiler cleared it
   }
 
+  /** An active log of {@code e}'s evaluation is not the walk's order any more: it is unpublished. */
+  static void spoil(QueryEngine e) {
+    Runner logging = e.logging;
+    if (logging != null) {
+      LOGGING.compareAndSet(e, logging, (Runner) null);
+    }
+  }
+
+  /** A cycle through {@code runners} was found: it spoils a log kept by one of them (see the overview). */
+  static void cycle(QueryEngine e, List<Runner> runners) {
+    Runner logging = e.logging;
+    if (logging != null && runners.contains(logging)) {
+      LOGGING.compareAndSet(e, logging, (Runner) null);
+    }
+  }
+
   /**
-   * Runner {@code r} is about to run a body: unless it is the logging runner itself ({@code own} false), an
-   * active log is not the walk's order any more, and is unpublished, so that later executions read null.
+   * Runner {@code r} read {@code m}, now finished: if {@code r} logs and {@code m} is a reporting memo it did not
+   * complete itself, appends what a walk finds from {@code m} on. The flag first: it sits on the line the read
+   * has just loaded, and most memos report nothing.
    */
-  static void executing(Runner r, boolean own) {
-    Runner logging = r.engine.logging;
-    if (logging != null && (own || logging != r)) {
-      LOGGING.compareAndSet(r.engine, logging, (Runner) null);
+  static void read(Runner r, Memo m) {
+    if (m.hasDiagnostics() && r.log != null) {
+      splice(r, m);
+    }
+  }
+
+  private static void splice(Runner r, Memo m) {
+    if ((m.flags & Memo.LOGGED) == 0 && m.deps != null && r.seen.add(m)) {
+      walk(m.deps, r.seen, r.log, true);
+    }
+  }
+
+  /**
+   * Runner {@code r} completed {@code m} by running its body, before publishing it: if it logs, its reports are
+   * in the log already, and a walk from a later read must not add them again ({@link Memo#LOGGED}).
+   */
+  static void completed(Runner r, Memo m) {
+    if (r.log != null && m.hasDiagnostics()) {
+      m.flags |= Memo.LOGGED;
     }
   }
 
@@ -204,10 +242,20 @@ final class Diagnostics {
     // Only memos that enter the walk need remembering: one whose subtree is silent adds nothing either way.
     Seen seen = new Seen(root.table.query.walkHint);
     seen.add(root);
+    walk(root.deps, seen, out, false);
+    root.table.query.walkHint = seen.size;
+    return List.copyOf(out);
+  }
+
+  /**
+   * Appends to {@code out} what the walk finds in {@code record}, entering only memos not in {@code seen} (nor,
+   * with {@code skipLogged}, completed by the logging runner: their reports are in its log).
+   */
+  private static void walk(Object[] record, Seen seen, ArrayList<Diagnostic> out, boolean skipLogged) {
     Object[][] arrays = new Object[16][];
     int[] positions = new int[16];
     int top = 0;
-    arrays[0] = root.deps;
+    arrays[0] = record;
     while (top >= 0) {
       Object[] a = arrays[top];
       int pos = positions[top];
@@ -219,7 +267,8 @@ final class Diagnostics {
       Object e = a[pos];
       Object[] next;
       if (e instanceof Memo d) {
-        if (!d.hasDiagnostics() || d.deps == null || !seen.add(d)) {
+        if (!d.hasDiagnostics() || d.deps == null || (skipLogged && (d.flags & Memo.LOGGED) != 0)
+            || !seen.add(d)) {
           continue;
         }
         next = d.deps;
@@ -236,8 +285,6 @@ final class Diagnostics {
       arrays[top] = next;
       positions[top] = 0;
     }
-    root.table.query.walkHint = seen.size;
-    return List.copyOf(out);
   }
 
   /**

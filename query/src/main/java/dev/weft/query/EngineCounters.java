@@ -86,7 +86,6 @@ final class EngineCounters {
 
   /** Counts one execution on {@code r}, flushing every {@link #FLUSH_EVERY}. */
   void executed(Runner r) {
-    Diagnostics.executing(r, false); // see Diagnostics#startLog
     if (++r.executed >= FLUSH_EVERY) {
       flush(r);
     }

@@ -286,6 +286,7 @@ final class Execute {
       m.deps = Frame.NO_DEPS;
     }
     summarize(m, m.deps, f.reported, cyc);
+    Diagnostics.completed(f.runner, m);
     m.cycle = f.cycle;
     m.result = outcome;
     if (old == null) {

@@ -79,6 +79,8 @@ final class FanOut {
     private volatile long range;
     /** Helpers started, in order; only the parent reads it after the cursor ran out. */
     private ArrayList<Runner> helpers; // made with the first helper; guarded by this Work's monitor
+    /** The keys before this index the parent has read into its log, if it logs ({@link #fetchInOrder}). */
+    private int read;
     /** Set when the parent stops taking keys (done, or thrown out): no helper starts, none takes a key. */
     private volatile boolean closed;
     /** The next older open group of the same parent ({@link Runner#works}); written before publication. */
@@ -124,7 +126,7 @@ final class FanOut {
       Work outer = r.work;
       r.work = this;
       try {
-        outs[todo[0]] = Fetch.fetch(r, ms[todo[0]], needValue);
+        fetchInOrder(r, todo[0]);
       } finally {
         r.work = outer;
       }
@@ -138,11 +140,35 @@ final class FanOut {
       try {
         for (int i; (i = take(front)) >= 0; ) {
           int k = todo[i];
-          outs[k] = Fetch.fetch(r, ms[k], needValue);
+          if (front) {
+            fetchInOrder(r, k);
+          } else {
+            outs[k] = Fetch.fetch(r, ms[k], needValue);
+          }
         }
       } finally {
         r.work = outer;
       }
+    }
+
+    /**
+     * The caller fetches key {@code k}; if it logs its reports, it first reads every key before {@code k} it has
+     * not read yet (finished before the group began) and then {@code k}, in key order ({@link Diagnostics#read}).
+     */
+    private void fetchInOrder(Runner r, int k) {
+      if (r.log != null) {
+        read = readInOrder(r, ms, read, k);
+      }
+      outs[k] = Fetch.fetch(r, ms[k], needValue);
+      if (r.log != null) {
+        Diagnostics.read(r, ms[k]);
+        read = k + 1;
+      }
+    }
+
+    /** The caller, after every helper ended: reads the keys it has not read, helpers' ones included, in order. */
+    void readRest(Runner r) {
+      read = readInOrder(r, ms, read, ms.length);
     }
 
     /** Starts a helper if keys are left and the cap allows. */
@@ -249,10 +275,20 @@ final class FanOut {
       todo[count++] = i;
     }
     if (count == 0) {
+      if (r.log != null) {
+        readInOrder(r, ms, 0, n);
+      }
       return outs;
     }
     if (count == 1) {
-      outs[todo[0]] = Fetch.fetch(r, ms[todo[0]], needValue);
+      int k = todo[0];
+      if (r.log != null) {
+        readInOrder(r, ms, 0, k);
+      }
+      outs[k] = Fetch.fetch(r, ms[k], needValue);
+      if (r.log != null) {
+        readInOrder(r, ms, k, n);
+      }
       return outs;
     }
     Persistence link = r.engine.persistence;
@@ -286,12 +322,27 @@ final class FanOut {
         w.close(); // normally the cursor ran out already; thrown out, no helper may go on or start
       }
       w.await(r);
+      if (r.log != null) {
+        w.readRest(r);
+      }
     } catch (CancelledException c) {
       w.parentLeaves(); // r stops waiting for its helpers: each one nobody else waits for is cancelled
       throw c;
     } finally {
       r.works = w.outerOfParent;
     }
+  }
+
+  /**
+   * The logging runner {@code r} reads {@code ms[from..to)}, all finished, into its log in key order; returns
+   * {@code to}. A group's keys are read in key order, as the walk visits them, whoever computed them: the caller
+   * takes them from the front, helpers from the back, and the first pass left those already current.
+   */
+  private static int readInOrder(Runner r, Memo[] ms, int from, int to) {
+    for (int i = from; i < to; i++) {
+      Diagnostics.read(r, ms[i]);
+    }
+    return to;
   }
 
   /** Whether a getAll group has keys nobody took while the scheduler starts helpers for them when idle. */

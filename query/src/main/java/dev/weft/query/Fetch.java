@@ -161,6 +161,7 @@ final class Fetch {
     if (v != null) {
       r.hits++;
       t.afterHit(m);
+      Diagnostics.read(r, m);
       return v;
     }
     return read(f, r, m);
@@ -189,8 +190,9 @@ final class Fetch {
         // what fetch checks before a claim: give the claim back (waiters retry) and read as any reader does
         m.release(fresh, null);
         out = fetch(r, m, true);
+        Diagnostics.read(r, m);
       } else {
-        out = Execute.run(fresh, true);
+        out = Execute.run(fresh, true); // its reports, if it logs, are in the log already
       }
     } catch (CancelledException c) {
       f.cancelled = true;
@@ -208,6 +210,7 @@ final class Fetch {
       f.cancelled = true;
       throw c;
     }
+    Diagnostics.read(r, m);
     return unwrap(out);
   }
 
@@ -298,11 +301,14 @@ final class Fetch {
   private static Object readOne(Table t, Object key, boolean evaluate) {
     Runner r = Runner.CURRENT.get();
     Memo m = t.memo(key);
-    boolean logging = evaluate && !t.input && Diagnostics.startLog(r);
+    boolean logging = evaluate && !t.input && Diagnostics.startLog(r, t);
     try {
       Object out = t.input ? inputOutcome(m) : fetch(r, m, true);
       if (!evaluate) {
         return out;
+      }
+      if (logging) {
+        Diagnostics.read(r, m); // computed by another root call meanwhile
       }
       List<Diagnostic> log = logging ? Diagnostics.logged(r) : null;
       return evaluation(out, log == null ? Diagnostics.collect(m) : Diagnostics.fromLog(m, log));

@@ -281,7 +281,7 @@ final class Fixpoint {
     Outcome how = Outcome.CANCELLED;
     try {
       counters.executed(r);
-      Diagnostics.executing(r, true); // a member reports again each round; its record keeps the last round's
+      Diagnostics.spoil(r.engine); // a member reports again each round; its record keeps the last round's
       v = Execute.invoke(f);
       if (f.cancelled || r.mustStop()) {
         throw r.stopped(m);

@@ -37,6 +37,12 @@ import java.lang.invoke.VarHandle;
  */
 final class Memo extends MemoHot {
   static final int HAS_DIAGNOSTICS = 1;
+  /**
+   * In {@link #flags}, beside {@link #HAS_DIAGNOSTICS}: completed by the root runner of the engine's first
+   * evaluation while it logged its reports, so the log holds them ({@link Diagnostics#completed}). Read only
+   * during that evaluation; a later completion's summary clears it.
+   */
+  static final int LOGGED = 2;
 
   final Table table;
   /** The frame that claimed this memo, or null. CAS only; release is a volatile write. */
@@ -219,9 +225,9 @@ abstract class MemoHot {
    */
   byte durability;
   /**
-   * {@link Memo#HAS_DIAGNOSTICS}: this memo or anything it read reported. Here, beside the fields a hit reads,
-   * because a completion reads every dependency's flags, durability and input filter right after the body read
-   * its value: one line per dependency instead of two.
+   * {@link Memo#HAS_DIAGNOSTICS}: this memo or anything it read reported (and {@link Memo#LOGGED}, see there).
+   * Here, beside the fields a hit reads, because a completion reads every dependency's flags, durability and
+   * input filter right after the body read its value: one line per dependency instead of two.
    */
   byte flags;
   /**

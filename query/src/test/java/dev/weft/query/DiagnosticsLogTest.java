@@ -14,8 +14,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * An engine's first evaluation on one carrier returns the reports it logged as they were made instead of
- * walking the records ({@link Diagnostics#startLog}); whenever the order could differ from the walk's, it walks.
+ * An engine's first evaluation returns the reports its root runner logged as they were made, with what other
+ * runners computed read in where the root runner met it, instead of walking the records
+ * ({@link Diagnostics#startLog}); whenever the root runner's own order could differ from the walk's, it walks.
  * Either way the diagnostics are the sequential ones; {@link Diagnostics.Collected#logged} tells which way was
  * taken. (Under tests every log is also checked against the walk by an assertion.)
  */
@@ -146,7 +147,7 @@ class DiagnosticsLogTest {
   }
 
   @Test
-  void bodyRunOnAnotherRunnerMeanwhile_walkInstead() throws Exception {
+  void bodyRunOnAnotherRunnerMeanwhile_logReadsItsReportsWhereTheRootReadsIt() throws Exception {
     try (Scheduler s = Scheduler.parallel(2);
         QueryEngine engine = QueryEngine.builder().scheduler(s).name("log").build()) {
       CountDownLatch rootStarted = new CountDownLatch(1);
@@ -176,7 +177,87 @@ class DiagnosticsLogTest {
       caller.join(30_000);
       assertThat(e.value()).isEqualTo(1);
       assertThat(messages(e)).containsExactly("top", "other");
-      assertThat(logged(engine)).as("other ran on the second caller's runner").isFalse();
+      assertThat(logged(engine)).as("other ran on the second caller's runner, and was read in").isTrue();
+    }
+  }
+
+  /**
+   * The random DAG programs on schedulers whose getAll groups start helpers: keys the helpers computed are read
+   * into the log in key order after the group, and what the root runner meets finished elsewhere where it meets
+   * it. No program has a cycle or a fixpoint, so every first evaluation keeps its log.
+   */
+  @ParameterizedTest
+  @ValueSource(longs = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16})
+  void firstEvaluation_helpersComputeKeys_logKeptInSequentialOrder(long seed) {
+    List<List<DiagnosticsTest.Op>> program = DiagnosticsTest.program(seed * 7919, 20 + (int) (seed * 5));
+    for (Scheduler s : List.of(Scheduler.deterministic(seed), Scheduler.parallel(2))) {
+      try (s; QueryEngine engine = QueryEngine.builder().scheduler(s).name("log").build()) {
+        Query<Integer, Integer> node = nodes(program);
+        Evaluation<Integer> first = engine.evaluate(node, 0);
+        assertThat(messages(first)).as(s + " seed " + seed).isEqualTo(DiagnosticsTest.reference(program, 0));
+        assertThat(logged(engine)).as(s + " seed " + seed).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void helpersTakeTheBackOfAGroup_theirReportsFollowTheFrontsInKeyOrder() throws Exception {
+    try (Scheduler s = Scheduler.parallel(2);
+        QueryEngine engine = QueryEngine.builder().scheduler(s).name("log").build()) {
+      CountDownLatch backRan = new CountDownLatch(1);
+      Query<Integer, Integer> key = Query.of("key", (ctx, k) -> {
+        ctx.report(Diagnostic.info("key " + k));
+        if (k == 3) {
+          backRan.countDown();
+        } else if (k == 0 && !backRan.await(30, TimeUnit.SECONDS)) { // the helper took key 3 meanwhile
+          throw new IllegalStateException("no helper took the last key");
+        }
+        return k;
+      });
+      Query<Integer, Integer> top = Query.of("top", (ctx, k) -> {
+        ctx.report(Diagnostic.info("top"));
+        int sum = 0;
+        for (int v : ctx.getAll(key, List.of(0, 1, 2, 3))) {
+          sum += v;
+        }
+        ctx.report(Diagnostic.info("top ends"));
+        return sum;
+      });
+      Evaluation<Integer> e = engine.evaluate(top, 0);
+      assertThat(e.value()).isEqualTo(6);
+      assertThat(messages(e)).containsExactly("top", "key 0", "key 1", "key 2", "key 3", "top ends");
+      assertThat(logged(engine)).isTrue();
+    }
+  }
+
+  @Test
+  void cycleThroughTheRootRunnerAndAHelper_walkInstead() throws Exception {
+    try (Scheduler s = Scheduler.parallel(2);
+        QueryEngine engine = QueryEngine.builder().scheduler(s).name("log").build()) {
+      CountDownLatch aStarted = new CountDownLatch(1);
+      CountDownLatch bStarted = new CountDownLatch(1);
+      Query<String, Integer>[] q = new Query[1];
+      q[0] = Query.<String, Integer>of("m", (ctx, k) -> {
+        ctx.report(Diagnostic.info(k));
+        boolean a = k.equals("a");
+        (a ? aStarted : bStarted).countDown();
+        if (!(a ? bStarted : aStarted).await(30, TimeUnit.SECONDS)) { // the root runner has a, a helper b
+          throw new IllegalStateException("the other member never started");
+        }
+        return ctx.get(q[0], a ? "b" : "a") + 1;
+      }).withCycleFallback((k, cycle) -> k.equals("a") ? -1 : -2);
+      Query<String, Integer> top = Query.of("top", (ctx, k) -> {
+        ctx.report(Diagnostic.info("top"));
+        int sum = 0;
+        for (int v : ctx.getAll(q[0], List.of("a", "b"))) {
+          sum += v;
+        }
+        return sum;
+      });
+      Evaluation<Integer> e = engine.evaluate(top, "x");
+      assertThat(e.value()).isEqualTo(-3);
+      assertThat(messages(e)).containsExactly("top", "a", "b");
+      assertThat(logged(engine)).as("the root runner was on a cycle with another runner").isFalse();
     }
   }
 }
