@@ -87,9 +87,23 @@ final class ToyBuild {
 
     Type type(DefRef def);
 
-    List<Object> valuesAll(List<DefRef> defs);
+    /** The values of {@code defs} in order; the plain sides read them one by one, Weft with one getAll. */
+    default List<Object> valuesAll(List<DefRef> defs) {
+      List<Object> out = new ArrayList<>(defs.size());
+      for (DefRef d : defs) {
+        out.add(value(d));
+      }
+      return out;
+    }
 
-    List<Type> typesAll(List<DefRef> defs);
+    /** The types of {@code defs} in order, as {@link #valuesAll}. */
+    default List<Type> typesAll(List<DefRef> defs) {
+      List<Type> out = new ArrayList<>(defs.size());
+      for (DefRef d : defs) {
+        out.add(type(d));
+      }
+      return out;
+    }
 
     List<Integer> checksAll(List<String> modules);
 

@@ -166,24 +166,6 @@ final class ToyPlain implements ToyBuild.Ctx {
   }
 
   @Override
-  public List<Object> valuesAll(List<DefRef> defs) {
-    List<Object> out = new ArrayList<>(defs.size());
-    for (DefRef d : defs) {
-      out.add(value(d));
-    }
-    return out;
-  }
-
-  @Override
-  public List<Type> typesAll(List<DefRef> defs) {
-    List<Type> out = new ArrayList<>(defs.size());
-    for (DefRef d : defs) {
-      out.add(type(d));
-    }
-    return out;
-  }
-
-  @Override
   public List<Integer> checksAll(List<String> ms) {
     List<Integer> out = new ArrayList<>(ms.size());
     for (String m : ms) {

@@ -322,24 +322,6 @@ final class ToyShared {
     }
 
     @Override
-    public List<Object> valuesAll(List<DefRef> defs) {
-      List<Object> out = new ArrayList<>(defs.size());
-      for (DefRef d : defs) {
-        out.add(value(d));
-      }
-      return out;
-    }
-
-    @Override
-    public List<Type> typesAll(List<DefRef> defs) {
-      List<Type> out = new ArrayList<>(defs.size());
-      for (DefRef d : defs) {
-        out.add(type(d));
-      }
-      return out;
-    }
-
-    @Override
     public List<Integer> checksAll(List<String> ms) {
       if (phase == 0) {
         phase = 1;

@@ -549,8 +549,9 @@ final class ToyWorkloads {
     StringBuilder b = new StringBuilder();
     b.append(String.format(Locale.ROOT, "%nToy build, %,d modules, %,.0f queries per build (medians; per query ="
         + " time / queries in the build):%n%n", ToyLang.program().modules().size(), queries));
-    b.append("| run | Weft parallel(1) | Weft parallel(2) | plain Java | parallel(1) / plain | parallel(1) / parallel(2)"
-        + " | % of Weft's parallel(1) build | CPU ms (Java threads): parallel(1) / parallel(2) / plain |\n"
+    b.append("| run | Weft parallel(1) | Weft parallel(2) | plain Java | parallel(1) / plain"
+        + " | parallel(1) / parallel(2) | % of Weft's parallel(1) build"
+        + " | CPU ms (Java threads): parallel(1) / parallel(2) / plain |\n"
         + "|---|---:|---:|---:|---:|---:|---:|---:|\n");
     row(b, "from scratch", r.median(SCRATCH, ON_ONE), r.median(SCRATCH, ON_TWO), r.median(SCRATCH, PLAIN), queries,
         scratchOne, cpus(r, SCRATCH, ON_ONE, ON_TWO, PLAIN));
@@ -589,7 +590,8 @@ final class ToyWorkloads {
     b.append("| ").append(label).append(" | ").append(cell(one, queries)).append(" | ").append(cell(two, queries))
         .append(" | ").append(cell(plain, queries)).append(" | ").append(ratio(one, plain)).append(" | ")
         .append(ratio(one, two)).append(" | ")
-        .append(one == null || scratchOne == null ? "–" : String.format(Locale.ROOT, "%.1f%%", 100 * one / scratchOne))
+        .append(one == null || scratchOne == null ? "–"
+            : String.format(Locale.ROOT, "%.1f%%", 100 * one / scratchOne))
         .append(" | ").append(cpu).append(" |\n");
   }
 
