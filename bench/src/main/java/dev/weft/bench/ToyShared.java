@@ -34,6 +34,8 @@ final class ToyShared {
   private static final Object RETRY = new Object();
   /** {@link Worker#await}'s answer when waiting could close a wait-for cycle: compute the value here. */
   private static final Object DUPLICATE = new Object();
+  /** {@link Worker#take}'s answer when the worker is to compute the value itself. */
+  private static final Object COMPUTE = new Object();
 
   private final Map<String, String> sources;
   private final List<String> modules;
@@ -139,6 +141,9 @@ final class ToyShared {
   final class Worker implements ToyBuild.Ctx {
     /** The cell this worker spins on, or null; read by the other worker. */
     private volatile Cell waitingFor;
+    /** What the last {@link #take} that answered {@link #COMPUTE} left to compute: its cell and its call. */
+    private Cell claimed;
+    private Call call;
     private final ArrayList<Call> stack = new ArrayList<>();
     private final HashSet<Call> active = new HashSet<>();
     final ArrayList<Diagnostic> diagnostics = new ArrayList<>();
@@ -172,107 +177,116 @@ final class ToyShared {
       }
     }
 
-    @SuppressWarnings("unchecked")
-    private <K, V> V memo(ConcurrentHashMap<K, Cell> map, K key, Function<K, V> body) {
+    /**
+     * The value of {@code key} in {@code map} if it is done or worth waiting for, else {@link #COMPUTE}: this
+     * worker computes it, into {@link #claimed} (null: a value computed twice, not stored) as {@link #call}
+     * (recursive queries, {@code kind != 0}; null otherwise). A recursive read that re-enters this worker's stack
+     * throws the cycle's {@link Unwind}.
+     */
+    private <K> Object take(ConcurrentHashMap<K, Cell> map, K key, char kind) {
       for (;;) {
         Cell c = map.get(key);
-        Cell mine = null;
-        if (c == null) {
-          mine = new Cell(this);
-          c = map.putIfAbsent(key, mine);
+        Object v = c == null ? null : c.value;
+        if (v == RETRY) {
+          continue; // removed before it was marked: look again
         }
-        if (c != null) {
-          Object v = c.value;
-          if (v == null) {
-            v = await(c);
-          }
-          if (v == RETRY) {
-            continue;
-          }
-          if (v != DUPLICATE) {
-            return (V) v;
-          }
-        }
-        executions++;
-        boolean done = false;
-        try {
-          V v = body.apply(key);
-          if (mine != null) {
-            mine.value = v;
-          }
-          done = true;
+        if (v != null) {
           return v;
-        } finally {
-          if (!done && mine != null) {
-            map.remove(key, mine);
-            mine.value = RETRY;
+        }
+        call = null;
+        if (kind != 0) {
+          call = new Call(kind, key);
+          if (active.contains(call)) { // re-entered on this worker's stack: a cycle
+            int from = stack.indexOf(call);
+            throw new Unwind(new HashSet<>(stack.subList(from, stack.size())), call);
           }
+        }
+        if (c == null) {
+          Cell mine = new Cell(this);
+          if (map.putIfAbsent(key, mine) == null) {
+            claimed = mine;
+            return COMPUTE;
+          }
+          continue; // put by the other worker meanwhile: look at its cell
+        }
+        v = await(c);
+        if (v == DUPLICATE) {
+          claimed = null;
+          return COMPUTE;
+        }
+        if (v != RETRY) {
+          return v;
+        }
+      }
+    }
+
+    /** A computation of {@code mine} (if not null) unwound without a value: readers look the key up again. */
+    private static <K> void unclaim(ConcurrentHashMap<K, Cell> map, K key, Cell mine) {
+      if (mine != null) {
+        map.remove(key, mine);
+        mine.value = RETRY;
+      }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <K, V> V memo(ConcurrentHashMap<K, Cell> map, K key, Function<K, V> body) {
+      Object found = take(map, key, (char) 0);
+      if (found != COMPUTE) {
+        return (V) found;
+      }
+      Cell mine = claimed;
+      executions++;
+      boolean done = false;
+      try {
+        V v = body.apply(key);
+        if (mine != null) {
+          mine.value = v;
+        }
+        done = true;
+        return v;
+      } finally {
+        if (!done) {
+          unclaim(map, key, mine);
         }
       }
     }
 
     @SuppressWarnings("unchecked")
     private <K, V> V recursive(char kind, ConcurrentHashMap<K, Cell> map, K key, Function<K, V> body, V fallback) {
-      for (;;) {
-        Cell c = map.get(key);
-        if (c != null) {
-          Object v = c.value;
-          if (v != null && v != RETRY) {
-            return (V) v;
-          }
+      Object found = take(map, key, kind);
+      if (found != COMPUTE) {
+        return (V) found;
+      }
+      Cell mine = claimed;
+      Call call = this.call;
+      active.add(call);
+      stack.add(call);
+      executions++;
+      boolean done = false;
+      try {
+        V v = body.apply(key);
+        if (mine != null) {
+          mine.value = v;
         }
-        Call call = new Call(kind, key);
-        if (active.contains(call)) { // re-entered on this worker's stack: a cycle
-          int from = stack.indexOf(call);
-          throw new Unwind(new HashSet<>(stack.subList(from, stack.size())), call);
-        }
-        Cell mine = null;
-        if (c == null) {
-          mine = new Cell(this);
-          c = map.putIfAbsent(key, mine);
-        }
-        if (c != null) {
-          Object v = c.value;
-          if (v == null) {
-            v = await(c);
-          }
-          if (v == RETRY) {
-            continue;
-          }
-          if (v != DUPLICATE) {
-            return (V) v;
-          }
-        }
-        active.add(call);
-        stack.add(call);
-        executions++;
-        boolean done = false;
-        try {
-          V v = body.apply(key);
-          if (mine != null) {
-            mine.value = v;
-          }
-          done = true;
-          return v;
-        } catch (Unwind u) {
-          if (!u.members.contains(call)) {
-            throw u;
-          }
-          if (mine != null) {
-            mine.value = fallback;
-          }
-          done = true;
-          if (u.entry.equals(call)) {
-            return fallback;
-          }
+        done = true;
+        return v;
+      } catch (Unwind u) {
+        if (!u.members.contains(call)) {
           throw u;
-        } finally {
-          stack.remove(stack.size() - 1);
-          active.remove(call);
-          if (!done && mine != null) {
-            map.remove(key, mine);
-            mine.value = RETRY;
-          }
+        }
+        if (mine != null) {
+          mine.value = fallback;
+        }
+        done = true;
+        if (u.entry.equals(call)) {
+          return fallback;
+        }
+        throw u;
+      } finally {
+        stack.remove(stack.size() - 1);
+        active.remove(call);
+        if (!done) {
+          unclaim(map, key, mine);
         }
       }
     }
@@ -294,9 +308,14 @@ final class ToyShared {
 
     @Override
     public List<List<String>> exportsAll(List<String> ms) {
-      List<List<String>> out = new ArrayList<>(ms.size());
+      return each(exports, ms, k -> ToyBuild.exports(this, k));
+    }
+
+    /** {@link #memo} of every key of {@code ms}, in order. */
+    private <V> List<V> each(ConcurrentHashMap<String, Cell> map, List<String> ms, Function<String, V> body) {
+      List<V> out = new ArrayList<>(ms.size());
       for (String m : ms) {
-        out.add(memo(exports, m, k -> ToyBuild.exports(this, k)));
+        out.add(memo(map, m, body));
       }
       return out;
     }
@@ -326,11 +345,7 @@ final class ToyShared {
       if (phase == 0) {
         phase = 1;
       }
-      List<Integer> out = new ArrayList<>(ms.size());
-      for (String m : ms) {
-        out.add(memo(checks, m, k -> ToyBuild.check(this, k)));
-      }
-      return out;
+      return each(checks, ms, k -> ToyBuild.check(this, k));
     }
 
     @Override
@@ -338,11 +353,7 @@ final class ToyShared {
       if (phase == 1) {
         phase = 2;
       }
-      List<Long> out = new ArrayList<>(ms.size());
-      for (String m : ms) {
-        out.add(memo(moduleValues, m, k -> ToyBuild.moduleValue(this, k)));
-      }
-      return out;
+      return each(moduleValues, ms, k -> ToyBuild.moduleValue(this, k));
     }
 
     @Override

@@ -57,12 +57,11 @@ final class Diagnostics {
   record Collected(Memo root, long epoch, List<Diagnostic> diagnostics, boolean logged) {}
 
   /**
-   * Called by root runner {@code r} before its evaluation reads the root, a memo of {@code root}: starts logging
-   * its reports if this is the engine's first evaluation (nothing executed before it, so nothing is stale and
-   * nothing reported, and no store may hand back memos that reported without running) and the only one in the
-   * gate. Returns whether it logs; if so, the caller calls {@link #stopLog} when the read ends, however it ends.
+   * Called by root runner {@code r} before its evaluation reads the root: starts logging its reports if this is
+   * the engine's first evaluation (nothing executed before it, so nothing is stale and nothing reported, and no
+   * store may hand back memos that reported without running) and the only one in the gate. Returns whether it logs; if so, the caller calls {@link #stopLog} when the read ends, however it ends.
    */
-  static boolean startLog(Runner r, Table root) {
+  static boolean startLog(Runner r) {
     QueryEngine e = r.engine;
     if (e.persistence != null || e.logging != null || e.counters.executions.sum() != 0) {
       return false;
@@ -75,7 +74,6 @@ final class Diagnostics {
       return false;
     }
     r.log = new ArrayList<>();
-    r.seen = new Seen(root.query.walkHint);
     return true;
   }
 
@@ -105,8 +103,8 @@ final class Diagnostics {
   /** A cycle through {@code runners} was found: it spoils a log kept by one of them (see the overview). */
   static void cycle(QueryEngine e, List<Runner> runners) {
     Runner logging = e.logging;
-    if (logging != null && runners.contains(logging)) {
-      LOGGING.compareAndSet(e, logging, (Runner) null);
+    if (logging != null && runners.contains(logging)) { // the list may be one that refuses null
+      spoil(e);
     }
   }
 
@@ -122,8 +120,13 @@ final class Diagnostics {
   }
 
   private static void splice(Runner r, Memo m) {
-    if ((m.flags & Memo.LOGGED) == 0 && m.deps != null && r.seen.add(m)) {
-      walk(m.deps, r.seen, r.log, true);
+    if ((m.flags & Memo.LOGGED) == 0 && m.deps != null) {
+      if (r.seen == null) {
+        r.seen = new Seen(0); // only what other runners computed enters: none at all on one carrier
+      }
+      if (r.seen.add(m)) {
+        walk(m.deps, r.seen, r.log, true);
+      }
     }
   }
 

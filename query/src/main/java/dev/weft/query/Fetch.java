@@ -301,7 +301,7 @@ final class Fetch {
   private static Object readOne(Table t, Object key, boolean evaluate) {
     Runner r = Runner.CURRENT.get();
     Memo m = t.memo(key);
-    boolean logging = evaluate && !t.input && Diagnostics.startLog(r, t);
+    boolean logging = evaluate && !t.input && Diagnostics.startLog(r);
     try {
       Object out = t.input ? inputOutcome(m) : fetch(r, m, true);
       if (!evaluate) {

@@ -110,7 +110,7 @@ final class Runner {
    * holds; null otherwise, or once something on this runner made the order unlike the walk's. Own thread.
    */
   ArrayList<Diagnostic> log;
-  /** The memos the walks read into {@link #log} have entered ({@link Diagnostics#read}); own thread. */
+  /** The memos the walks read into {@link #log} have entered, made at the first ({@link Diagnostics#read}). */
   Diagnostics.Seen seen;
   /** Memos this runner completed with a new dependency record, for the {@link Cone} index; runner thread only. */
   Memo[] recorded;
